@@ -1,0 +1,185 @@
+// Package config turns the optional YAML file and the HM_* environment
+// variables into one validated Config. It does not open databases or files
+// other than the config file itself: checks that need the outside world
+// (is the data folder writable, is MySQL reachable) belong to the caller, so
+// that each failure can be reported as one clear line.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Mode decides how strict start-up is. Production refuses to invent a secret.
+type Mode string
+
+const (
+	Development Mode = "development"
+	Production  Mode = "production"
+)
+
+// Config is everything the server needs to start. Field names follow the
+// YAML keys documented in configs/honestmeasure.example.yaml.
+type Config struct {
+	Mode    Mode   `yaml:"mode"`
+	Addr    string `yaml:"addr"`
+	BaseURL string `yaml:"base_url"`
+	DataDir string `yaml:"data_dir"`
+	Secret  string `yaml:"secret"`
+	Demo    bool   `yaml:"demo"`
+
+	Database Database `yaml:"database"`
+
+	// ReferenceDir holds districts, agencies, instrument types, the pledge
+	// text and the holiday calendar. Empty means the Changzhou data built
+	// into the binary.
+	ReferenceDir string `yaml:"reference_dir"`
+
+	LogFormat string `yaml:"log_format"` // text or json
+	LogLevel  string `yaml:"log_level"`  // debug, info, warn, error
+
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// Database selects the storage engine.
+type Database struct {
+	Driver string `yaml:"driver"` // sqlite or mysql
+	DSN    string `yaml:"dsn"`
+	// MaxOpenConns bounds the pool; MySQL deployments tune it per instance.
+	MaxOpenConns int `yaml:"max_open_conns"`
+}
+
+// Defaults returns the configuration a newcomer gets with no file and no
+// environment: development mode, SQLite under ./data, port 8080.
+func Defaults() Config {
+	return Config{
+		Mode:            Development,
+		Addr:            ":8080",
+		BaseURL:         "http://localhost:8080",
+		DataDir:         "./data",
+		Database:        Database{Driver: "sqlite", MaxOpenConns: 20},
+		LogFormat:       "text",
+		LogLevel:        "info",
+		ShutdownTimeout: 15 * time.Second,
+	}
+}
+
+// Load reads the YAML file at path (skipped when path is empty), then applies
+// environment overrides from getenv, then validates.
+func Load(path string, getenv func(string) string) (Config, error) {
+	cfg := Defaults()
+	if path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("cannot read config file: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(raw))
+		dec.KnownFields(true)
+		// An empty file decodes to io.EOF: it simply sets nothing.
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return cfg, fmt.Errorf("config file %s: %v", path, err)
+		}
+	}
+	if err := applyEnv(&cfg, getenv); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+func applyEnv(cfg *Config, getenv func(string) string) error {
+	str := func(name string, dst *string) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			*dst = v
+		}
+	}
+	str("HM_ADDR", &cfg.Addr)
+	str("HM_BASE_URL", &cfg.BaseURL)
+	str("HM_DATA_DIR", &cfg.DataDir)
+	str("HM_DB_DRIVER", &cfg.Database.Driver)
+	str("HM_DB_DSN", &cfg.Database.DSN)
+	str("HM_REFERENCE_DIR", &cfg.ReferenceDir)
+	str("HM_LOG_FORMAT", &cfg.LogFormat)
+	str("HM_LOG_LEVEL", &cfg.LogLevel)
+	// The secret is taken verbatim: surrounding spaces would be part of it.
+	if v := getenv("HM_SECRET"); v != "" {
+		cfg.Secret = v
+	}
+	if v := strings.TrimSpace(getenv("HM_MODE")); v != "" {
+		cfg.Mode = Mode(v)
+	}
+	if v := strings.TrimSpace(getenv("HM_DEMO")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("HM_DEMO must be 1 or 0, got %q", v)
+		}
+		cfg.Demo = b
+	}
+	if v := strings.TrimSpace(getenv("HM_DB_MAX_OPEN_CONNS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("HM_DB_MAX_OPEN_CONNS must be a positive number, got %q", v)
+		}
+		cfg.Database.MaxOpenConns = n
+	}
+	return nil
+}
+
+// MinSecretLength is the shortest HM_SECRET accepted. The secret signs
+// sessions and printed QR codes, so a short one would let codes be forged.
+const MinSecretLength = 32
+
+// Validate reports the first problem as one sentence naming the setting.
+func (c Config) Validate() error {
+	switch c.Mode {
+	case Development, Production:
+	default:
+		return fmt.Errorf("HM_MODE must be development or production, got %q", c.Mode)
+	}
+	switch c.Database.Driver {
+	case "sqlite":
+	case "mysql":
+		if c.Database.DSN == "" {
+			return errors.New("HM_DB_DSN is required when HM_DB_DRIVER=mysql (for example hm:secret@tcp(127.0.0.1:3306)/honestmeasure)")
+		}
+	default:
+		return fmt.Errorf("unknown database driver %q: HM_DB_DRIVER must be sqlite or mysql", c.Database.Driver)
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("HM_BASE_URL must be an absolute http(s) URL such as https://jl.example.gov.cn, got %q", c.BaseURL)
+	}
+	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("HM_BASE_URL must not carry a path, query or fragment, got %q", c.BaseURL)
+	}
+	if c.Mode == Production && c.Secret == "" {
+		return errors.New("HM_SECRET is required in production mode: set it to a random string of at least 32 characters")
+	}
+	if c.Secret != "" && len(c.Secret) < MinSecretLength {
+		return fmt.Errorf("HM_SECRET is too short: %d characters, at least %d required", len(c.Secret), MinSecretLength)
+	}
+	if c.Addr == "" {
+		return errors.New("HM_ADDR must not be empty")
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("HM_LOG_FORMAT must be text or json, got %q", c.LogFormat)
+	}
+	return nil
+}
+
+// PublicBaseURL is the base URL without a trailing slash, ready for joining.
+func (c Config) PublicBaseURL() string { return strings.TrimRight(c.BaseURL, "/") }
+
+// SecureCookies is true when the public URL is https: cookies then carry the
+// Secure flag and responses carry HSTS.
+func (c Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }

@@ -1,0 +1,216 @@
+// Package database opens the SQLite or MySQL/MariaDB database behind GORM and
+// applies the versioned migrations. It knows nothing of the domain: queries
+// live in internal/storage.
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	mysqldrv "github.com/go-sql-driver/mysql"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names the SQL flavour; migrations render their column types from it.
+type Dialect string
+
+const (
+	SQLite Dialect = "sqlite"
+	MySQL  Dialect = "mysql"
+)
+
+// Options selects and tunes the database.
+type Options struct {
+	Driver       string // "sqlite" or "mysql"
+	DSN          string // empty for SQLite means DataDir/honestmeasure.db
+	DataDir      string
+	MaxOpenConns int
+	Logger       *slog.Logger
+}
+
+func init() {
+	// The MySQL driver writes connection noise to the standard logger; the
+	// caller reports the error once, in one line.
+	_ = mysqldrv.SetLogger(log.New(io.Discard, "", 0))
+}
+
+// Open connects, checks the connection and returns a ready *gorm.DB.
+// Errors are single sentences suitable for printing to an operator.
+func Open(ctx context.Context, opt Options) (*gorm.DB, error) {
+	gcfg := &gorm.Config{
+		Logger:                 newGormLogger(opt.Logger),
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+	var (
+		db  *gorm.DB
+		err error
+	)
+	switch opt.Driver {
+	case "sqlite":
+		dsn := opt.DSN
+		if dsn == "" {
+			if err := EnsureWritableDir(opt.DataDir); err != nil {
+				return nil, err
+			}
+			dsn = filepath.Join(opt.DataDir, "honestmeasure.db")
+		}
+		db, err = gorm.Open(sqlite.Open(sqliteDSN(dsn)), gcfg)
+		if err != nil {
+			return nil, fmt.Errorf("cannot open SQLite database %s: %v", dsn, err)
+		}
+	case "mysql":
+		dsn, addr, perr := mysqlDSN(opt.DSN)
+		if perr != nil {
+			return nil, perr
+		}
+		db, err = gorm.Open(mysql.New(mysql.Config{DSN: dsn, DefaultStringSize: 255}), gcfg)
+		if err != nil {
+			return nil, fmt.Errorf("cannot reach the MySQL database at %s: %v", addr, rootCause(err))
+		}
+	default:
+		return nil, fmt.Errorf("unknown database driver %q: use sqlite or mysql", opt.Driver)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	maxOpen := opt.MaxOpenConns
+	if maxOpen <= 0 {
+		maxOpen = 20
+	}
+	sqlDB.SetMaxOpenConns(maxOpen)
+	sqlDB.SetMaxIdleConns(maxOpen)
+	sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		_ = sqlDB.Close()
+		if opt.Driver == "mysql" {
+			_, addr, _ := mysqlDSN(opt.DSN)
+			return nil, fmt.Errorf("cannot reach the MySQL database at %s: %v", addr, rootCause(err))
+		}
+		return nil, fmt.Errorf("cannot open SQLite database: %v", err)
+	}
+	return db, nil
+}
+
+// DialectOf tells which SQL flavour db speaks.
+func DialectOf(db *gorm.DB) Dialect {
+	if db.Dialector.Name() == "mysql" {
+		return MySQL
+	}
+	return SQLite
+}
+
+// sqliteDSN adds the pragmas every connection needs: foreign keys enforced,
+// WAL so readers never wait for the writer, a busy timeout instead of
+// instant "database is locked", and IMMEDIATE transactions so two writers
+// queue up rather than deadlock on lock upgrade.
+func sqliteDSN(path string) string {
+	if strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
+		return path
+	}
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// mysqlDSN forces the settings the schema depends on: utf8mb4 for Chinese
+// text, times parsed into time.Time in UTC, and a bounded dial timeout so an
+// unreachable server is reported instead of hanging start-up.
+func mysqlDSN(dsn string) (string, string, error) {
+	c, err := mysqldrv.ParseDSN(dsn)
+	if err != nil {
+		return "", "", fmt.Errorf("HM_DB_DSN is not a valid MySQL DSN (user:password@tcp(host:3306)/dbname): %v", err)
+	}
+	c.ParseTime = true
+	c.Loc = time.UTC
+	c.Collation = "utf8mb4_unicode_ci"
+	if c.Params == nil {
+		c.Params = map[string]string{}
+	}
+	// Sessions compare and store in UTC regardless of the server's zone.
+	c.Params["time_zone"] = "'+00:00'"
+	if c.Timeout == 0 {
+		c.Timeout = 5 * time.Second
+	}
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = 30 * time.Second
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = 30 * time.Second
+	}
+	addr := c.Net + "(" + c.Addr + ")/" + c.DBName
+	return c.FormatDSN(), addr, nil
+}
+
+func rootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
+
+// EnsureWritableDir creates dir if needed and proves a file can be written
+// in it, so an unwritable data folder is reported at start-up by name.
+func EnsureWritableDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("data folder %q cannot be created: %v", dir, rootCause(err))
+	}
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("data folder %q is not writable: %v", dir, rootCause(err))
+	}
+	name := f.Name()
+	_ = f.Close()
+	return os.Remove(name)
+}
+
+// Ping checks that the database answers within the context's deadline; it
+// backs /readyz.
+func Ping(ctx context.Context, db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+type gormSlog struct{ l *slog.Logger }
+
+func (g gormSlog) Printf(format string, args ...any) {
+	g.l.Warn(strings.TrimSpace(fmt.Sprintf(format, args...)), "component", "gorm")
+}
+
+func newGormLogger(l *slog.Logger) logger.Interface {
+	if l == nil {
+		return logger.Discard
+	}
+	return logger.New(gormSlog{l}, logger.Config{
+		SlowThreshold:             500 * time.Millisecond,
+		LogLevel:                  logger.Warn,
+		IgnoreRecordNotFoundError: true,
+		ParameterizedQueries:      true, // never write reporters' data into logs
+		Colorful:                  false,
+	})
+}

@@ -1,0 +1,529 @@
+package database
+
+// Migrations is the ordered list of schema changes; the schema version is
+// its length. Placeholders: {{PK}} auto-increment key, {{ID}} a reference to
+// one, {{TS}} a UTC timestamp, {{DATE}} a calendar date, {{TEXT}} long text,
+// {{BLOB}} binary up to 16 MB, {{TABLE}} MySQL's utf8mb4 table options.
+//
+// Conventions: every index is named idx_<table>_… or ux_<table>_… (unique);
+// every foreign-key column has an index of its own so MySQL never adds an
+// unnamed one; "active" uniqueness (one live unit per credit code, one live
+// instrument per serial in a unit) uses a nullable shadow column that is set
+// while the row is live and NULL otherwise, because both engines let a unique
+// index hold many NULLs.
+var Migrations = []Migration{
+	{Version: 1, Name: "domain model", SQL: schemaV1},
+}
+
+const schemaV1 = `
+-- Enforcement agencies: district bureaus, the city bureau, the city
+-- enforcement detachment.
+CREATE TABLE agencies (
+  id {{PK}},
+  code VARCHAR(40) NOT NULL,
+  kind VARCHAR(30) NOT NULL,
+  name_zh VARCHAR(200) NOT NULL,
+  name_en VARCHAR(200) NOT NULL,
+  phone VARCHAR(50) NOT NULL DEFAULT '',
+  email VARCHAR(254) NOT NULL DEFAULT '',
+  webhook_url VARCHAR(500) NOT NULL DEFAULT '',
+  active BOOLEAN NOT NULL DEFAULT TRUE,
+  created_at {{TS}} NOT NULL
+){{TABLE}};
+CREATE UNIQUE INDEX ux_agencies_code ON agencies(code);
+
+-- A district's default agency is the bureau with jurisdiction over it;
+-- agency_districts lists every agency that may act there.
+CREATE TABLE districts (
+  id {{PK}},
+  code VARCHAR(40) NOT NULL,
+  name_zh VARCHAR(100) NOT NULL,
+  name_en VARCHAR(100) NOT NULL,
+  default_agency_id {{ID}} NULL,
+  unit_target INTEGER NOT NULL DEFAULT 0,
+  sort_order INTEGER NOT NULL DEFAULT 0,
+  FOREIGN KEY (default_agency_id) REFERENCES agencies(id)
+){{TABLE}};
+CREATE UNIQUE INDEX ux_districts_code ON districts(code);
+CREATE INDEX idx_districts_default_agency ON districts(default_agency_id);
+
+CREATE TABLE agency_districts (
+  agency_id {{ID}} NOT NULL,
+  district_id {{ID}} NOT NULL,
+  PRIMARY KEY (agency_id, district_id),
+  FOREIGN KEY (agency_id) REFERENCES agencies(id),
+  FOREIGN KEY (district_id) REFERENCES districts(id)
+){{TABLE}};
+CREATE INDEX idx_agency_districts_district ON agency_districts(district_id);
+
+-- Legal verification bodies (法定计量检定机构).
+CREATE TABLE verification_bodies (
+  id {{PK}},
+  code VARCHAR(40) NOT NULL,
+  name_zh VARCHAR(200) NOT NULL,
+  name_en VARCHAR(200) NOT NULL,
+  created_at {{TS}} NOT NULL
+){{TABLE}};
+CREATE UNIQUE INDEX ux_verification_bodies_code ON verification_bodies(code);
+
+-- login is the normalised phone number or lower-case e-mail a person signs
+-- in with. Staff roles carry their agency; verification-body users their body.
+CREATE TABLE users (
+  id {{PK}},
+  login VARCHAR(254) NOT NULL,
+  email VARCHAR(254) NOT NULL DEFAULT '',
+  phone VARCHAR(32) NOT NULL DEFAULT '',
+  display_name VARCHAR(100) NOT NULL DEFAULT '',
+  password_hash VARCHAR(255) NOT NULL,
+  role VARCHAR(20) NOT NULL,
+  agency_id {{ID}} NULL,
+  verification_body_id {{ID}} NULL,
+  locale VARCHAR(10) NOT NULL DEFAULT 'zh-CN',
+  disabled BOOLEAN NOT NULL DEFAULT FALSE,
+  password_changed_at {{TS}} NULL,
+  last_login_at {{TS}} NULL,
+  created_at {{TS}} NOT NULL,
+  updated_at {{TS}} NOT NULL,
+  FOREIGN KEY (agency_id) REFERENCES agencies(id),
+  FOREIGN KEY (verification_body_id) REFERENCES verification_bodies(id)
+){{TABLE}};
+CREATE UNIQUE INDEX ux_users_login ON users(login);
+CREATE INDEX idx_users_agency ON users(agency_id, role);
+CREATE INDEX idx_users_verification_body ON users(verification_body_id);
+
+-- Server-side sessions; id is the SHA-256 of the cookie value, so a leaked
+-- database does not hand out live sessions.
+CREATE TABLE sessions (
+  id CHAR(64) NOT NULL PRIMARY KEY,
+  user_id {{ID}} NOT NULL,
+  csrf_token CHAR(64) NOT NULL,
+  ip VARCHAR(45) NOT NULL DEFAULT '',
+  user_agent VARCHAR(300) NOT NULL DEFAULT '',
+  created_at {{TS}} NOT NULL,
+  last_seen_at {{TS}} NOT NULL,
+  expires_at {{TS}} NOT NULL,
+  FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
+){{TABLE}};
+CREATE INDEX idx_sessions_user ON sessions(user_id);
+CREATE INDEX idx_sessions_expires ON sessions(expires_at);
+
+-- Fixed-window counters for login throttling and report rate limits; in the
+-- database so every instance behind the load balancer sees the same counts.
+CREATE TABLE rate_limits (
+  bucket VARCHAR(200) NOT NULL PRIMARY KEY,
+  window_start {{TS}} NOT NULL,
+  hits INTEGER NOT NULL,
+  blocked_until {{TS}} NULL
+){{TABLE}};
+CREATE INDEX idx_rate_limits_window ON rate_limits(window_start);
+
+-- Demonstration units (示范单位).
+CREATE TABLE units (
+  id {{PK}},
+  owner_user_id {{ID}} NOT NULL,
+  name VARCHAR(200) NOT NULL,
+  uscc VARCHAR(18) NOT NULL,
+  uscc_live VARCHAR(18) NULL,
+  uscc_check_overridden BOOLEAN NOT NULL DEFAULT FALSE,
+  uscc_override_by {{ID}} NULL,
+  uscc_override_reason VARCHAR(500) NOT NULL DEFAULT '',
+  business_type VARCHAR(30) NOT NULL,
+  address VARCHAR(300) NOT NULL,
+  district_id {{ID}} NOT NULL,
+  contact_name VARCHAR(100) NOT NULL,
+  contact_phone VARCHAR(32) NOT NULL,
+  opening_hours VARCHAR(200) NOT NULL DEFAULT '',
+  status VARCHAR(20) NOT NULL,
+  status_reason VARCHAR(1000) NOT NULL DEFAULT '',
+  submitted_at {{TS}} NULL,
+  approved_at {{TS}} NULL,
+  reviewed_by {{ID}} NULL,
+  created_at {{TS}} NOT NULL,
+  updated_at {{TS}} NOT NULL,
+  FOREIGN KEY (owner_user_id) REFERENCES users(id),
+  FOREIGN KEY (uscc_override_by) REFERENCES users(id),
+  FOREIGN KEY (district_id) REFERENCES districts(id),
+  FOREIGN KEY (reviewed_by) REFERENCES users(id)
+){{TABLE}};
+CREATE UNIQUE INDEX ux_units_uscc_live ON units(uscc_live);
+CREATE INDEX idx_units_owner ON units(owner_user_id);
+CREATE INDEX idx_units_status_district ON units(status, district_id);
+CREATE INDEX idx_units_district ON units(district_id);
+CREATE INDEX idx_units_override_by ON units(uscc_override_by);
+CREATE INDEX idx_units_reviewed_by ON units(reviewed_by);
+CREATE INDEX idx_units_uscc ON units(uscc);
+
+-- Kept apart from units so listing units never drags photo bytes along.
+CREATE TABLE unit_photos (
+  unit_id {{ID}} NOT NULL PRIMARY KEY,
+  content_type VARCHAR(50) NOT NULL,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  data {{BLOB}} NOT NULL,
+  updated_at {{TS}} NOT NULL,
+  FOREIGN KEY (unit_id) REFERENCES units(id) ON DELETE CASCADE
+){{TABLE}};
+
+-- Every change of a unit's status, with who and why (the merchant sees
+-- the reason of a return).
+CREATE TABLE unit_events (
+  id {{PK}},
+  unit_id {{ID}} NOT NULL,
+  from_status VARCHAR(20) NOT NULL,
+  to_status VARCHAR(20) NOT NULL,
+  actor_user_id {{ID}} NULL,
+  reason VARCHAR(1000) NOT NULL DEFAULT '',
+  created_at {{TS}} NOT NULL,
+  FOREIGN KEY (unit_id) REFERENCES units(id) ON DELETE CASCADE,
+  FOREIGN KEY (actor_user_id) REFERENCES users(id)
+){{TABLE}};
+CREATE INDEX idx_unit_events_unit ON unit_events(unit_id, id);
+CREATE INDEX idx_unit_events_actor ON unit_events(actor_user_id);
+
+-- Versioned pledge texts: a unit signs one exact version.
+CREATE TABLE pledge_texts (
+  id {{PK}},
+  version VARCHAR(20) NOT NULL,
+  title_zh VARCHAR(200) NOT NULL,
+  title_en VARCHAR(200) NOT NULL,
+  body_zh {{TEXT}} NOT NULL,
+  body_en {{TEXT}} NOT NULL,
+  key_points_zh {{TEXT}} NOT NULL,
+  key_points_en {{TEXT}} NOT NULL,
+  sha256 CHAR(64) NOT NULL,
+  valid_months INTEGER NOT NULL,
+  published_at {{TS}} NOT NULL,
+  created_at {{TS}} NOT NULL
+){{TABLE}};
+CREATE UNIQUE INDEX ux_pledge_texts_version ON pledge_texts(version);
+
+CREATE TABLE pledges (
+  id {{PK}},
+  unit_id {{ID}} NOT NULL,
+  pledge_text_id {{ID}} NOT NULL,
+  signer_name VARCHAR(100) NOT NULL,
+  signer_title VARCHAR(100) NOT NULL,
+  signer_user_id {{ID}} NULL,
+  signer_ip VARCHAR(45) NOT NULL DEFAULT '',
+  text_sha256 CHAR(64) NOT NULL,
+  signed_at {{TS}} NOT NULL,
+  valid_until {{TS}} NOT NULL,
+  superseded_at {{TS}} NULL,
+  FOREIGN KEY (unit_id) REFERENCES units(id) ON DELETE CASCADE,
+  FOREIGN KEY (pledge_text_id) REFERENCES pledge_texts(id),
+  FOREIGN KEY (signer_user_id) REFERENCES users(id)
+){{TABLE}};
+CREATE INDEX idx_pledges_unit ON pledges(unit_id, signed_at);
+CREATE INDEX idx_pledges_text ON pledges(pledge_text_id);
+CREATE INDEX idx_pledges_signer ON pledges(signer_user_id);
+
+-- Instrument catalogue. cycle_months 0 means verified once and replaced at
+-- end of life (household water and gas meters).
+CREATE TABLE instrument_types (
+  id {{PK}},
+  code VARCHAR(40) NOT NULL,
+  name_zh VARCHAR(100) NOT NULL,
+  name_en VARCHAR(100) NOT NULL,
+  cycle_months INTEGER NOT NULL,
+  mandatory BOOLEAN NOT NULL DEFAULT TRUE,
+  regulation VARCHAR(100) NOT NULL DEFAULT '',
+  active BOOLEAN NOT NULL DEFAULT TRUE,
+  sort_order INTEGER NOT NULL DEFAULT 0
+){{TABLE}};
+CREATE UNIQUE INDEX ux_instrument_types_code ON instrument_types(code);
+
+CREATE TABLE instruments (
+  id {{PK}},
+  unit_id {{ID}} NOT NULL,
+  type_id {{ID}} NOT NULL,
+  model VARCHAR(100) NOT NULL DEFAULT '',
+  maker VARCHAR(200) NOT NULL DEFAULT '',
+  serial_no VARCHAR(100) NOT NULL,
+  serial_live VARCHAR(100) NULL,
+  location VARCHAR(100) NOT NULL DEFAULT '',
+  status VARCHAR(20) NOT NULL,
+  retired_at {{TS}} NULL,
+  created_at {{TS}} NOT NULL,
+  updated_at {{TS}} NOT NULL,
+  FOREIGN KEY (unit_id) REFERENCES units(id) ON DELETE CASCADE,
+  FOREIGN KEY (type_id) REFERENCES instrument_types(id)
+){{TABLE}};
+CREATE UNIQUE INDEX ux_instruments_unit_serial_live ON instruments(unit_id, serial_live);
+CREATE INDEX idx_instruments_unit ON instruments(unit_id, status);
+CREATE INDEX idx_instruments_type ON instruments(type_id);
+
+-- Verification records: declared by the merchant or confirmed by the body.
+CREATE TABLE verification_records (
+  id {{PK}},
+  instrument_id {{ID}} NOT NULL,
+  certificate_no VARCHAR(100) NOT NULL,
+  body_name VARCHAR(200) NOT NULL,
+  verification_body_id {{ID}} NULL,
+  verified_on {{DATE}} NOT NULL,
+  valid_until {{DATE}} NULL,
+  result VARCHAR(10) NOT NULL,
+  source VARCHAR(20) NOT NULL,
+  recorded_by {{ID}} NULL,
+  created_at {{TS}} NOT NULL,
+  FOREIGN KEY (instrument_id) REFERENCES instruments(id) ON DELETE CASCADE,
+  FOREIGN KEY (verification_body_id) REFERENCES verification_bodies(id),
+  FOREIGN KEY (recorded_by) REFERENCES users(id)
+){{TABLE}};
+CREATE INDEX idx_verification_records_instrument ON verification_records(instrument_id, verified_on);
+CREATE INDEX idx_verification_records_body ON verification_records(verification_body_id);
+CREATE INDEX idx_verification_records_recorded_by ON verification_records(recorded_by);
+CREATE INDEX idx_verification_records_valid_until ON verification_records(valid_until);
+
+-- Spot checks (抽查), the "double random, one public" results.
+CREATE TABLE spot_checks (
+  id {{PK}},
+  unit_id {{ID}} NOT NULL,
+  instrument_id {{ID}} NULL,
+  agency_id {{ID}} NULL,
+  checked_on {{DATE}} NOT NULL,
+  result VARCHAR(20) NOT NULL,
+  summary VARCHAR(1000) NOT NULL DEFAULT '',
+  published BOOLEAN NOT NULL DEFAULT TRUE,
+  created_at {{TS}} NOT NULL,
+  FOREIGN KEY (unit_id) REFERENCES units(id) ON DELETE CASCADE,
+  FOREIGN KEY (instrument_id) REFERENCES instruments(id),
+  FOREIGN KEY (agency_id) REFERENCES agencies(id)
+){{TABLE}};
+CREATE INDEX idx_spot_checks_unit ON spot_checks(unit_id, checked_on);
+CREATE INDEX idx_spot_checks_instrument ON spot_checks(instrument_id);
+CREATE INDEX idx_spot_checks_agency ON spot_checks(agency_id);
+
+-- Issued QR codes. Reprinting issues version n+1 and revokes n.
+CREATE TABLE qr_tokens (
+  id {{PK}},
+  kind VARCHAR(12) NOT NULL,
+  target_id {{ID}} NOT NULL,
+  version INTEGER NOT NULL,
+  revoked_at {{TS}} NULL,
+  created_by {{ID}} NULL,
+  created_at {{TS}} NOT NULL,
+  FOREIGN KEY (created_by) REFERENCES users(id)
+){{TABLE}};
+CREATE UNIQUE INDEX ux_qr_tokens_target_version ON qr_tokens(kind, target_id, version);
+CREATE INDEX idx_qr_tokens_created_by ON qr_tokens(created_by);
+
+-- Reports from the public: complaints (投诉) and tips (举报).
+CREATE TABLE reports (
+  id {{PK}},
+  tracking_no VARCHAR(24) NOT NULL,
+  access_code_hash CHAR(64) NOT NULL,
+  kind VARCHAR(12) NOT NULL,
+  category VARCHAR(30) NOT NULL,
+  unit_id {{ID}} NULL,
+  instrument_id {{ID}} NULL,
+  qr_token_id {{ID}} NULL,
+  district_id {{ID}} NOT NULL,
+  business_name VARCHAR(200) NOT NULL DEFAULT '',
+  business_address VARCHAR(300) NOT NULL DEFAULT '',
+  description {{TEXT}} NOT NULL,
+  request {{TEXT}} NOT NULL,
+  incident_at {{TS}} NULL,
+  amount_cents BIGINT NULL,
+  reporter_name VARCHAR(100) NOT NULL DEFAULT '',
+  reporter_phone VARCHAR(32) NOT NULL DEFAULT '',
+  reporter_address VARCHAR(300) NOT NULL DEFAULT '',
+  reporter_email VARCHAR(254) NOT NULL DEFAULT '',
+  anonymous BOOLEAN NOT NULL DEFAULT FALSE,
+  idempotency_key VARCHAR(64) NULL,
+  submitter_hash CHAR(64) NOT NULL DEFAULT '',
+  locale VARCHAR(10) NOT NULL DEFAULT 'zh-CN',
+  created_at {{TS}} NOT NULL,
+  FOREIGN KEY (unit_id) REFERENCES units(id),
+  FOREIGN KEY (instrument_id) REFERENCES instruments(id),
+  FOREIGN KEY (qr_token_id) REFERENCES qr_tokens(id),
+  FOREIGN KEY (district_id) REFERENCES districts(id)
+){{TABLE}};
+CREATE UNIQUE INDEX ux_reports_tracking_no ON reports(tracking_no);
+CREATE UNIQUE INDEX ux_reports_idempotency_key ON reports(idempotency_key);
+CREATE INDEX idx_reports_unit ON reports(unit_id, created_at);
+CREATE INDEX idx_reports_instrument ON reports(instrument_id);
+CREATE INDEX idx_reports_qr_token ON reports(qr_token_id);
+CREATE INDEX idx_reports_district ON reports(district_id);
+CREATE INDEX idx_reports_submitter ON reports(submitter_hash, created_at);
+CREATE INDEX idx_reports_created ON reports(created_at);
+
+-- Evidence photos, re-encoded without metadata, stored with the report.
+CREATE TABLE report_photos (
+  id {{PK}},
+  report_id {{ID}} NOT NULL,
+  seq INTEGER NOT NULL,
+  content_type VARCHAR(50) NOT NULL,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  size_bytes INTEGER NOT NULL,
+  sha256 CHAR(64) NOT NULL,
+  data {{BLOB}} NOT NULL,
+  created_at {{TS}} NOT NULL,
+  FOREIGN KEY (report_id) REFERENCES reports(id) ON DELETE CASCADE
+){{TABLE}};
+CREATE UNIQUE INDEX ux_report_photos_report_seq ON report_photos(report_id, seq);
+
+-- Routing rules, evaluated by position; the first enabled match wins, and
+-- no match means the district's default agency. Empty filter = any.
+CREATE TABLE routing_rules (
+  id {{PK}},
+  name VARCHAR(200) NOT NULL,
+  position INTEGER NOT NULL,
+  enabled BOOLEAN NOT NULL DEFAULT TRUE,
+  category VARCHAR(30) NOT NULL DEFAULT '',
+  business_type VARCHAR(30) NOT NULL DEFAULT '',
+  district_id {{ID}} NULL,
+  agency_id {{ID}} NOT NULL,
+  priority INTEGER NOT NULL,
+  created_at {{TS}} NOT NULL,
+  updated_at {{TS}} NOT NULL,
+  FOREIGN KEY (district_id) REFERENCES districts(id),
+  FOREIGN KEY (agency_id) REFERENCES agencies(id)
+){{TABLE}};
+CREATE INDEX idx_routing_rules_position ON routing_rules(enabled, position);
+CREATE INDEX idx_routing_rules_district ON routing_rules(district_id);
+CREATE INDEX idx_routing_rules_agency ON routing_rules(agency_id);
+
+-- A case is a report as handled by one agency. kind, category and
+-- district_id are copied from the report so the officer queue filters and
+-- sorts on one table through its indexes. due_at is the deadline that
+-- matters now (acceptance, decision or conclusion), NULL once closed.
+CREATE TABLE cases (
+  id {{PK}},
+  report_id {{ID}} NOT NULL,
+  agency_id {{ID}} NOT NULL,
+  assignee_id {{ID}} NULL,
+  kind VARCHAR(12) NOT NULL,
+  category VARCHAR(30) NOT NULL,
+  district_id {{ID}} NOT NULL,
+  status VARCHAR(30) NOT NULL,
+  priority INTEGER NOT NULL,
+  routing_rule_id {{ID}} NULL,
+  routing_reason VARCHAR(300) NOT NULL DEFAULT '',
+  received_at {{TS}} NOT NULL,
+  decision_due_at {{TS}} NOT NULL,
+  conclusion_due_at {{TS}} NULL,
+  due_at {{TS}} NULL,
+  extended BOOLEAN NOT NULL DEFAULT FALSE,
+  extension_reason VARCHAR(1000) NOT NULL DEFAULT '',
+  decided_at {{TS}} NULL,
+  concluded_at {{TS}} NULL,
+  closed_at {{TS}} NULL,
+  decision_ground VARCHAR(40) NOT NULL DEFAULT '',
+  outcome VARCHAR(30) NOT NULL DEFAULT '',
+  outcome_detail {{TEXT}} NULL,
+  fine_cents BIGINT NULL,
+  instrument_measure VARCHAR(20) NOT NULL DEFAULT '',
+  unit_measure VARCHAR(20) NOT NULL DEFAULT '',
+  reward_eligible BOOLEAN NOT NULL DEFAULT FALSE,
+  reward_level INTEGER NOT NULL DEFAULT 0,
+  reward_amount_cents BIGINT NULL,
+  duplicate_of_case_id {{ID}} NULL,
+  public_reply {{TEXT}} NULL,
+  lock_version INTEGER NOT NULL DEFAULT 1,
+  created_at {{TS}} NOT NULL,
+  updated_at {{TS}} NOT NULL,
+  FOREIGN KEY (report_id) REFERENCES reports(id),
+  FOREIGN KEY (agency_id) REFERENCES agencies(id),
+  FOREIGN KEY (assignee_id) REFERENCES users(id),
+  FOREIGN KEY (district_id) REFERENCES districts(id),
+  FOREIGN KEY (routing_rule_id) REFERENCES routing_rules(id),
+  FOREIGN KEY (duplicate_of_case_id) REFERENCES cases(id)
+){{TABLE}};
+CREATE UNIQUE INDEX ux_cases_report ON cases(report_id);
+CREATE INDEX idx_cases_agency_due ON cases(agency_id, due_at);
+CREATE INDEX idx_cases_agency_status_due ON cases(agency_id, status, due_at);
+CREATE INDEX idx_cases_agency_priority ON cases(agency_id, priority, due_at);
+CREATE INDEX idx_cases_agency_received ON cases(agency_id, received_at);
+CREATE INDEX idx_cases_agency_category ON cases(agency_id, category, due_at);
+CREATE INDEX idx_cases_agency_district ON cases(agency_id, district_id, due_at);
+CREATE INDEX idx_cases_assignee ON cases(assignee_id, due_at);
+CREATE INDEX idx_cases_district ON cases(district_id);
+CREATE INDEX idx_cases_routing_rule ON cases(routing_rule_id);
+CREATE INDEX idx_cases_duplicate_of ON cases(duplicate_of_case_id);
+
+-- The case timeline. public events are shown to the reporter on /track.
+CREATE TABLE case_events (
+  id {{PK}},
+  case_id {{ID}} NOT NULL,
+  kind VARCHAR(30) NOT NULL,
+  actor_user_id {{ID}} NULL,
+  agency_id {{ID}} NULL,
+  from_status VARCHAR(30) NOT NULL DEFAULT '',
+  to_status VARCHAR(30) NOT NULL DEFAULT '',
+  public BOOLEAN NOT NULL DEFAULT FALSE,
+  body {{TEXT}} NULL,
+  data {{TEXT}} NULL,
+  created_at {{TS}} NOT NULL,
+  FOREIGN KEY (case_id) REFERENCES cases(id) ON DELETE CASCADE,
+  FOREIGN KEY (actor_user_id) REFERENCES users(id),
+  FOREIGN KEY (agency_id) REFERENCES agencies(id)
+){{TABLE}};
+CREATE INDEX idx_case_events_case ON case_events(case_id, id);
+CREATE INDEX idx_case_events_actor ON case_events(actor_user_id);
+CREATE INDEX idx_case_events_agency ON case_events(agency_id);
+
+-- Working-day calendar: days off and the weekend days that become working
+-- days (调休). Loaded from configs/, extended by the city admin.
+CREATE TABLE holidays (
+  id {{PK}},
+  day {{DATE}} NOT NULL,
+  kind VARCHAR(10) NOT NULL,
+  name_zh VARCHAR(100) NOT NULL DEFAULT '',
+  name_en VARCHAR(100) NOT NULL DEFAULT ''
+){{TABLE}};
+CREATE UNIQUE INDEX ux_holidays_day ON holidays(day);
+
+-- Tamper-evident audit log: hash = SHA-256(prev_hash || canonical entry).
+CREATE TABLE audit_log (
+  id {{PK}},
+  at {{TS}} NOT NULL,
+  actor_user_id {{ID}} NULL,
+  actor VARCHAR(200) NOT NULL DEFAULT '',
+  action VARCHAR(50) NOT NULL,
+  object_type VARCHAR(30) NOT NULL DEFAULT '',
+  object_id VARCHAR(40) NOT NULL DEFAULT '',
+  agency_id {{ID}} NULL,
+  before_json {{TEXT}} NULL,
+  after_json {{TEXT}} NULL,
+  ip VARCHAR(45) NOT NULL DEFAULT '',
+  prev_hash CHAR(64) NOT NULL,
+  hash CHAR(64) NOT NULL
+){{TABLE}};
+CREATE INDEX idx_audit_log_object ON audit_log(object_type, object_id);
+CREATE INDEX idx_audit_log_actor ON audit_log(actor_user_id);
+CREATE INDEX idx_audit_log_at ON audit_log(at);
+
+-- Notifications written in the same transaction as the change they announce;
+-- a worker delivers them and records every attempt.
+CREATE TABLE outbox (
+  id {{PK}},
+  channel VARCHAR(10) NOT NULL,
+  recipient VARCHAR(500) NOT NULL,
+  subject VARCHAR(300) NOT NULL DEFAULT '',
+  body {{TEXT}} NOT NULL,
+  event VARCHAR(50) NOT NULL,
+  case_id {{ID}} NULL,
+  status VARCHAR(12) NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at {{TS}} NOT NULL,
+  locked_until {{TS}} NULL,
+  last_error VARCHAR(1000) NOT NULL DEFAULT '',
+  created_at {{TS}} NOT NULL,
+  delivered_at {{TS}} NULL,
+  FOREIGN KEY (case_id) REFERENCES cases(id)
+){{TABLE}};
+CREATE INDEX idx_outbox_pending ON outbox(status, next_attempt_at);
+CREATE INDEX idx_outbox_case ON outbox(case_id);
+
+CREATE TABLE outbox_attempts (
+  id {{PK}},
+  outbox_id {{ID}} NOT NULL,
+  at {{TS}} NOT NULL,
+  ok BOOLEAN NOT NULL,
+  error VARCHAR(1000) NOT NULL DEFAULT '',
+  duration_ms INTEGER NOT NULL DEFAULT 0,
+  FOREIGN KEY (outbox_id) REFERENCES outbox(id) ON DELETE CASCADE
+){{TABLE}};
+CREATE INDEX idx_outbox_attempts_outbox ON outbox_attempts(outbox_id, at);
+`
