@@ -5,15 +5,18 @@ package database
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -213,4 +216,21 @@ func newGormLogger(l *slog.Logger) logger.Interface {
 		ParameterizedQueries:      true, // never write reporters' data into logs
 		Colorful:                  false,
 	})
+}
+
+// IsUnavailable reports whether err means the database could not be reached
+// (as opposed to a bad query): the UI answers those with 503 "not saved, try
+// again" instead of 500.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysqldrv.ErrInvalidConn) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "database is locked") ||
+		strings.Contains(msg, "sql: database is closed") || strings.Contains(msg, "invalid connection")
 }

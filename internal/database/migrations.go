@@ -364,7 +364,8 @@ CREATE TABLE report_photos (
 CREATE UNIQUE INDEX ux_report_photos_report_seq ON report_photos(report_id, seq);
 
 -- Routing rules, evaluated by position; the first enabled match wins, and
--- no match means the district's default agency. Empty filter = any.
+-- no match means the district's default agency. Empty filter = any. A NULL
+-- agency_id keeps the district's default agency and only sets the priority.
 CREATE TABLE routing_rules (
   id {{PK}},
   name VARCHAR(200) NOT NULL,
@@ -373,7 +374,7 @@ CREATE TABLE routing_rules (
   category VARCHAR(30) NOT NULL DEFAULT '',
   business_type VARCHAR(30) NOT NULL DEFAULT '',
   district_id {{ID}} NULL,
-  agency_id {{ID}} NOT NULL,
+  agency_id {{ID}} NULL,
   priority INTEGER NOT NULL,
   created_at {{TS}} NOT NULL,
   updated_at {{TS}} NOT NULL,

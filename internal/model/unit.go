@@ -1,0 +1,197 @@
+package model
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// BusinessType classifies a unit; the scan page and routing rules use it.
+type BusinessType string
+
+const (
+	BusinessMarketStall  BusinessType = "market_stall"
+	BusinessSupermarket  BusinessType = "supermarket"
+	BusinessFuelStation  BusinessType = "fuel_station"
+	BusinessOpticalShop  BusinessType = "optical_shop"
+	BusinessPharmacy     BusinessType = "pharmacy"
+	BusinessClinic       BusinessType = "clinic"
+	BusinessRestaurant   BusinessType = "restaurant"
+	BusinessShoppingMall BusinessType = "shopping_mall"
+	BusinessOther        BusinessType = "other"
+)
+
+// BusinessTypes lists every business type in display order.
+var BusinessTypes = []BusinessType{
+	BusinessMarketStall, BusinessSupermarket, BusinessFuelStation, BusinessOpticalShop,
+	BusinessPharmacy, BusinessClinic, BusinessRestaurant, BusinessShoppingMall, BusinessOther,
+}
+
+// Valid reports whether b is a known business type.
+func (b BusinessType) Valid() bool {
+	for _, x := range BusinessTypes {
+		if b == x {
+			return true
+		}
+	}
+	return false
+}
+
+// UnitStatus is where a unit stands in the demonstration programme. The
+// allowed transitions between them are one table, in internal/units.
+type UnitStatus string
+
+const (
+	UnitDraft     UnitStatus = "draft"
+	UnitSubmitted UnitStatus = "submitted"
+	UnitReturned  UnitStatus = "returned"
+	UnitApproved  UnitStatus = "approved"
+	UnitSuspended UnitStatus = "suspended"
+	UnitRevoked   UnitStatus = "revoked"
+	UnitExpired   UnitStatus = "expired"
+)
+
+// UnitStatuses lists every unit status.
+var UnitStatuses = []UnitStatus{UnitDraft, UnitSubmitted, UnitReturned, UnitApproved, UnitSuspended, UnitRevoked, UnitExpired}
+
+// Published is true when the unit appears in the public directory.
+func (s UnitStatus) Published() bool { return s == UnitApproved }
+
+// HoldsCreditCode is true while the unit keeps its unified social credit
+// code to itself: a revoked unit releases it so the business may re-apply.
+func (s UnitStatus) HoldsCreditCode() bool { return s != UnitRevoked }
+
+// Unit is a business applying for or holding demonstration status.
+type Unit struct {
+	ID                  int64
+	OwnerUserID         int64
+	Name                string
+	USCC                string  `gorm:"column:uscc"`
+	USCCLive            *string `gorm:"column:uscc_live"`
+	USCCCheckOverridden bool    `gorm:"column:uscc_check_overridden"`
+	USCCOverrideBy      *int64  `gorm:"column:uscc_override_by"`
+	USCCOverrideReason  string  `gorm:"column:uscc_override_reason"`
+	BusinessType        BusinessType
+	Address             string
+	DistrictID          int64
+	ContactName         string
+	ContactPhone        string
+	OpeningHours        string
+	Status              UnitStatus
+	StatusReason        string
+	SubmittedAt         *time.Time
+	ApprovedAt          *time.Time
+	ReviewedBy          *int64
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+func (Unit) TableName() string { return "units" }
+
+// UnitPhoto is the optional shop-front photo.
+type UnitPhoto struct {
+	UnitID      int64 `gorm:"primaryKey;autoIncrement:false"`
+	ContentType string
+	Width       int
+	Height      int
+	Data        []byte
+	UpdatedAt   time.Time
+}
+
+func (UnitPhoto) TableName() string { return "unit_photos" }
+
+// UnitEvent is one status change of a unit.
+type UnitEvent struct {
+	ID          int64
+	UnitID      int64
+	FromStatus  UnitStatus
+	ToStatus    UnitStatus
+	ActorUserID *int64
+	Reason      string
+	CreatedAt   time.Time
+}
+
+func (UnitEvent) TableName() string { return "unit_events" }
+
+// PledgeText is one published version of the pledge wording.
+type PledgeText struct {
+	ID          int64
+	Version     string
+	TitleZh     string
+	TitleEn     string
+	BodyZh      string
+	BodyEn      string
+	KeyPointsZh string // one promise per line, for the poster
+	KeyPointsEn string
+	SHA256      string `gorm:"column:sha256"`
+	ValidMonths int
+	PublishedAt time.Time
+	CreatedAt   time.Time
+}
+
+func (PledgeText) TableName() string { return "pledge_texts" }
+
+// Pledge is a unit's signature on one pledge text version.
+type Pledge struct {
+	ID           int64
+	UnitID       int64
+	PledgeTextID int64
+	SignerName   string
+	SignerTitle  string
+	SignerUserID *int64
+	SignerIP     string `gorm:"column:signer_ip"`
+	TextSHA256   string `gorm:"column:text_sha256"`
+	SignedAt     time.Time
+	ValidUntil   time.Time
+	SupersededAt *time.Time
+}
+
+func (Pledge) TableName() string { return "pledges" }
+
+// Valid reports whether the pledge stands at time now.
+func (p Pledge) Valid(now time.Time) bool {
+	return p.SupersededAt == nil && now.Before(p.ValidUntil)
+}
+
+// SpotCheck is the published result of an inspection.
+type SpotCheck struct {
+	ID           int64
+	UnitID       int64
+	InstrumentID *int64
+	AgencyID     *int64
+	CheckedOn    time.Time
+	Result       string // pass, fail, issues_found
+	Summary      string
+	Published    bool
+	CreatedAt    time.Time
+}
+
+func (SpotCheck) TableName() string { return "spot_checks" }
+
+// QRKind says what a QR code points to.
+type QRKind string
+
+const (
+	QRUnit       QRKind = "unit"
+	QRInstrument QRKind = "instrument"
+)
+
+// QRToken is one issued version of a printed code.
+type QRToken struct {
+	ID        int64
+	Kind      QRKind
+	TargetID  int64
+	Version   int
+	RevokedAt *time.Time
+	CreatedBy *int64
+	CreatedAt time.Time
+}
+
+func (QRToken) TableName() string { return "qr_tokens" }
+
+// PledgeDigest is the SHA-256 (hex) of the exact pledge wording a merchant is
+// shown and signs: both languages, titles included, in a fixed layout.
+func PledgeDigest(titleZh, bodyZh, titleEn, bodyEn string) string {
+	sum := sha256.Sum256([]byte(titleZh + "\n" + bodyZh + "\n\n" + titleEn + "\n" + bodyEn))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,172 @@
+// Package render parses the embedded templates once and renders pages into a
+// buffer before anything is written, so a failing template never sends half a
+// page with a 200. It also serves static files under content-hashed URLs
+// that can be cached forever.
+package render
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"honestmeasure/internal/locale"
+)
+
+// Renderer holds the parsed pages and the static file index.
+type Renderer struct {
+	pages  map[string]*template.Template
+	assets *Assets
+}
+
+// Page is what every template receives.
+type Page struct {
+	L         *locale.Printer
+	Title     string
+	RequestID string
+	Path      string // the request path, for the language switch
+	Hotline   string
+	CityZh    string
+	CityEn    string
+	Data      any
+}
+
+// New parses every template: layout.html and files starting with "_" are
+// shared by all pages; each other file is one page named after the file.
+func New(templatesFS, staticFS fs.FS) (*Renderer, error) {
+	assets, err := NewAssets(staticFS)
+	if err != nil {
+		return nil, err
+	}
+	funcs := template.FuncMap{
+		"static": assets.URL,
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.Format(time.DateOnly)
+		},
+		"percent": func(part, whole int64) int64 {
+			if whole <= 0 {
+				return 0
+			}
+			p := part * 100 / whole
+			if p > 100 {
+				p = 100
+			}
+			return p
+		},
+	}
+	names, err := fs.Glob(templatesFS, "*.html")
+	if err != nil {
+		return nil, err
+	}
+	var shared []string
+	var pages []string
+	for _, n := range names {
+		if n == "layout.html" || strings.HasPrefix(n, "_") {
+			shared = append(shared, n)
+		} else {
+			pages = append(pages, n)
+		}
+	}
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templatesFS, shared...)
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	r := &Renderer{pages: map[string]*template.Template{}, assets: assets}
+	for _, p := range pages {
+		t, err := template.Must(base.Clone()).ParseFS(templatesFS, p)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", p, err)
+		}
+		r.pages[strings.TrimSuffix(p, ".html")] = t
+	}
+	return r, nil
+}
+
+// Render executes page into a buffer and writes it with status.
+func (r *Renderer) Render(w http.ResponseWriter, status int, page string, data Page) error {
+	t, ok := r.pages[page]
+	if !ok {
+		return fmt.Errorf("no template %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		return fmt.Errorf("render %s: %w", page, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// Assets serves the static files and names them by content hash.
+type Assets struct {
+	fsys   fs.FS
+	hashes map[string]string // path → first 10 hex digits of SHA-256
+}
+
+// NewAssets indexes every file in fsys.
+func NewAssets(fsys fs.FS) (*Assets, error) {
+	a := &Assets{fsys: fsys, hashes: map[string]string{}}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".go") {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		a.hashes[p] = hex.EncodeToString(sum[:])[:10]
+		return nil
+	})
+	return a, err
+}
+
+// URL returns the cache-busting URL of a static file. Templates call it as
+// {{static "css/app.css"}}; an unknown name is a programming error and shows
+// as a broken link in tests rather than a crash.
+func (a *Assets) URL(name string) string {
+	h, ok := a.hashes[name]
+	if !ok {
+		h = "missing"
+	}
+	return "/static/" + h + "/" + name
+}
+
+// ServeHTTP serves /static/{hash}/{path}. A current hash is cached for a
+// year; an old one (a page rendered before a deploy) gets the current file
+// with a short lifetime.
+func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rest := strings.TrimPrefix(r.URL.Path, "/static/")
+	hash, name, ok := strings.Cut(rest, "/")
+	name = path.Clean(name)
+	cur, known := a.hashes[name]
+	if !ok || !known || strings.HasPrefix(name, "..") {
+		http.NotFound(w, r)
+		return
+	}
+	b, err := fs.ReadFile(a.fsys, name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	if hash == cur {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "public, max-age=300")
+	}
+	w.Header().Set("ETag", `"`+cur+`"`)
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
+}
+
+// AssetsHandler exposes the static file handler for the router.
+func (r *Renderer) AssetsHandler() (http.Handler, *Assets) { return r.assets, r.assets }

@@ -1,0 +1,95 @@
+// Package server is the HTTP edge: it builds the Gin engine with the
+// middleware every request passes through (request ID, access log, panic
+// recovery, security headers, language), serves /healthz, /readyz and the
+// static files, and runs the listener with graceful shutdown. Pages and their
+// routes live in internal/ui; this package holds no business rules.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"honestmeasure/internal/database"
+	"honestmeasure/internal/render"
+)
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// Options are what the edge needs from the outside.
+type Options struct {
+	DB            *gorm.DB
+	Renderer      *render.Renderer
+	Logger        *slog.Logger
+	SecureCookies bool // base URL is https: Secure cookies and HSTS
+	// ErrorPage renders a full error page for status in the request's language.
+	ErrorPage func(c *gin.Context, status int)
+}
+
+// NewEngine returns the engine with middleware and the operational routes.
+// The caller adds its own routes before serving.
+func NewEngine(opt Options) *gin.Engine {
+	e := gin.New()
+	e.HandleMethodNotAllowed = false
+	e.RedirectTrailingSlash = true
+	e.ContextWithFallback = true // c.Done() follows the request, so DB calls stop when the client leaves
+	e.Use(requestID(), accessLog(opt.Logger), recovery(opt.Logger, opt.ErrorPage), securityHeaders(opt.SecureCookies), language(opt.SecureCookies))
+
+	e.GET("/healthz", func(c *gin.Context) {
+		c.Header("Cache-Control", "no-store")
+		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	})
+	e.GET("/readyz", func(c *gin.Context) {
+		c.Header("Cache-Control", "no-store")
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		if err := database.Ping(ctx, opt.DB); err != nil {
+			Logger(c).Warn("readiness check failed", "err", err)
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": "database unreachable"})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	})
+	assets, _ := opt.Renderer.AssetsHandler()
+	e.GET("/static/*path", gin.WrapH(assets))
+	e.NoRoute(func(c *gin.Context) { opt.ErrorPage(c, http.StatusNotFound) })
+	return e
+}
+
+// Serve runs handler on ln until ctx is cancelled, then lets requests in
+// flight finish for up to grace.
+func Serve(ctx context.Context, ln net.Listener, handler http.Handler, grace time.Duration, log *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Uploads of several photos over a weak mobile connection take time.
+		ReadTimeout:    5 * time.Minute,
+		WriteTimeout:   2 * time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", grace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,43 @@
+// Package storage is the only place that talks SQL. One file per entity;
+// each method takes a context and returns domain types from internal/model.
+// Business rules (who may do what, which transitions are allowed) belong to
+// the domain packages that call it, not here.
+package storage
+
+import (
+	"context"
+	"errors"
+
+	"gorm.io/gorm"
+)
+
+// ErrNotFound is returned when a looked-up row does not exist (or is not
+// visible to the caller); the HTTP layer turns it into a 404.
+var ErrNotFound = errors.New("not found")
+
+// Store wraps the database handle.
+type Store struct {
+	db *gorm.DB
+}
+
+// New returns a Store on db.
+func New(db *gorm.DB) *Store { return &Store{db: db} }
+
+// DB exposes the handle for health checks and tests.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// Tx runs fn in one transaction: everything fn writes is stored, or nothing.
+func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(&Store{db: tx})
+	})
+}
+
+func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}

@@ -1,0 +1,57 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"honestmeasure/internal/model"
+)
+
+// ErrDuplicate is returned when a unique value is already taken.
+var ErrDuplicate = errors.New("already exists")
+
+// CreateUser stores u; a login already in use gives ErrDuplicate.
+func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
+	now := time.Now().UTC()
+	u.CreatedAt, u.UpdatedAt = now, now
+	if u.Locale == "" {
+		u.Locale = "zh-CN"
+	}
+	err := s.q(ctx).Create(u).Error
+	if isDuplicate(err) {
+		return ErrDuplicate
+	}
+	return err
+}
+
+// UserByLogin finds a user by normalised login.
+func (s *Store) UserByLogin(ctx context.Context, login string) (*model.User, error) {
+	var u model.User
+	if err := s.q(ctx).Where("login = ?", login).Take(&u).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &u, nil
+}
+
+// CountUsers returns how many accounts exist.
+func (s *Store) CountUsers(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.q(ctx).Model(&model.User{}).Count(&n).Error
+	return n, err
+}
+
+// isDuplicate recognises a unique-constraint violation on either engine.
+func isDuplicate(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "Duplicate entry") || strings.Contains(msg, "Error 1062")
+}

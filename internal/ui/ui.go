@@ -1,0 +1,87 @@
+// Package ui serves the server-rendered pages. Routes are declared here, in
+// one place; each page's handler lives in its own file as a method on
+// Handler. Handlers translate HTTP into calls on storage and the domain
+// packages and back; they hold no business rules of their own.
+package ui
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"honestmeasure/internal/database"
+	"honestmeasure/internal/reference"
+	"honestmeasure/internal/render"
+	"honestmeasure/internal/server"
+	"honestmeasure/internal/storage"
+)
+
+// Handler carries what the pages need.
+type Handler struct {
+	Store    *storage.Store
+	Renderer *render.Renderer
+	Ref      *reference.Data
+	Logger   *slog.Logger
+}
+
+// Register declares every page route.
+func (h *Handler) Register(e *gin.Engine) {
+	e.GET("/", h.home)
+}
+
+// page builds the data every template receives.
+func (h *Handler) page(c *gin.Context, title string, data any) render.Page {
+	return render.Page{
+		L:         server.Printer(c),
+		Title:     title,
+		RequestID: server.RequestID(c),
+		Path:      c.Request.URL.Path,
+		Hotline:   h.Ref.City.ComplaintHotline,
+		CityZh:    h.Ref.City.NameZh,
+		CityEn:    h.Ref.City.NameEn,
+		Data:      data,
+	}
+}
+
+// render writes a page, or the error page if the template fails.
+func (h *Handler) render(c *gin.Context, status int, name string, p render.Page) {
+	if err := h.Renderer.Render(c.Writer, status, name, p); err != nil {
+		server.Logger(c).Error("render failed", "page", name, "err", err)
+		h.ErrorPage(c, http.StatusInternalServerError)
+	}
+}
+
+// ErrorPage renders the error page for status in the visitor's language.
+// It never includes error details: those go to the log under the request ID.
+func (h *Handler) ErrorPage(c *gin.Context, status int) {
+	l := server.Printer(c)
+	var title, body string
+	switch status {
+	case http.StatusNotFound:
+		title, body = l.T("error.404.title"), l.T("error.404.body")
+	case http.StatusServiceUnavailable:
+		title, body = l.T("error.503.title"), l.T("error.503.body")
+	default:
+		title, body = l.T("error.500.title"), l.T("error.500.body")
+	}
+	c.Header("Cache-Control", "no-store")
+	p := h.page(c, title, body)
+	if err := h.Renderer.Render(c.Writer, status, "error", p); err != nil {
+		// The error template itself failed: fall back to plain text.
+		server.Logger(c).Error("error page failed", "err", err)
+		c.String(status, "%s\n%s\n", title, body)
+	}
+}
+
+// serverError logs err with the request and shows the visitor a page that
+// says nothing was done. A database that cannot be reached is a 503.
+func (h *Handler) serverError(c *gin.Context, err error) {
+	server.Logger(c).Error("request failed", "err", err)
+	if database.IsUnavailable(err) {
+		c.Header("Retry-After", "30")
+		h.ErrorPage(c, http.StatusServiceUnavailable)
+		return
+	}
+	h.ErrorPage(c, http.StatusInternalServerError)
+}
