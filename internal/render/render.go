@@ -168,5 +168,5 @@ func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
 }
 
-// AssetsHandler exposes the static file handler for the router.
-func (r *Renderer) AssetsHandler() (http.Handler, *Assets) { return r.assets, r.assets }
+// Assets returns the static file handler, for the router.
+func (r *Renderer) Assets() *Assets { return r.assets }

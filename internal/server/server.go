@@ -41,11 +41,11 @@ func NewEngine(opt Options) *gin.Engine {
 	e.ContextWithFallback = true // c.Done() follows the request, so DB calls stop when the client leaves
 	e.Use(requestID(), accessLog(opt.Logger), recovery(opt.Logger, opt.ErrorPage), securityHeaders(opt.SecureCookies), language(opt.SecureCookies))
 
-	e.GET("/healthz", func(c *gin.Context) {
+	healthz := func(c *gin.Context) {
 		c.Header("Cache-Control", "no-store")
 		c.JSON(http.StatusOK, gin.H{"status": "ok"})
-	})
-	e.GET("/readyz", func(c *gin.Context) {
+	}
+	readyz := func(c *gin.Context) {
 		c.Header("Cache-Control", "no-store")
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
@@ -55,9 +55,14 @@ func NewEngine(opt Options) *gin.Engine {
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"status": "ok"})
-	})
-	assets, _ := opt.Renderer.AssetsHandler()
-	e.GET("/static/*path", gin.WrapH(assets))
+	}
+	assets := gin.WrapH(opt.Renderer.Assets())
+	// Load balancers and caches probe with HEAD as well as GET.
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		e.Handle(method, "/healthz", healthz)
+		e.Handle(method, "/readyz", readyz)
+		e.Handle(method, "/static/*path", assets)
+	}
 	e.NoRoute(func(c *gin.Context) { opt.ErrorPage(c, http.StatusNotFound) })
 	return e
 }

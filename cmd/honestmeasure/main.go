@@ -1,0 +1,258 @@
+// Command honestmeasure runs the honest-measurement platform.
+//
+//	honestmeasure [-config FILE] [-demo] [serve]   run the web server (default)
+//	honestmeasure [-config FILE] migrate           apply database migrations and exit
+//	honestmeasure [-config FILE] user create ...   create an account
+//
+// Configuration comes from the optional YAML file and HM_* environment
+// variables (see configs/honestmeasure.example.yaml). Every failure is
+// printed as one line naming the problem, with exit status 1.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"gorm.io/gorm"
+
+	"honestmeasure/configs"
+	"honestmeasure/internal/config"
+	"honestmeasure/internal/database"
+	"honestmeasure/internal/demo"
+	"honestmeasure/internal/reference"
+	"honestmeasure/internal/render"
+	"honestmeasure/internal/server"
+	"honestmeasure/internal/storage"
+	"honestmeasure/internal/ui"
+	"honestmeasure/static"
+	"honestmeasure/templates"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	env := environment{args: os.Args[1:], getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	if err := run(ctx, env); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "honestmeasure: "+oneLine(err))
+		os.Exit(1)
+	}
+}
+
+// environment is everything run takes from the process, so tests can run
+// the real program in-process.
+type environment struct {
+	args   []string
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	// ready, when set, receives the listening address once the server accepts
+	// connections.
+	ready func(addr string)
+}
+
+func run(ctx context.Context, env environment) error {
+	fs := flag.NewFlagSet("honestmeasure", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	configPath := fs.String("config", env.getenv("HM_CONFIG"), "YAML configuration file (HM_CONFIG)")
+	demoFlag := fs.Bool("demo", false, "load demo data into an empty database (HM_DEMO=1)")
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "usage: honestmeasure [-config FILE] [-demo] [serve | migrate | user create -h]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(env.args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*configPath, env.getenv)
+	if err != nil {
+		return err
+	}
+	if *demoFlag {
+		cfg.Demo = true
+	}
+	log := newLogger(cfg, env.stdout)
+
+	cmd := fs.Args()
+	if len(cmd) == 0 {
+		cmd = []string{"serve"}
+	}
+	switch cmd[0] {
+	case "serve":
+		return serve(ctx, cfg, log, env)
+	case "migrate":
+		db, err := openDB(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer closeDB(db)
+		applied, err := database.Migrate(ctx, db)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "applied %d migration(s); schema version %d\n", applied, database.LatestVersion())
+		return nil
+	case "user":
+		if len(cmd) < 2 || cmd[1] != "create" {
+			return errors.New("usage: honestmeasure user create -login L -role R [-agency CODE] [-body CODE] [-name N] [-password-stdin]")
+		}
+		return userCreate(ctx, cfg, log, env, cmd[2:])
+	default:
+		return fmt.Errorf("unknown command %q: use serve, migrate or user create", cmd[0])
+	}
+}
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environment) error {
+	secret, err := resolveSecret(cfg)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db)
+	applied, err := database.Migrate(ctx, db)
+	if err != nil {
+		return err
+	}
+	if applied > 0 {
+		log.Info("migrated database", "applied", applied, "version", database.LatestVersion())
+	}
+	ref, err := loadReference(cfg)
+	if err != nil {
+		return err
+	}
+	st := storage.New(db)
+	if err := st.SeedReference(ctx, ref); err != nil {
+		return err
+	}
+	if cfg.Demo {
+		if err := loadDemo(ctx, st, ref, secret, log); err != nil {
+			return err
+		}
+	}
+	renderer, err := render.New(templates.FS, static.FS)
+	if err != nil {
+		return err
+	}
+	pages := &ui.Handler{Store: st, Renderer: renderer, Ref: ref, Logger: log}
+	engine := server.NewEngine(server.Options{DB: db, Renderer: renderer, Logger: log,
+		SecureCookies: cfg.SecureCookies(), ErrorPage: pages.ErrorPage})
+	pages.Register(engine)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (HM_ADDR): %v", cfg.Addr, errors.Unwrap(err))
+	}
+	log.Info("honestmeasure is listening", "addr", ln.Addr().String(), "base_url", cfg.PublicBaseURL(),
+		"database", cfg.Database.Driver, "mode", string(cfg.Mode))
+	if env.ready != nil {
+		env.ready(ln.Addr().String())
+	}
+	return server.Serve(ctx, ln, engine, cfg.ShutdownTimeout, log)
+}
+
+func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, error) {
+	return database.Open(ctx, database.Options{Driver: cfg.Database.Driver, DSN: cfg.Database.DSN,
+		DataDir: cfg.DataDir, MaxOpenConns: cfg.Database.MaxOpenConns, Logger: log})
+}
+
+func closeDB(db *gorm.DB) {
+	if sqlDB, err := db.DB(); err == nil {
+		_ = sqlDB.Close()
+	}
+}
+
+func loadReference(cfg config.Config) (*reference.Data, error) {
+	if cfg.ReferenceDir != "" {
+		return reference.Load(os.DirFS(cfg.ReferenceDir))
+	}
+	return reference.Load(configs.Changzhou())
+}
+
+func loadDemo(ctx context.Context, st *storage.Store, ref *reference.Data, secret []byte, log *slog.Logger) error {
+	started := time.Now()
+	res, err := demo.Load(ctx, st, ref, secret, time.Now())
+	if errors.Is(err, demo.ErrNotEmpty) {
+		log.Info("demo data not loaded: the database already holds data")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("loading demo data: %w", err)
+	}
+	log.Info("demo data loaded", "units", res.Units, "reports", len(res.Reports), "took", time.Since(started).Round(time.Millisecond).String())
+	for _, l := range res.Logins {
+		log.Info("demo login", "role", string(l.Role), "login", l.Login, "password", demo.Password, "note", l.Note)
+	}
+	for _, r := range res.Reports {
+		log.Info("demo report (try it on /track)", "tracking_number", r.TrackingNo, "access_code", r.AccessCode, "status", string(r.Status))
+	}
+	return nil
+}
+
+// resolveSecret returns HM_SECRET, or in development a secret generated
+// once and kept in the data folder, so printed QR codes stay valid across
+// restarts. config.Validate has already refused production without one.
+func resolveSecret(cfg config.Config) ([]byte, error) {
+	if cfg.Secret != "" {
+		return []byte(cfg.Secret), nil
+	}
+	if err := database.EnsureWritableDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(cfg.DataDir, "secret")
+	if b, err := os.ReadFile(path); err == nil {
+		s := strings.TrimSpace(string(b))
+		if len(s) < config.MinSecretLength {
+			return nil, fmt.Errorf("secret file %s is shorter than %d characters: delete it to generate a new one (printed QR codes will stop verifying)", path, config.MinSecretLength)
+		}
+		return []byte(s), nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("cannot read secret file %s: %v", path, errors.Unwrap(err))
+	}
+	s := randomSecret()
+	// O_EXCL: two instances starting together on one data folder keep one secret.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return resolveSecret(cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot write secret file %s: %v", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	if _, err := f.WriteString(s + "\n"); err != nil {
+		return nil, fmt.Errorf("cannot write secret file %s: %v", path, err)
+	}
+	return []byte(s), nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// oneLine keeps an operator-facing error on a single line.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
