@@ -38,7 +38,6 @@ func NewEngine(opt Options) *gin.Engine {
 	e := gin.New()
 	e.HandleMethodNotAllowed = false
 	e.RedirectTrailingSlash = true
-	e.ContextWithFallback = true // c.Done() follows the request, so DB calls stop when the client leaves
 	e.Use(requestID(), accessLog(opt.Logger), recovery(opt.Logger, opt.ErrorPage), securityHeaders(opt.SecureCookies), language(opt.SecureCookies))
 
 	healthz := func(c *gin.Context) {

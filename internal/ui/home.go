@@ -15,7 +15,7 @@ type homeData struct {
 }
 
 func (h *Handler) home(c *gin.Context) {
-	progress, err := h.Store.PublishedUnitsByDistrict(c)
+	progress, err := h.Store.PublishedUnitsByDistrict(c.Request.Context())
 	if err != nil {
 		h.serverError(c, err)
 		return

@@ -18,6 +18,10 @@ import (
 )
 
 // Handler carries what the pages need.
+//
+// Handlers pass c.Request.Context() to storage, never c itself: Gin reuses
+// its Context objects once a handler returns, and database drivers may still
+// watch the context they were given from another goroutine.
 type Handler struct {
 	Store    *storage.Store
 	Renderer *render.Renderer

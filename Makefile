@@ -1,0 +1,19 @@
+# The README's two commands are the source of truth; these are shortcuts.
+MYSQL_DSN ?= hm:hm@tcp(127.0.0.1:3306)/hm_test
+
+.PHONY: run test test-mysql vet fmt build
+run:
+	go run ./cmd/honestmeasure -demo
+
+test:
+	go test -race -count=1 ./...
+
+test-mysql:
+	HM_TEST_MYSQL_DSN='$(MYSQL_DSN)' go test -race -count=1 ./...
+
+vet:
+	go vet ./...
+	@test -z "$$(gofmt -l .)" || (gofmt -l . && echo "gofmt needed" && exit 1)
+
+build:
+	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o honestmeasure ./cmd/honestmeasure

@@ -1,0 +1,70 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDefaultsNeedNothing(t *testing.T) {
+	cfg, err := Load("", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != ":8080" || cfg.Database.Driver != "sqlite" || cfg.BaseURL != "http://localhost:8080" || cfg.Mode != Development {
+		t.Fatalf("defaults: %+v", cfg)
+	}
+}
+
+func TestExampleFileLoadsAndEnvironmentWins(t *testing.T) {
+	env := map[string]string{"HM_ADDR": "127.0.0.1:9999", "HM_BASE_URL": "https://jl.example.gov.cn", "HM_DEMO": "1"}
+	cfg, err := Load(filepath.Join("..", "..", "configs", "honestmeasure.example.yaml"), func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:9999" || !cfg.Demo || !cfg.SecureCookies() || cfg.PublicBaseURL() != "https://jl.example.gov.cn" {
+		t.Fatalf("env overrides not applied: %+v", cfg)
+	}
+}
+
+func TestFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("adress: ':80'\n"), 0o600)
+	if _, err := Load(bad, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "adress") {
+		t.Fatalf("misspelt key: %v", err)
+	}
+	empty := filepath.Join(dir, "empty.yaml")
+	os.WriteFile(empty, nil, 0o600)
+	if _, err := Load(empty, func(string) string { return "" }); err != nil {
+		t.Fatalf("empty file: %v", err)
+	}
+	if _, err := Load(filepath.Join(dir, "missing.yaml"), func(string) string { return "" }); err == nil {
+		t.Fatal("missing file accepted")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	long := strings.Repeat("k", 32)
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"production with secret", map[string]string{"HM_MODE": "production", "HM_SECRET": long}, ""},
+		{"production without secret", map[string]string{"HM_MODE": "production"}, "HM_SECRET is required"},
+		{"unknown mode", map[string]string{"HM_MODE": "staging"}, "HM_MODE"},
+		{"unknown driver", map[string]string{"HM_DB_DRIVER": "oracle"}, "unknown database driver"},
+		{"mysql needs dsn", map[string]string{"HM_DB_DRIVER": "mysql"}, "HM_DB_DSN"},
+		{"base URL with path", map[string]string{"HM_BASE_URL": "https://x.cn/app"}, "path"},
+		{"bad pool size", map[string]string{"HM_DB_MAX_OPEN_CONNS": "0"}, "HM_DB_MAX_OPEN_CONNS"},
+		{"bad log format", map[string]string{"HM_LOG_FORMAT": "xml"}, "HM_LOG_FORMAT"},
+	}
+	for _, tt := range tests {
+		_, err := Load("", func(k string) string { return tt.env[k] })
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}
