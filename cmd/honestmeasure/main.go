@@ -27,16 +27,13 @@ import (
 	"gorm.io/gorm"
 
 	"honestmeasure/configs"
+	"honestmeasure/internal/app"
 	"honestmeasure/internal/config"
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/demo"
 	"honestmeasure/internal/reference"
-	"honestmeasure/internal/render"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
-	"honestmeasure/internal/ui"
-	"honestmeasure/static"
-	"honestmeasure/templates"
 )
 
 func main() {
@@ -145,14 +142,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 			return err
 		}
 	}
-	renderer, err := render.New(templates.FS, static.FS)
+	handler, err := app.New(app.Options{DB: db, Ref: ref, Logger: log, BaseURL: cfg.PublicBaseURL(), Secret: secret,
+		SecureCookies: cfg.SecureCookies(), TrustedProxies: cfg.TrustedProxies})
 	if err != nil {
 		return err
 	}
-	pages := &ui.Handler{Store: st, Renderer: renderer, Ref: ref, Logger: log}
-	engine := server.NewEngine(server.Options{DB: db, Renderer: renderer, Logger: log,
-		SecureCookies: cfg.SecureCookies(), ErrorPage: pages.ErrorPage})
-	pages.Register(engine)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -163,7 +157,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	if env.ready != nil {
 		env.ready(ln.Addr().String())
 	}
-	return server.Serve(ctx, ln, engine, cfg.ShutdownTimeout, log)
+	return server.Serve(ctx, ln, handler, cfg.ShutdownTimeout, log)
 }
 
 func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, error) {

@@ -44,6 +44,10 @@ type Config struct {
 	// into the binary.
 	ReferenceDir string `yaml:"reference_dir"`
 
+	// TrustedProxies lists the reverse proxies (IPs or CIDRs) whose
+	// X-Forwarded-For is believed; empty means the peer address is the client.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+
 	LogFormat string `yaml:"log_format"` // text or json
 	LogLevel  string `yaml:"log_level"`  // debug, info, warn, error
 
@@ -112,6 +116,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	// The secret is taken verbatim: surrounding spaces would be part of it.
 	if v := getenv("HM_SECRET"); v != "" {
 		cfg.Secret = v
+	}
+	if v := strings.TrimSpace(getenv("HM_TRUSTED_PROXIES")); v != "" {
+		cfg.TrustedProxies = strings.Split(strings.ReplaceAll(v, " ", ""), ",")
 	}
 	if v := strings.TrimSpace(getenv("HM_MODE")); v != "" {
 		cfg.Mode = Mode(v)

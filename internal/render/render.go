@@ -16,7 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"honestmeasure/internal/form"
 	"honestmeasure/internal/locale"
+	"honestmeasure/internal/model"
 )
 
 // Renderer holds the parsed pages and the static file index.
@@ -34,6 +36,10 @@ type Page struct {
 	Hotline   string
 	CityZh    string
 	CityEn    string
+	User      *model.User // signed-in user, nil for visitors
+	CSRF      string      // token for forms of signed-in users
+	Notice    string      // locale key of a one-off confirmation ("saved")
+	Problem   string      // locale key of a problem with the whole request
 	Data      any
 }
 
@@ -46,11 +52,32 @@ func New(templatesFS, staticFS fs.FS) (*Renderer, error) {
 	}
 	funcs := template.FuncMap{
 		"static": assets.URL,
-		"date": func(t time.Time) string {
+		// date shows a calendar date (or a timestamp's local date) as
+		// YYYY-MM-DD; nil and zero times show nothing.
+		"date": func(v any) string {
+			var t time.Time
+			switch x := v.(type) {
+			case time.Time:
+				t = x
+			case *time.Time:
+				if x != nil {
+					t = *x
+				}
+			}
 			if t.IsZero() {
 				return ""
 			}
-			return t.Format(time.DateOnly)
+			return model.DateOf(t).Format(time.DateOnly)
+		},
+		// datetime shows a timestamp in the deployment's zone.
+		"datetime": func(t time.Time) string { return t.In(model.Zone).Format("2006-01-02 15:04") },
+		// fielderr renders the message for field, if any, beside the field.
+		"fielderr": func(l *locale.Printer, errs form.Errors, field string) template.HTML {
+			m, ok := errs[field]
+			if !ok {
+				return ""
+			}
+			return template.HTML(`<p class="field-error" role="alert">` + template.HTMLEscapeString(l.T(m.Key, m.Args...)) + `</p>`)
 		},
 		"percent": func(part, whole int64) int64 {
 			if whole <= 0 {
@@ -91,14 +118,20 @@ func New(templatesFS, staticFS fs.FS) (*Renderer, error) {
 	return r, nil
 }
 
-// Render executes page into a buffer and writes it with status.
+// Render executes page into a buffer and writes it with status. Pages whose
+// name starts with "print_" are whole documents of their own (A4 posters
+// and label sheets, without the site's header and footer).
 func (r *Renderer) Render(w http.ResponseWriter, status int, page string, data Page) error {
 	t, ok := r.pages[page]
 	if !ok {
 		return fmt.Errorf("no template %q", page)
 	}
+	root := "layout.html"
+	if strings.HasPrefix(page, "print_") {
+		root = page + ".html"
+	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+	if err := t.ExecuteTemplate(&buf, root, data); err != nil {
 		return fmt.Errorf("render %s: %w", page, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -8,6 +8,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -28,17 +29,23 @@ type Options struct {
 	Renderer      *render.Renderer
 	Logger        *slog.Logger
 	SecureCookies bool // base URL is https: Secure cookies and HSTS
+	// TrustedProxies may set the client address through X-Forwarded-For.
+	TrustedProxies []string
 	// ErrorPage renders a full error page for status in the request's language.
 	ErrorPage func(c *gin.Context, status int)
 }
 
 // NewEngine returns the engine with middleware and the operational routes.
 // The caller adds its own routes before serving.
-func NewEngine(opt Options) *gin.Engine {
+func NewEngine(opt Options) (*gin.Engine, error) {
 	e := gin.New()
+	if err := e.SetTrustedProxies(opt.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("HM_TRUSTED_PROXIES: %v", err)
+	}
 	e.HandleMethodNotAllowed = false
 	e.RedirectTrailingSlash = true
-	e.Use(requestID(), accessLog(opt.Logger), recovery(opt.Logger, opt.ErrorPage), securityHeaders(opt.SecureCookies), language(opt.SecureCookies))
+	e.Use(requestID(), accessLog(opt.Logger), recovery(opt.Logger, opt.ErrorPage), securityHeaders(opt.SecureCookies), language(opt.SecureCookies),
+		crossOrigin(opt.ErrorPage))
 
 	healthz := func(c *gin.Context) {
 		c.Header("Cache-Control", "no-store")
@@ -63,7 +70,7 @@ func NewEngine(opt Options) *gin.Engine {
 		e.Handle(method, "/static/*path", assets)
 	}
 	e.NoRoute(func(c *gin.Context) { opt.ErrorPage(c, http.StatusNotFound) })
-	return e
+	return e, nil
 }
 
 // Serve runs handler on ln until ctx is cancelled, then lets requests in

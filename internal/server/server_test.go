@@ -34,7 +34,10 @@ func newEngine(t *testing.T, https bool) (*gin.Engine, *render.Renderer, func())
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	pages := &ui.Handler{Store: storage.New(db), Renderer: r, Ref: ref, Logger: log}
-	e := server.NewEngine(server.Options{DB: db, Renderer: r, Logger: log, SecureCookies: https, ErrorPage: pages.ErrorPage})
+	e, err := server.NewEngine(server.Options{DB: db, Renderer: r, Logger: log, SecureCookies: https, ErrorPage: pages.ErrorPage})
+	if err != nil {
+		t.Fatal(err)
+	}
 	pages.Register(e)
 	e.GET("/boom", func(c *gin.Context) { panic("secret internals /home/app/main.go:42") })
 	closeDB := func() {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"honestmeasure/internal/model"
@@ -32,4 +33,160 @@ func (s *Store) AddVerification(ctx context.Context, v *model.VerificationRecord
 		v.CreatedAt = time.Now().UTC()
 	}
 	return s.q(ctx).Create(v).Error
+}
+
+// InstrumentView is an instrument with its type and latest verification
+// record (nil when never verified).
+type InstrumentView struct {
+	Instrument model.Instrument
+	Type       model.InstrumentType
+	Latest     *model.VerificationRecord
+}
+
+// State is the instrument's verification state at now.
+func (v InstrumentView) State(now time.Time) model.VerificationState {
+	return model.StateOf(v.Latest, now)
+}
+
+// InstrumentsOfUnits lists the instruments of the given units (in use only,
+// unless withRetired), each with its latest record: three queries however
+// many instruments there are.
+func (s *Store) InstrumentsOfUnits(ctx context.Context, unitIDs []int64, withRetired bool) ([]InstrumentView, error) {
+	if len(unitIDs) == 0 {
+		return nil, nil
+	}
+	q := s.q(ctx).Where("unit_id IN ?", unitIDs)
+	if !withRetired {
+		q = q.Where("status = ?", model.InstrumentInUse)
+	}
+	var ins []model.Instrument
+	if err := q.Order("unit_id, id").Find(&ins).Error; err != nil {
+		return nil, err
+	}
+	return s.withLatest(ctx, ins)
+}
+
+func (s *Store) withLatest(ctx context.Context, ins []model.Instrument) ([]InstrumentView, error) {
+	if len(ins) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(ins))
+	for i, in := range ins {
+		ids[i] = in.ID
+	}
+	var recs []model.VerificationRecord
+	if err := s.q(ctx).Where("instrument_id IN ?", ids).Order("instrument_id, verified_on DESC, id DESC").Find(&recs).Error; err != nil {
+		return nil, err
+	}
+	latest := map[int64]*model.VerificationRecord{}
+	for i := range recs {
+		if _, seen := latest[recs[i].InstrumentID]; !seen {
+			latest[recs[i].InstrumentID] = &recs[i]
+		}
+	}
+	types, err := s.instrumentTypesByID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]InstrumentView, len(ins))
+	for i, in := range ins {
+		out[i] = InstrumentView{Instrument: in, Type: types[in.TypeID], Latest: latest[in.ID]}
+	}
+	return out, nil
+}
+
+func (s *Store) instrumentTypesByID(ctx context.Context) (map[int64]model.InstrumentType, error) {
+	var all []model.InstrumentType
+	if err := s.q(ctx).Find(&all).Error; err != nil {
+		return nil, err
+	}
+	m := make(map[int64]model.InstrumentType, len(all))
+	for _, t := range all {
+		m[t.ID] = t
+	}
+	return m, nil
+}
+
+// InstrumentForOwner finds an instrument and its unit only if ownerID owns
+// the unit.
+func (s *Store) InstrumentForOwner(ctx context.Context, id, ownerID int64) (*model.Instrument, *model.Unit, error) {
+	var in model.Instrument
+	if err := s.q(ctx).Take(&in, id).Error; err != nil {
+		return nil, nil, notFound(err)
+	}
+	u, err := s.UnitForOwner(ctx, in.UnitID, ownerID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &in, u, nil
+}
+
+// InstrumentByID finds an instrument.
+func (s *Store) InstrumentByID(ctx context.Context, id int64) (*model.Instrument, error) {
+	var in model.Instrument
+	if err := s.q(ctx).Take(&in, id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &in, nil
+}
+
+// DuplicateSerialError names the serial number already in use in the unit.
+type DuplicateSerialError struct{ Serial string }
+
+func (e *DuplicateSerialError) Error() string { return "serial number " + e.Serial + " already in use" }
+
+// CreateInstruments stores a batch all-or-nothing. A serial number already
+// used by a live instrument of the unit (or twice in the batch) gives a
+// *DuplicateSerialError naming it.
+func (s *Store) CreateInstruments(ctx context.Context, ins []model.Instrument) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		for i := range ins {
+			if err := tx.CreateInstrument(ctx, &ins[i]); err != nil {
+				if errors.Is(err, ErrDuplicate) {
+					return &DuplicateSerialError{Serial: ins[i].SerialNo}
+				}
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// UpdateInstrument saves the editable fields. A serial in use by another
+// live instrument of the unit gives a *DuplicateSerialError.
+func (s *Store) UpdateInstrument(ctx context.Context, in *model.Instrument) error {
+	in.UpdatedAt = time.Now().UTC()
+	set := map[string]any{"type_id": in.TypeID, "model": in.Model, "maker": in.Maker, "serial_no": in.SerialNo,
+		"location": in.Location, "updated_at": in.UpdatedAt}
+	if in.Status == model.InstrumentInUse {
+		set["serial_live"] = in.SerialNo
+	}
+	err := s.q(ctx).Model(&model.Instrument{}).Where("id = ?", in.ID).Updates(set).Error
+	if isDuplicate(err) {
+		return &DuplicateSerialError{Serial: in.SerialNo}
+	}
+	return err
+}
+
+// RetireInstrument takes an instrument out of use; its serial number becomes
+// free for a replacement.
+func (s *Store) RetireInstrument(ctx context.Context, id int64, at time.Time) error {
+	return s.q(ctx).Model(&model.Instrument{}).Where("id = ? AND status = ?", id, model.InstrumentInUse).
+		Updates(map[string]any{"status": model.InstrumentRetired, "serial_live": nil, "retired_at": at, "updated_at": at}).Error
+}
+
+// Verifications lists an instrument's records, newest first.
+func (s *Store) Verifications(ctx context.Context, instrumentID int64) ([]model.VerificationRecord, error) {
+	var out []model.VerificationRecord
+	err := s.q(ctx).Where("instrument_id = ?", instrumentID).Order("verified_on DESC, id DESC").Find(&out).Error
+	return out, err
+}
+
+// InstrumentTypeByID finds a catalogue entry.
+func (s *Store) InstrumentTypeByID(ctx context.Context, id int64) (*model.InstrumentType, error) {
+	var t model.InstrumentType
+	if err := s.q(ctx).Take(&t, id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &t, nil
 }

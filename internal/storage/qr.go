@@ -2,8 +2,10 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"honestmeasure/internal/model"
@@ -38,4 +40,33 @@ func (s *Store) IssueQRToken(ctx context.Context, kind model.QRKind, targetID in
 		return nil, ErrDuplicate
 	}
 	return tok, err
+}
+
+// CurrentQRToken returns the live (not revoked) code of a target, issuing
+// version 1 when none was ever issued.
+func (s *Store) CurrentQRToken(ctx context.Context, kind model.QRKind, targetID int64, by *int64) (*model.QRToken, error) {
+	var tok model.QRToken
+	err := s.q(ctx).Where("kind = ? AND target_id = ? AND revoked_at IS NULL", kind, targetID).
+		Order("version DESC").Take(&tok).Error
+	if err == nil {
+		return &tok, nil
+	}
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, err
+	}
+	t, err := s.IssueQRToken(ctx, kind, targetID, by)
+	if errors.Is(err, ErrDuplicate) {
+		// Issued concurrently by another request: use that one.
+		return s.CurrentQRToken(ctx, kind, targetID, by)
+	}
+	return t, err
+}
+
+// QRTokenFor finds an issued version of a code, revoked or not.
+func (s *Store) QRTokenFor(ctx context.Context, kind model.QRKind, targetID int64, version int) (*model.QRToken, error) {
+	var tok model.QRToken
+	if err := s.q(ctx).Where("kind = ? AND target_id = ? AND version = ?", kind, targetID, version).Take(&tok).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &tok, nil
 }

@@ -2,7 +2,10 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"gorm.io/gorm/clause"
 
 	"honestmeasure/internal/model"
 )
@@ -54,4 +57,177 @@ func (s *Store) CreateSpotCheck(ctx context.Context, sc *model.SpotCheck) error 
 		sc.CreatedAt = time.Now().UTC()
 	}
 	return s.q(ctx).Create(sc).Error
+}
+
+// ErrConflict is returned when a row changed under the caller (another
+// officer acted first); nothing was written.
+var ErrConflict = errors.New("changed by someone else")
+
+// UnitsByOwner lists a merchant's units, newest first.
+func (s *Store) UnitsByOwner(ctx context.Context, ownerID int64) ([]model.Unit, error) {
+	var out []model.Unit
+	err := s.q(ctx).Where("owner_user_id = ?", ownerID).Order("id DESC").Find(&out).Error
+	return out, err
+}
+
+// UnitByID finds a unit.
+func (s *Store) UnitByID(ctx context.Context, id int64) (*model.Unit, error) {
+	var u model.Unit
+	if err := s.q(ctx).Take(&u, id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &u, nil
+}
+
+// UnitForOwner finds a unit only if ownerID owns it: another merchant's unit
+// is simply not found.
+func (s *Store) UnitForOwner(ctx context.Context, id, ownerID int64) (*model.Unit, error) {
+	var u model.Unit
+	if err := s.q(ctx).Where("id = ? AND owner_user_id = ?", id, ownerID).Take(&u).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &u, nil
+}
+
+// UpdateUnitDetails saves the editable fields of u. A credit code held by
+// another live unit gives ErrDuplicate.
+func (s *Store) UpdateUnitDetails(ctx context.Context, u *model.Unit) error {
+	u.UpdatedAt = time.Now().UTC()
+	var live *string
+	if u.Status.HoldsCreditCode() {
+		code := u.USCC
+		live = &code
+	}
+	err := s.q(ctx).Model(&model.Unit{}).Where("id = ?", u.ID).Updates(map[string]any{
+		"name": u.Name, "uscc": u.USCC, "uscc_live": live, "business_type": u.BusinessType, "address": u.Address,
+		"district_id": u.DistrictID, "contact_name": u.ContactName, "contact_phone": u.ContactPhone,
+		"opening_hours": u.OpeningHours, "updated_at": u.UpdatedAt,
+	}).Error
+	if isDuplicate(err) {
+		return ErrDuplicate
+	}
+	return err
+}
+
+// UnitChange is one status change to apply.
+type UnitChange struct {
+	UnitID  int64
+	From    model.UnitStatus
+	To      model.UnitStatus
+	Reason  string
+	ActorID *int64
+	At      time.Time
+}
+
+// ChangeUnitStatus moves a unit from one status to another and records the
+// event, in one transaction. If the unit is no longer in From (someone else
+// acted first) nothing is written and ErrConflict is returned. Revocation
+// releases the credit code so the business may apply again one day.
+func (s *Store) ChangeUnitStatus(ctx context.Context, c UnitChange) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		set := map[string]any{"status": c.To, "status_reason": c.Reason, "updated_at": c.At}
+		switch c.To {
+		case model.UnitSubmitted:
+			set["submitted_at"] = c.At
+		case model.UnitApproved:
+			if c.From == model.UnitSubmitted {
+				set["approved_at"] = c.At
+			}
+		}
+		if c.From == model.UnitSubmitted {
+			set["reviewed_by"] = c.ActorID
+		}
+		if !c.To.HoldsCreditCode() {
+			set["uscc_live"] = nil
+		}
+		res := tx.q(ctx).Model(&model.Unit{}).Where("id = ? AND status = ?", c.UnitID, c.From).Updates(set)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrConflict
+		}
+		return tx.AddUnitEvent(ctx, &model.UnitEvent{UnitID: c.UnitID, FromStatus: c.From, ToStatus: c.To,
+			ActorUserID: c.ActorID, Reason: c.Reason, CreatedAt: c.At})
+	})
+}
+
+// UnitEvents lists a unit's status history, newest first.
+func (s *Store) UnitEvents(ctx context.Context, unitID int64) ([]model.UnitEvent, error) {
+	var out []model.UnitEvent
+	err := s.q(ctx).Where("unit_id = ?", unitID).Order("id DESC").Find(&out).Error
+	return out, err
+}
+
+// UnitsForReview lists units in status for the districts where agencyID has
+// jurisdiction (every district when agencyID is nil: the city admin),
+// oldest submission first.
+func (s *Store) UnitsForReview(ctx context.Context, agencyID *int64, statuses []model.UnitStatus, limit int) ([]model.Unit, error) {
+	q := s.q(ctx).Model(&model.Unit{}).Where("status IN ?", statuses)
+	if agencyID != nil {
+		q = q.Where("district_id IN (?)", s.q(ctx).Table("agency_districts").Select("district_id").Where("agency_id = ?", *agencyID))
+	}
+	var out []model.Unit
+	err := q.Order("submitted_at, id").Limit(limit).Find(&out).Error
+	return out, err
+}
+
+// AgencyHasJurisdiction reports whether agencyID may act in districtID.
+func (s *Store) AgencyHasJurisdiction(ctx context.Context, agencyID, districtID int64) (bool, error) {
+	var n int64
+	err := s.q(ctx).Table("agency_districts").Where("agency_id = ? AND district_id = ?", agencyID, districtID).Count(&n).Error
+	return n > 0, err
+}
+
+// SetUnitPhoto stores or replaces the shop-front photo.
+func (s *Store) SetUnitPhoto(ctx context.Context, p *model.UnitPhoto) error {
+	p.UpdatedAt = time.Now().UTC()
+	return s.q(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(p).Error
+}
+
+// UnitPhoto returns the shop-front photo of a unit.
+func (s *Store) UnitPhoto(ctx context.Context, unitID int64) (*model.UnitPhoto, error) {
+	var p model.UnitPhoto
+	if err := s.q(ctx).Where("unit_id = ?", unitID).Take(&p).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &p, nil
+}
+
+// HasUnitPhoto reports whether a unit has a shop-front photo, without
+// loading it.
+func (s *Store) HasUnitPhoto(ctx context.Context, unitID int64) (bool, error) {
+	var n int64
+	err := s.q(ctx).Model(&model.UnitPhoto{}).Where("unit_id = ?", unitID).Count(&n).Error
+	return n > 0, err
+}
+
+// CurrentPledge is the unit's latest pledge that was not superseded.
+func (s *Store) CurrentPledge(ctx context.Context, unitID int64) (*model.Pledge, error) {
+	var p model.Pledge
+	if err := s.q(ctx).Where("unit_id = ? AND superseded_at IS NULL", unitID).Order("signed_at DESC, id DESC").Take(&p).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &p, nil
+}
+
+// SignPledge stores p and supersedes the unit's earlier pledges, in one
+// transaction.
+func (s *Store) SignPledge(ctx context.Context, p *model.Pledge) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Model(&model.Pledge{}).Where("unit_id = ? AND superseded_at IS NULL", p.UnitID).
+			Update("superseded_at", p.SignedAt).Error; err != nil {
+			return err
+		}
+		return tx.q(ctx).Create(p).Error
+	})
+}
+
+// PledgeTextByID finds a pledge text version.
+func (s *Store) PledgeTextByID(ctx context.Context, id int64) (*model.PledgeText, error) {
+	var p model.PledgeText
+	if err := s.q(ctx).Take(&p, id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &p, nil
 }

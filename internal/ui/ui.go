@@ -7,10 +7,12 @@ package ui
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/database"
+	"honestmeasure/internal/model"
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/render"
 	"honestmeasure/internal/server"
@@ -23,20 +25,68 @@ import (
 // its Context objects once a handler returns, and database drivers may still
 // watch the context they were given from another goroutine.
 type Handler struct {
-	Store    *storage.Store
-	Renderer *render.Renderer
-	Ref      *reference.Data
-	Logger   *slog.Logger
+	Store         *storage.Store
+	Renderer      *render.Renderer
+	Ref           *reference.Data
+	Logger        *slog.Logger
+	SecureCookies bool
+	// Now is the clock; tests move it to check expiry and throttling.
+	Now func() time.Time
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now().UTC()
+	}
+	return time.Now().UTC()
 }
 
 // Register declares every page route.
 func (h *Handler) Register(e *gin.Engine) {
 	e.GET("/", h.home)
+
+	// Everything below knows who is signed in.
+	s := e.Group("/", h.loadSession)
+	s.GET("/login", h.loginPage)
+	s.POST("/login", h.login)
+	s.GET("/signup", h.signupPage)
+	s.POST("/signup", h.signup)
+
+	anyone := s.Group("/", h.requireRole(model.Roles...))
+	anyone.POST("/logout", h.logout)
+	anyone.GET("/account/password", h.passwordPage)
+	anyone.POST("/account/password", h.changePassword)
+
+	m := s.Group("/merchant", h.requireRole(model.RoleMerchant))
+	m.GET("", h.merchantHome)
+	m.GET("/units/new", h.unitNew)
+	m.POST("/units", h.unitCreate)
+	m.GET("/units/:id", h.unitShow)
+	m.GET("/units/:id/edit", h.unitEdit)
+	m.POST("/units/:id", h.unitUpdate)
+	m.POST("/units/:id/submit", h.unitSubmit)
+	m.GET("/units/:id/pledge", h.pledgeForm)
+	m.POST("/units/:id/pledge", h.pledgeSign)
+	m.GET("/units/:id/instruments/new", h.instrumentNew)
+	m.POST("/units/:id/instruments", h.instrumentCreate)
+	m.GET("/instruments/:iid", h.instrumentShow)
+	m.GET("/instruments/:iid/edit", h.instrumentEdit)
+	m.POST("/instruments/:iid", h.instrumentUpdate)
+	m.POST("/instruments/:iid/retire", h.instrumentRetire)
+	m.POST("/instruments/:iid/verifications", h.verificationAdd)
+
+	st := s.Group("/staff", h.requireRole(staffRoles...))
+	st.GET("", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/staff/applications") })
+	st.GET("/applications", h.applications)
+	st.GET("/units/:id", h.reviewUnit)
+	st.POST("/units/:id/:action", h.reviewAction)
 }
+
+type renderPage = render.Page
 
 // page builds the data every template receives.
 func (h *Handler) page(c *gin.Context, title string, data any) render.Page {
-	return render.Page{
+	p := render.Page{
 		L:         server.Printer(c),
 		Title:     title,
 		RequestID: server.RequestID(c),
@@ -44,8 +94,17 @@ func (h *Handler) page(c *gin.Context, title string, data any) render.Page {
 		Hotline:   h.Ref.City.ComplaintHotline,
 		CityZh:    h.Ref.City.NameZh,
 		CityEn:    h.Ref.City.NameEn,
+		User:      currentUser(c),
 		Data:      data,
 	}
+	if sess := currentSession(c); sess != nil {
+		p.CSRF = sess.CSRFToken
+	}
+	// Confirmations come through a redirect as ?ok=key; only known keys show.
+	if ok := c.Query("ok"); ok != "" && p.L.Has("notice."+ok) {
+		p.Notice = "notice." + ok
+	}
+	return p
 }
 
 // render writes a page, or the error page if the template fails.
@@ -64,6 +123,8 @@ func (h *Handler) ErrorPage(c *gin.Context, status int) {
 	switch status {
 	case http.StatusNotFound:
 		title, body = l.T("error.404.title"), l.T("error.404.body")
+	case http.StatusForbidden:
+		title, body = l.T("error.403.title"), l.T("error.403.body")
 	case http.StatusServiceUnavailable:
 		title, body = l.T("error.503.title"), l.T("error.503.body")
 	default:

@@ -1,0 +1,49 @@
+// Package app assembles the HTTP handler from its parts — the edge
+// (internal/server), the pages (internal/ui) — so the program and the tests
+// run exactly the same wiring. It holds no logic of its own.
+package app
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"gorm.io/gorm"
+
+	"honestmeasure/internal/reference"
+	"honestmeasure/internal/render"
+	"honestmeasure/internal/server"
+	"honestmeasure/internal/storage"
+	"honestmeasure/internal/ui"
+	"honestmeasure/static"
+	"honestmeasure/templates"
+)
+
+// Options are the parts the handler is built from.
+type Options struct {
+	DB             *gorm.DB
+	Ref            *reference.Data
+	Logger         *slog.Logger
+	BaseURL        string // public base URL, printed into QR codes
+	Secret         []byte // signs QR tokens and access codes
+	SecureCookies  bool
+	TrustedProxies []string
+	Now            func() time.Time // nil: the real clock
+}
+
+// New returns the complete HTTP handler.
+func New(opt Options) (http.Handler, error) {
+	renderer, err := render.New(templates.FS, static.FS)
+	if err != nil {
+		return nil, err
+	}
+	pages := &ui.Handler{Store: storage.New(opt.DB), Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger,
+		SecureCookies: opt.SecureCookies, Now: opt.Now}
+	engine, err := server.NewEngine(server.Options{DB: opt.DB, Renderer: renderer, Logger: opt.Logger,
+		SecureCookies: opt.SecureCookies, TrustedProxies: opt.TrustedProxies, ErrorPage: pages.ErrorPage})
+	if err != nil {
+		return nil, err
+	}
+	pages.Register(engine)
+	return engine, nil
+}

@@ -1,0 +1,46 @@
+// Package form carries field-level validation results from the domain
+// packages to the pages: each error is a message key of internal/locale,
+// with optional arguments, so the page shows it beside the field in the
+// visitor's language. It knows nothing about HTTP.
+package form
+
+import "strings"
+
+// Message is a translatable message: a locale key and its arguments.
+type Message struct {
+	Key  string
+	Args []any
+}
+
+// Errors maps a field name to its first problem.
+type Errors map[string]Message
+
+// Add records a problem with field unless it already has one.
+func (e Errors) Add(field, key string, args ...any) {
+	if _, ok := e[field]; !ok {
+		e[field] = Message{Key: key, Args: args}
+	}
+}
+
+// Has reports whether field has a problem.
+func (e Errors) Has(field string) bool { _, ok := e[field]; return ok }
+
+// Any reports whether there is any problem.
+func (e Errors) Any() bool { return len(e) > 0 }
+
+// Error lets a form.Errors travel as an error.
+func (e Errors) Error() string {
+	var parts []string
+	for f, m := range e {
+		parts = append(parts, f+": "+m.Key)
+	}
+	return "invalid input: " + strings.Join(parts, ", ")
+}
+
+// Clean trims a value and collapses inner runs of white space, the way
+// people paste names and addresses.
+func Clean(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// TooLong reports whether s has more than n characters (not bytes: Chinese
+// text is three bytes a character in UTF-8).
+func TooLong(s string, n int) bool { return len([]rune(s)) > n }

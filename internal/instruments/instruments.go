@@ -1,0 +1,189 @@
+// Package instruments holds the rules for a unit's measuring instruments and
+// their verification records: what a valid entry looks like, how bulk entry
+// expands into instruments, and the default valid-until date from the
+// type's verification cycle. It stores nothing itself.
+package instruments
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"honestmeasure/internal/form"
+	"honestmeasure/internal/model"
+)
+
+// MaxBulk is the most instruments one bulk entry creates (a large market).
+const MaxBulk = 200
+
+// Form is the instrument form as typed.
+type Form struct {
+	TypeID   string
+	Model    string
+	Maker    string
+	SerialNo string
+	Location string
+	Quantity string // bulk: how many identical instruments; serials count up from SerialNo
+}
+
+// FromInstrument fills the form for editing.
+func FromInstrument(in *model.Instrument) Form {
+	return Form{TypeID: strconv.FormatInt(in.TypeID, 10), Model: in.Model, Maker: in.Maker, SerialNo: in.SerialNo,
+		Location: in.Location, Quantity: "1"}
+}
+
+// Validate checks the form and returns the instruments it describes (one, or
+// Quantity of them for bulk entry), with unit and type set.
+func (f *Form) Validate(types []model.InstrumentType, unitID int64, bulk bool) ([]model.Instrument, form.Errors) {
+	errs := form.Errors{}
+	f.Model, f.Maker = form.Clean(f.Model), form.Clean(f.Maker)
+	f.SerialNo, f.Location = form.Clean(f.SerialNo), form.Clean(f.Location)
+	typeID, _ := strconv.ParseInt(f.TypeID, 10, 64)
+	known := false
+	for _, t := range types {
+		if t.ID == typeID {
+			known = true
+		}
+	}
+	if !known {
+		errs.Add("type_id", "form.choose")
+	}
+	if f.SerialNo == "" {
+		errs.Add("serial_no", "form.required")
+	} else if form.TooLong(f.SerialNo, 90) {
+		errs.Add("serial_no", "form.too_long", 90)
+	}
+	for field, v := range map[string]string{"model": f.Model, "location": f.Location} {
+		if form.TooLong(v, 100) {
+			errs.Add(field, "form.too_long", 100)
+		}
+	}
+	if form.TooLong(f.Maker, 200) {
+		errs.Add("maker", "form.too_long", 200)
+	}
+	n := 1
+	if bulk {
+		if f.Quantity == "" {
+			f.Quantity = "1"
+		}
+		q, err := strconv.Atoi(strings.TrimSpace(f.Quantity))
+		if err != nil || q < 1 || q > MaxBulk {
+			errs.Add("quantity", "form.range", 1, MaxBulk)
+		} else {
+			n = q
+		}
+	}
+	if errs.Any() {
+		return nil, errs
+	}
+	serials, ok := SerialRange(f.SerialNo, n)
+	if !ok {
+		errs.Add("serial_no", "instrument.serial_needs_number")
+		return nil, errs
+	}
+	out := make([]model.Instrument, 0, n)
+	for _, s := range serials {
+		out = append(out, model.Instrument{UnitID: unitID, TypeID: typeID, Model: f.Model, Maker: f.Maker,
+			SerialNo: s, Location: f.Location, Status: model.InstrumentInUse})
+	}
+	return out, nil
+}
+
+// SerialRange returns n serial numbers counting up from first's trailing
+// number, keeping its zero padding: "A-009" ×3 →. One
+// serial needs no number; several do (ok is false otherwise).
+func SerialRange(first string, n int) ([]string, bool) {
+	if n == 1 {
+		return []string{first}, true
+	}
+	i := len(first)
+	for i > 0 && first[i-1] >= '0' && first[i-1] <= '9' {
+		i--
+	}
+	digits := first[i:]
+	if digits == "" || len(digits) > 15 {
+		return nil, false
+	}
+	start, _ := strconv.ParseInt(digits, 10, 64)
+	out := make([]string, n)
+	for k := 0; k < n; k++ {
+		out[k] = fmt.Sprintf("%s%0*d", first[:i], len(digits), start+int64(k))
+	}
+	return out, true
+}
+
+// VerificationForm is a certificate as typed.
+type VerificationForm struct {
+	CertificateNo string
+	BodyName      string
+	VerifiedOn    string // YYYY-MM-DD
+	ValidUntil    string // optional; defaults from the type's cycle
+	Result        string // pass or fail
+}
+
+// DefaultValidUntil is the last valid day of a certificate issued on
+// verifiedOn for a type verified every cycleMonths months; nil when the
+// type is verified once (cycle 0).
+func DefaultValidUntil(verifiedOn time.Time, cycleMonths int) *time.Time {
+	if cycleMonths <= 0 {
+		return nil
+	}
+	d := model.DateOf(verifiedOn).AddDate(0, cycleMonths, -1)
+	return &d
+}
+
+// Validate checks the certificate as of today (the local calendar date) and
+// returns the record to store.
+func (f *VerificationForm) Validate(typ model.InstrumentType, instrumentID int64, today time.Time) (*model.VerificationRecord, form.Errors) {
+	errs := form.Errors{}
+	f.CertificateNo, f.BodyName = form.Clean(f.CertificateNo), form.Clean(f.BodyName)
+	f.VerifiedOn, f.ValidUntil = strings.TrimSpace(f.VerifiedOn), strings.TrimSpace(f.ValidUntil)
+	if f.CertificateNo == "" {
+		errs.Add("certificate_no", "form.required")
+	} else if form.TooLong(f.CertificateNo, 100) {
+		errs.Add("certificate_no", "form.too_long", 100)
+	}
+	if f.BodyName == "" {
+		errs.Add("body_name", "form.required")
+	} else if form.TooLong(f.BodyName, 200) {
+		errs.Add("body_name", "form.too_long", 200)
+	}
+	result := model.VerificationResult(f.Result)
+	if result != model.ResultPass && result != model.ResultFail {
+		errs.Add("result", "form.choose")
+	}
+	verified, err := time.Parse(time.DateOnly, f.VerifiedOn)
+	switch {
+	case f.VerifiedOn == "":
+		errs.Add("verified_on", "form.required")
+	case err != nil:
+		errs.Add("verified_on", "form.date")
+	case verified.After(model.DateOf(today)):
+		errs.Add("verified_on", "verification.date_in_future")
+	case verified.Year() < 1990:
+		errs.Add("verified_on", "form.date")
+	}
+	var until *time.Time
+	if f.ValidUntil != "" {
+		u, err := time.Parse(time.DateOnly, f.ValidUntil)
+		switch {
+		case err != nil:
+			errs.Add("valid_until", "form.date")
+		case !errs.Has("verified_on") && u.Before(verified):
+			errs.Add("valid_until", "verification.until_before_date")
+		default:
+			until = &u
+		}
+	} else if !errs.Has("verified_on") && result == model.ResultPass {
+		until = DefaultValidUntil(verified, typ.CycleMonths)
+	}
+	if errs.Any() {
+		return nil, errs
+	}
+	if result == model.ResultFail {
+		until = nil // a failed instrument is not valid until any date
+	}
+	return &model.VerificationRecord{InstrumentID: instrumentID, CertificateNo: f.CertificateNo, BodyName: f.BodyName,
+		VerifiedOn: verified, ValidUntil: until, Result: result, Source: model.SourceDeclared}, nil
+}

@@ -1,0 +1,91 @@
+package instruments
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"honestmeasure/internal/model"
+)
+
+func TestSerialRange(t *testing.T) {
+	tests := []struct {
+		first string
+		n     int
+		want  []string
+		ok    bool
+	}{
+		{"SN-1", 1, []string{"SN-1"}, true},
+		{"ABC", 1, []string{"ABC"}, true},
+		{"A-009", 3, []string{"A-009", "A-010", "A-011"}, true},
+		{"99", 2, []string{"99", "100"}, true},
+		{"ABC", 2, nil, false},
+	}
+	for _, tt := range tests {
+		got, ok := SerialRange(tt.first, tt.n)
+		if ok != tt.ok || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("SerialRange(%q, %d) = %v, %v", tt.first, tt.n, got, ok)
+		}
+	}
+}
+
+func TestBulkFormMakesIdenticalInstruments(t *testing.T) {
+	types := []model.InstrumentType{{ID: 3, Code: "price_scale", CycleMonths: 12}}
+	f := Form{TypeID: "3", Model: "ACS-15", Maker: "友声", SerialNo: "YS2026001", Location: "水产区", Quantity: "12"}
+	ins, errs := f.Validate(types, 9, true)
+	if errs.Any() || len(ins) != 12 || ins[11].SerialNo != "YS2026012" || ins[5].UnitID != 9 || ins[0].Model != "ACS-15" {
+		t.Fatalf("bulk: %v %+v", errs, ins)
+	}
+	for _, q := range []string{"0", "201", "x"} {
+		f.Quantity = q
+		if _, errs := f.Validate(types, 9, true); !errs.Has("quantity") {
+			t.Errorf("quantity %q accepted", q)
+		}
+	}
+	f.Quantity, f.TypeID = "1", "4"
+	if _, errs := f.Validate(types, 9, false); !errs.Has("type_id") {
+		t.Error("unknown type accepted")
+	}
+}
+
+func TestVerificationForm(t *testing.T) {
+	today := model.Date(2026, 11, 25)
+	scale := model.InstrumentType{ID: 1, CycleMonths: 12}
+	meter := model.InstrumentType{ID: 2, CycleMonths: 0}
+	d := func(s string) *time.Time { t, _ := time.Parse(time.DateOnly, s); return &t }
+	tests := []struct {
+		name  string
+		typ   model.InstrumentType
+		f     VerificationForm
+		field string
+		until *time.Time
+	}{
+		{"default from cycle", scale, VerificationForm{"JD-1", "常州市计量所", "2026-03-10", "", "pass"}, "", d("2027-03-09")},
+		{"explicit until", scale, VerificationForm{"JD-1", "所", "2026-03-10", "2026-09-09", "pass"}, "", d("2026-09-09")},
+		{"verified once", meter, VerificationForm{"JD-1", "所", "2026-03-10", "", "pass"}, "", nil},
+		{"failed has no until", scale, VerificationForm{"JD-1", "所", "2026-03-10", "", "fail"}, "", nil},
+		{"date in the future", scale, VerificationForm{"JD-1", "所", "2026-11-26", "", "pass"}, "verified_on", nil},
+		{"today is fine", scale, VerificationForm{"JD-1", "所", "2026-11-25", "", "pass"}, "", d("2027-11-24")},
+		{"until before date", scale, VerificationForm{"JD-1", "所", "2026-03-10", "2026-03-09", "pass"}, "valid_until", nil},
+		{"not a date", scale, VerificationForm{"JD-1", "所", "10/03/2026", "", "pass"}, "verified_on", nil},
+		{"no certificate", scale, VerificationForm{"", "所", "2026-03-10", "", "pass"}, "certificate_no", nil},
+		{"no result", scale, VerificationForm{"JD-1", "所", "2026-03-10", "", ""}, "result", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, errs := tt.f.Validate(tt.typ, 5, today)
+			if tt.field != "" {
+				if !errs.Has(tt.field) || rec != nil {
+					t.Fatalf("errors %v, want one on %s", errs, tt.field)
+				}
+				return
+			}
+			if errs.Any() {
+				t.Fatalf("errors %v", errs)
+			}
+			if (rec.ValidUntil == nil) != (tt.until == nil) || rec.ValidUntil != nil && !rec.ValidUntil.Equal(*tt.until) {
+				t.Fatalf("valid until %v, want %v", rec.ValidUntil, tt.until)
+			}
+		})
+	}
+}

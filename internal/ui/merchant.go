@@ -1,0 +1,380 @@
+package ui
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"honestmeasure/internal/form"
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/server"
+	"honestmeasure/internal/storage"
+	"honestmeasure/internal/units"
+)
+
+// unitCard is one of a merchant's units on the dashboard.
+type unitCard struct {
+	Unit     model.Unit
+	District model.District
+	Pledge   *model.Pledge
+	Counts   map[model.VerificationState]int
+	Total    int
+}
+
+// attention is an instrument that needs the merchant's action.
+type attention struct {
+	Unit  model.Unit
+	View  storage.InstrumentView
+	State model.VerificationState
+}
+
+type dashboardData struct {
+	Cards     []unitCard
+	Attention []attention
+}
+
+func (h *Handler) merchantHome(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	list, err := h.Store.UnitsByOwner(ctx, u.ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	districts, err := h.districtMap(c)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	ids := make([]int64, len(list))
+	byID := map[int64]model.Unit{}
+	for i, x := range list {
+		ids[i] = x.ID
+		byID[x.ID] = x
+	}
+	views, err := h.Store.InstrumentsOfUnits(ctx, ids, false)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	now := h.now()
+	d := dashboardData{}
+	counts := map[int64]map[model.VerificationState]int{}
+	for _, v := range views {
+		st := v.State(now)
+		if counts[v.Instrument.UnitID] == nil {
+			counts[v.Instrument.UnitID] = map[model.VerificationState]int{}
+		}
+		counts[v.Instrument.UnitID][st]++
+		if st != model.StateValid {
+			d.Attention = append(d.Attention, attention{Unit: byID[v.Instrument.UnitID], View: v, State: st})
+		}
+	}
+	// Expired and failed first, then never verified, then expiring soonest.
+	sort.SliceStable(d.Attention, func(i, j int) bool {
+		a, b := d.Attention[i], d.Attention[j]
+		if a.State.NeedsAttention() != b.State.NeedsAttention() {
+			return a.State.NeedsAttention() < b.State.NeedsAttention()
+		}
+		return validUntil(a.View).Before(validUntil(b.View))
+	})
+	for _, x := range list {
+		card := unitCard{Unit: x, District: districts[x.DistrictID], Counts: counts[x.ID]}
+		for _, n := range card.Counts {
+			card.Total += n
+		}
+		p, err := h.Store.CurrentPledge(ctx, x.ID)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			h.serverError(c, err)
+			return
+		}
+		card.Pledge = p
+		d.Cards = append(d.Cards, card)
+	}
+	h.render(c, http.StatusOK, "merchant_home", h.page(c, server.Printer(c).T("merchant.title"), d))
+}
+
+func validUntil(v storage.InstrumentView) time.Time {
+	if v.Latest != nil && v.Latest.ValidUntil != nil {
+		return *v.Latest.ValidUntil
+	}
+	return time.Time{}
+}
+
+func (h *Handler) districtMap(c *gin.Context) (map[int64]model.District, error) {
+	ds, err := h.Store.Districts(c.Request.Context())
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[int64]model.District, len(ds))
+	for _, d := range ds {
+		m[d.ID] = d
+	}
+	return m, nil
+}
+
+// idParam parses a numeric path parameter; anything else is a 404.
+func (h *Handler) idParam(c *gin.Context, name string) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		h.ErrorPage(c, http.StatusNotFound)
+		return 0, false
+	}
+	return id, true
+}
+
+// ownUnit loads the signed-in merchant's unit :id, or answers 404 — also
+// for another merchant's unit, so IDs reveal nothing.
+func (h *Handler) ownUnit(c *gin.Context) (*model.Unit, bool) {
+	id, ok := h.idParam(c, "id")
+	if !ok {
+		return nil, false
+	}
+	u, err := h.Store.UnitForOwner(c.Request.Context(), id, currentUser(c).ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		h.ErrorPage(c, http.StatusNotFound)
+		return nil, false
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return nil, false
+	}
+	return u, true
+}
+
+type unitFormData struct {
+	Unit          *model.Unit // nil for a new application
+	Form          units.Application
+	Errors        form.Errors
+	Districts     []model.District
+	BusinessTypes []model.BusinessType
+	AllEditable   bool
+}
+
+func (h *Handler) unitFormPage(c *gin.Context, status int, d unitFormData) {
+	ds, err := h.Store.Districts(c.Request.Context())
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	d.Districts, d.BusinessTypes = ds, model.BusinessTypes
+	title := server.Printer(c).T("unit.new_title")
+	if d.Unit != nil {
+		title = server.Printer(c).T("unit.edit_title")
+	}
+	h.render(c, status, "unit_form", h.page(c, title, d))
+}
+
+func (h *Handler) unitNew(c *gin.Context) {
+	h.unitFormPage(c, http.StatusOK, unitFormData{AllEditable: true})
+}
+
+func applicationFromPost(c *gin.Context) units.Application {
+	return units.Application{Name: c.PostForm("name"), USCC: c.PostForm("uscc"), BusinessType: c.PostForm("business_type"),
+		Address: c.PostForm("address"), DistrictID: c.PostForm("district_id"), ContactName: c.PostForm("contact_name"),
+		ContactPhone: c.PostForm("contact_phone"), OpeningHours: c.PostForm("opening_hours")}
+}
+
+// unitCreate saves a new application as a draft.
+func (h *Handler) unitCreate(c *gin.Context) {
+	ctx := c.Request.Context()
+	a := applicationFromPost(c)
+	ds, err := h.Store.Districts(ctx)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	u := &model.Unit{OwnerUserID: currentUser(c).ID, Status: model.UnitDraft}
+	errs := a.Validate(ds, u)
+	if errs == nil {
+		err := h.Store.CreateUnit(ctx, u)
+		switch {
+		case errors.Is(err, storage.ErrDuplicate):
+			errs = form.Errors{}
+			errs.Add("uscc", "unit.uscc_taken")
+		case err != nil:
+			h.serverError(c, err)
+			return
+		}
+	}
+	if errs.Any() {
+		h.unitFormPage(c, http.StatusUnprocessableEntity, unitFormData{Form: a, Errors: errs, AllEditable: true})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(u.ID, 10)+"?ok=draft_saved")
+}
+
+func (h *Handler) unitEdit(c *gin.Context) {
+	u, ok := h.ownUnit(c)
+	if !ok {
+		return
+	}
+	all, contact := units.EditableFields(u.Status)
+	if !contact {
+		h.ErrorPage(c, http.StatusNotFound)
+		return
+	}
+	h.unitFormPage(c, http.StatusOK, unitFormData{Unit: u, Form: units.FromUnit(u), AllEditable: all})
+}
+
+// unitUpdate saves edits. Once approved, only the contact details and
+// opening hours may change: what the officer approved stays as approved.
+func (h *Handler) unitUpdate(c *gin.Context) {
+	ctx := c.Request.Context()
+	u, ok := h.ownUnit(c)
+	if !ok {
+		return
+	}
+	all, contact := units.EditableFields(u.Status)
+	if !contact {
+		h.ErrorPage(c, http.StatusNotFound)
+		return
+	}
+	a := applicationFromPost(c)
+	if !all {
+		locked := units.FromUnit(u)
+		a.Name, a.USCC, a.BusinessType, a.Address, a.DistrictID = locked.Name, locked.USCC, locked.BusinessType, locked.Address, locked.DistrictID
+	}
+	ds, err := h.Store.Districts(ctx)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	errs := a.Validate(ds, u)
+	if errs == nil {
+		err := h.Store.UpdateUnitDetails(ctx, u)
+		switch {
+		case errors.Is(err, storage.ErrDuplicate):
+			errs = form.Errors{}
+			errs.Add("uscc", "unit.uscc_taken")
+		case err != nil:
+			h.serverError(c, err)
+			return
+		}
+	}
+	if errs.Any() {
+		h.unitFormPage(c, http.StatusUnprocessableEntity, unitFormData{Unit: u, Form: a, Errors: errs, AllEditable: all})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(u.ID, 10)+"?ok=saved")
+}
+
+type unitPageData struct {
+	Unit        *model.Unit
+	District    model.District
+	Pledge      *model.Pledge
+	PledgeValid bool
+	PledgeText  *model.PledgeText
+	Instruments []instrumentRow
+	Events      []model.UnitEvent
+	Editable    bool
+	CanSubmit   bool
+	CanRenew    bool
+	Published   bool
+	HasPhoto    bool
+	Missing     []string // locale keys of what is still needed before submitting
+}
+
+type instrumentRow struct {
+	storage.InstrumentView
+	State model.VerificationState
+}
+
+func (h *Handler) unitShow(c *gin.Context) {
+	u, ok := h.ownUnit(c)
+	if !ok {
+		return
+	}
+	d, err := h.unitPage(c, u)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "unit", h.page(c, u.Name, d))
+}
+
+func (h *Handler) unitPage(c *gin.Context, u *model.Unit) (*unitPageData, error) {
+	ctx := c.Request.Context()
+	now := h.now()
+	districts, err := h.districtMap(c)
+	if err != nil {
+		return nil, err
+	}
+	d := &unitPageData{Unit: u, District: districts[u.DistrictID], Published: u.ApprovedAt != nil && u.Status != model.UnitRevoked}
+	if d.Pledge, err = h.Store.CurrentPledge(ctx, u.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, err
+	}
+	if d.Pledge != nil {
+		d.PledgeValid = d.Pledge.Valid(now)
+		if d.PledgeText, err = h.Store.PledgeTextByID(ctx, d.Pledge.PledgeTextID); err != nil {
+			return nil, err
+		}
+	}
+	views, err := h.Store.InstrumentsOfUnits(ctx, []int64{u.ID}, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range views {
+		d.Instruments = append(d.Instruments, instrumentRow{InstrumentView: v, State: v.State(now)})
+	}
+	if d.Events, err = h.Store.UnitEvents(ctx, u.ID); err != nil {
+		return nil, err
+	}
+	if d.HasPhoto, err = h.Store.HasUnitPhoto(ctx, u.ID); err != nil {
+		return nil, err
+	}
+	_, d.Editable = units.EditableFields(u.Status)
+	d.CanRenew = units.Can(u.Status, units.ActRenew, units.ByMerchant)
+	if units.Can(u.Status, units.ActSubmit, units.ByMerchant) {
+		if !d.PledgeValid {
+			d.Missing = append(d.Missing, "unit.missing_pledge")
+		}
+		if len(d.Instruments) == 0 {
+			d.Missing = append(d.Missing, "unit.missing_instruments")
+		}
+		d.CanSubmit = len(d.Missing) == 0
+	}
+	return d, nil
+}
+
+// unitSubmit sends a draft or returned application for review. A pledge
+// and at least one instrument are needed: an officer cannot judge a unit
+// that has promised nothing and listed nothing.
+func (h *Handler) unitSubmit(c *gin.Context) {
+	u, ok := h.ownUnit(c)
+	if !ok {
+		return
+	}
+	d, err := h.unitPage(c, u)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	tr, err := units.Next(u.Status, units.ActSubmit, units.ByMerchant)
+	if err != nil || !d.CanSubmit {
+		h.render(c, http.StatusConflict, "unit", h.pageWithNotice(c, u.Name, d, "unit.cannot_submit"))
+		return
+	}
+	actor := currentUser(c).ID
+	err = h.Store.ChangeUnitStatus(c.Request.Context(), storage.UnitChange{UnitID: u.ID, From: u.Status, To: tr.To, ActorID: &actor, At: h.now()})
+	if errors.Is(err, storage.ErrConflict) {
+		c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(u.ID, 10))
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(u.ID, 10)+"?ok=submitted")
+}
+
+// pageWithNotice is page with a problem notice shown above the content.
+func (h *Handler) pageWithNotice(c *gin.Context, title string, data any, key string) renderPage {
+	p := h.page(c, title, data)
+	p.Problem = key
+	return p
+}

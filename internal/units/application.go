@@ -1,0 +1,129 @@
+package units
+
+import (
+	"errors"
+	"strconv"
+
+	"honestmeasure/internal/form"
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/uscc"
+)
+
+// Application is what a merchant types into the unit form, kept as typed so
+// a form with errors comes back exactly as it was sent.
+type Application struct {
+	Name         string
+	USCC         string
+	BusinessType string
+	Address      string
+	DistrictID   string
+	ContactName  string
+	ContactPhone string
+	OpeningHours string
+}
+
+// FromUnit fills the form from a stored unit, for editing.
+func FromUnit(u *model.Unit) Application {
+	return Application{Name: u.Name, USCC: u.USCC, BusinessType: string(u.BusinessType), Address: u.Address,
+		DistrictID: strconv.FormatInt(u.DistrictID, 10), ContactName: u.ContactName, ContactPhone: u.ContactPhone,
+		OpeningHours: u.OpeningHours}
+}
+
+// Validate checks the application against the districts that exist and, on
+// success, writes the cleaned values into u (leaving status and owner alone).
+func (a *Application) Validate(districts []model.District, u *model.Unit) form.Errors {
+	errs := form.Errors{}
+	a.Name, a.Address = form.Clean(a.Name), form.Clean(a.Address)
+	a.ContactName, a.ContactPhone = form.Clean(a.ContactName), form.Clean(a.ContactPhone)
+	a.OpeningHours = form.Clean(a.OpeningHours)
+	a.USCC = uscc.Normalize(a.USCC)
+
+	required := func(field, value string, max int) {
+		switch {
+		case value == "":
+			errs.Add(field, "form.required")
+		case form.TooLong(value, max):
+			errs.Add(field, "form.too_long", max)
+		}
+	}
+	required("name", a.Name, 200)
+	required("address", a.Address, 300)
+	required("contact_name", a.ContactName, 100)
+	required("contact_phone", a.ContactPhone, 32)
+	if form.TooLong(a.OpeningHours, 200) {
+		errs.Add("opening_hours", "form.too_long", 200)
+	}
+	if a.ContactPhone != "" && !ValidPhone(a.ContactPhone) {
+		errs.Add("contact_phone", "form.phone")
+	}
+	if a.USCC == "" {
+		errs.Add("uscc", "form.required")
+	} else if err := uscc.Validate(a.USCC); err != nil {
+		var e *uscc.Error
+		errors.As(err, &e)
+		switch {
+		case errors.Is(err, uscc.ErrLength):
+			errs.Add("uscc", "uscc.length", e.Length)
+		case errors.Is(err, uscc.ErrCharacter):
+			errs.Add("uscc", "uscc.character", e.Char, e.Position)
+		default:
+			errs.Add("uscc", "uscc.check", e.Char, e.Want)
+		}
+	}
+	bt := model.BusinessType(a.BusinessType)
+	if !bt.Valid() {
+		errs.Add("business_type", "form.choose")
+	}
+	districtID, _ := strconv.ParseInt(a.DistrictID, 10, 64)
+	found := false
+	for _, d := range districts {
+		if d.ID == districtID {
+			found = true
+		}
+	}
+	if !found {
+		errs.Add("district_id", "form.choose")
+	}
+	if errs.Any() {
+		return errs
+	}
+	u.Name, u.USCC, u.BusinessType, u.Address, u.DistrictID = a.Name, a.USCC, bt, a.Address, districtID
+	u.ContactName, u.ContactPhone, u.OpeningHours = a.ContactName, a.ContactPhone, a.OpeningHours
+	return nil
+}
+
+// ValidPhone accepts a mainland mobile number or a landline with area code:
+// 7 to 20 characters of digits, spaces, dashes, parentheses and a leading +.
+func ValidPhone(s string) bool {
+	digits := 0
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == ' ' || r == '-' || r == '(' || r == ')':
+		case r == '+' && i == 0:
+		default:
+			return false
+		}
+	}
+	return digits >= 7 && digits <= 15
+}
+
+// EditableFields says which parts of a unit its owner may still change: all
+// of it before approval; once published only the contact details and hours,
+// since name, code, address and district were what the officer approved.
+func EditableFields(s model.UnitStatus) (all bool, contact bool) {
+	switch s {
+	case model.UnitDraft, model.UnitReturned:
+		return true, true
+	case model.UnitRevoked:
+		return false, false
+	default:
+		return false, true
+	}
+}
+
+// Owner reports whether user owns the unit; pages answer 404 otherwise.
+func Owner(u *model.Unit, user *model.User) bool {
+	return user != nil && u.OwnerUserID == user.ID
+}

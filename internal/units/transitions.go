@@ -1,0 +1,102 @@
+// Package units holds the rules of the demonstration-unit programme: which
+// status changes are allowed and who may make them, and what a valid
+// application looks like. It does not store anything; callers apply the
+// outcome through internal/storage.
+package units
+
+import (
+	"fmt"
+
+	"honestmeasure/internal/model"
+)
+
+// Action is something that changes a unit's status.
+type Action string
+
+const (
+	ActSubmit    Action = "submit"    // merchant sends the application for review
+	ActApprove   Action = "approve"   // officer publishes the unit
+	ActReturn    Action = "return"    // officer sends it back with a reason
+	ActSuspend   Action = "suspend"   // officer or case outcome, with a reason
+	ActReinstate Action = "reinstate" // officer lifts a suspension
+	ActRevoke    Action = "revoke"    // officer or case outcome, with a reason
+	ActExpire    Action = "expire"    // the pledge ran out (system)
+	ActRenew     Action = "renew"     // merchant signs a new pledge
+)
+
+// Actor is who attempts an action.
+type Actor string
+
+const (
+	ByMerchant Actor = "merchant" // the unit's owner
+	ByOfficer  Actor = "officer"  // staff of an agency with jurisdiction, or the city admin
+	BySystem   Actor = "system"   // scheduled jobs
+)
+
+// Transition is one allowed edge of the unit state machine.
+type Transition struct {
+	From   model.UnitStatus
+	Action Action
+	To     model.UnitStatus
+	By     Actor
+	// NeedsReason: the merchant (and the public, for suspension and
+	// revocation) is told why.
+	NeedsReason bool
+}
+
+// Transitions is the whole state machine. Anything not listed is refused.
+//
+// A renewal of a published unit keeps it published (the new pledge simply
+// extends it); a unit whose pledge expired goes back to review when renewed.
+var Transitions = []Transition{
+	{model.UnitDraft, ActSubmit, model.UnitSubmitted, ByMerchant, false},
+	{model.UnitReturned, ActSubmit, model.UnitSubmitted, ByMerchant, false},
+	{model.UnitSubmitted, ActApprove, model.UnitApproved, ByOfficer, false},
+	{model.UnitSubmitted, ActReturn, model.UnitReturned, ByOfficer, true},
+	{model.UnitApproved, ActSuspend, model.UnitSuspended, ByOfficer, true},
+	{model.UnitApproved, ActRevoke, model.UnitRevoked, ByOfficer, true},
+	{model.UnitApproved, ActExpire, model.UnitExpired, BySystem, false},
+	{model.UnitApproved, ActRenew, model.UnitApproved, ByMerchant, false},
+	{model.UnitSuspended, ActReinstate, model.UnitApproved, ByOfficer, true},
+	{model.UnitSuspended, ActRevoke, model.UnitRevoked, ByOfficer, true},
+	{model.UnitExpired, ActRenew, model.UnitSubmitted, ByMerchant, false},
+}
+
+// ErrTransition is returned for an action the table does not allow.
+type ErrTransition struct {
+	From   model.UnitStatus
+	Action Action
+	By     Actor
+}
+
+func (e *ErrTransition) Error() string {
+	return fmt.Sprintf("a %s unit cannot be %s by %s", e.From, e.Action, e.By)
+}
+
+// Next returns the status after action by actor on a unit in status from.
+func Next(from model.UnitStatus, action Action, by Actor) (Transition, error) {
+	for _, t := range Transitions {
+		if t.From == from && t.Action == action && t.By == by {
+			return t, nil
+		}
+	}
+	return Transition{}, &ErrTransition{From: from, Action: action, By: by}
+}
+
+// Allowed lists the actions actor may take on a unit in status from, for
+// showing only the buttons that work.
+func Allowed(from model.UnitStatus, by Actor) []Action {
+	var out []Action
+	for _, t := range Transitions {
+		if t.From == from && t.By == by {
+			out = append(out, t.Action)
+		}
+	}
+	return out
+}
+
+// Can reports whether actor may take action on a unit in status from.
+func Can(from model.UnitStatus, action Action, by Actor) bool {
+	_, err := Next(from, action, by)
+	return err == nil
+}
