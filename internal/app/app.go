@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/render"
 	"honestmeasure/internal/server"
@@ -38,7 +39,7 @@ func New(opt Options) (http.Handler, error) {
 		return nil, err
 	}
 	pages := &ui.Handler{Store: storage.New(opt.DB), Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger,
-		SecureCookies: opt.SecureCookies, Now: opt.Now}
+		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now}
 	engine, err := server.NewEngine(server.Options{DB: opt.DB, Renderer: renderer, Logger: opt.Logger,
 		SecureCookies: opt.SecureCookies, TrustedProxies: opt.TrustedProxies, ErrorPage: pages.ErrorPage})
 	if err != nil {

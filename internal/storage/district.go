@@ -86,3 +86,12 @@ func (s *Store) PublishedUnitsByDistrict(ctx context.Context) ([]DistrictProgres
 	}
 	return out, nil
 }
+
+// AgencyByID finds an agency.
+func (s *Store) AgencyByID(ctx context.Context, id int64) (*model.Agency, error) {
+	var a model.Agency
+	if err := s.q(ctx).Take(&a, id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &a, nil
+}

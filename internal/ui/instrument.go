@@ -125,8 +125,8 @@ type instrumentPageData struct {
 	Records      []model.VerificationRecord
 	Verification instruments.VerificationForm
 	Errors       form.Errors
-	DefaultUntil string
 	Writable     bool
+	Printable    bool
 }
 
 func (h *Handler) instrumentPage(c *gin.Context, status int, in *model.Instrument, u *model.Unit, vf instruments.VerificationForm, errs form.Errors) {
@@ -150,6 +150,7 @@ func (h *Handler) instrumentPage(c *gin.Context, status int, in *model.Instrumen
 	}
 	d := instrumentPageData{Unit: u, Instrument: in, Type: typ, State: model.StateOf(latest, h.now()), Records: recs,
 		Verification: vf, Errors: errs, Writable: unitWritable(u) && in.Status == model.InstrumentInUse}
+	d.Printable = d.Writable && printable(u)
 	h.render(c, status, "instrument", h.page(c, server.Printer(c).Pick(typ.NameZh, typ.NameEn)+" "+in.SerialNo, d))
 }
 

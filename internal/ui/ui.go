@@ -13,6 +13,7 @@ import (
 
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/render"
 	"honestmeasure/internal/server"
@@ -30,6 +31,8 @@ type Handler struct {
 	Ref           *reference.Data
 	Logger        *slog.Logger
 	SecureCookies bool
+	BaseURL       string     // public base URL, printed into QR codes
+	QR            *qr.Signer // signs and checks QR tokens
 	// Now is the clock; tests move it to check expiry and throttling.
 	Now func() time.Time
 }
@@ -74,6 +77,14 @@ func (h *Handler) Register(e *gin.Engine) {
 	m.POST("/instruments/:iid", h.instrumentUpdate)
 	m.POST("/instruments/:iid/retire", h.instrumentRetire)
 	m.POST("/instruments/:iid/verifications", h.verificationAdd)
+	m.GET("/units/:id/poster", h.poster)
+	m.GET("/units/:id/labels", h.labels)
+	m.GET("/units/:id/qr.png", h.unitQRPNG)
+	m.GET("/units/:id/qr.svg", h.unitQRSVG)
+	m.POST("/units/:id/qr/reprint", h.unitQRReprint)
+	m.GET("/instruments/:iid/qr.png", h.instrumentQRPNG)
+	m.GET("/instruments/:iid/qr.svg", h.instrumentQRSVG)
+	m.POST("/instruments/:iid/qr/reprint", h.instrumentQRReprint)
 
 	st := s.Group("/staff", h.requireRole(staffRoles...))
 	st.GET("", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/staff/applications") })

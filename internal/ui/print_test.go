@@ -1,0 +1,153 @@
+package ui_test
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/makiuchi-d/gozxing"
+	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
+
+	"honestmeasure/internal/app/apptest"
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/qr"
+	"honestmeasure/internal/scan"
+	"honestmeasure/internal/storage"
+)
+
+// approvedUnit makes a merchant with a published unit holding two scales.
+func approvedUnit(t *testing.T, a *apptest.App) (*apptest.Browser, int64, []model.Instrument) {
+	t.Helper()
+	a.CreateUser("13800000010", "merchant-pass", model.RoleMerchant, "")
+	m := a.Browser()
+	m.Login("13800000010", "merchant-pass")
+	m.Submit("/merchant/units/new", "/merchant/units", unitForm(a, t, "钟楼菜场 8号摊位", goodUSCC))
+	id := unitIDFrom(t, m.Last.URL)
+	unit := "/merchant/units/" + strconv.FormatInt(id, 10)
+	m.Submit(unit+"/pledge", unit+"/pledge", form("signer_name", "李四", "signer_title", "摊主", "agree", "yes", "version", "CZ-2026.1"))
+	m.Submit(unit+"/instruments/new", unit+"/instruments", form("type_id", typeID(t, a, "price_scale"), "serial_no", "CZ-01", "quantity", "2", "location", "8号摊位"))
+	m.Get(unit)
+	m.Post(unit+"/submit", nil)
+	// Approval itself is tested in TestMerchantJourney; here it is a given.
+	if err := a.Store.ChangeUnitStatus(context.Background(), storage.UnitChange{UnitID: id, From: model.UnitSubmitted,
+		To: model.UnitApproved, At: a.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	var ins []model.Instrument
+	a.DB.Where("unit_id = ?", id).Order("id").Find(&ins)
+	return m, id, ins
+}
+
+func decodeQR(t *testing.T, pngBytes []byte) string {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(pngBytes))
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := gozxingqr.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("QR does not decode: %v", err)
+	}
+	return res.GetText()
+}
+
+func TestQRCodesDecodeToSignedScanURLsAndReprintRevokes(t *testing.T) {
+	ctx := context.Background()
+	a := apptest.New(t)
+	m, unitID, ins := approvedUnit(t, a)
+	signer := qr.NewSigner([]byte(apptest.Secret))
+	inst := "/merchant/instruments/" + strconv.FormatInt(ins[0].ID, 10)
+
+	// The downloaded label PNG decodes to BASE/Q/<token> for this instrument.
+	r := m.Get(inst + "/qr.png?size=300")
+	if r.Status != http.StatusOK || r.Header.Get("Content-Type") != "image/png" || !strings.Contains(r.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("png download: %d %v", r.Status, r.Header)
+	}
+	decoded := decodeQR(t, []byte(r.Body))
+	want := qr.URL(a.URL, signer.Token(qr.Ref{Kind: model.QRInstrument, ID: ins[0].ID, Version: 1}))
+	if decoded != want || !strings.Contains(decoded, "/Q/") {
+		t.Fatalf("decoded %q, want %q", decoded, want)
+	}
+	token := decoded[strings.LastIndex(decoded, "/")+1:]
+	if res, err := scan.Resolve(ctx, a.Store, signer, token); err != nil || res.Status != scan.Genuine || res.Ref.ID != ins[0].ID {
+		t.Fatalf("fresh code: %+v %v", res, err)
+	}
+
+	// An altered token (one character of the ID changed) is not genuine,
+	// and neither is a well-formed one signed with another key.
+	tampered := []byte(token)
+	tampered[1] ^= 1 // '1'↔'0', 'A'↔'@' …: a different ID or a malformed one
+	if res, _ := scan.Resolve(ctx, a.Store, signer, string(tampered)); res.Status != scan.NotIssued {
+		t.Fatalf("tampered token %s resolved as %v", tampered, res.Status)
+	}
+	forged := qr.NewSigner([]byte("someone else's secret, 32 chars!")).Token(qr.Ref{Kind: model.QRInstrument, ID: ins[0].ID, Version: 1})
+	if res, _ := scan.Resolve(ctx, a.Store, signer, forged); res.Status != scan.NotIssued {
+		t.Fatalf("forged token resolved as %v", res.Status)
+	}
+	// Genuine signature but never issued (version 7) is not vouched for either.
+	if res, _ := scan.Resolve(ctx, a.Store, signer, signer.Token(qr.Ref{Kind: model.QRInstrument, ID: ins[0].ID, Version: 7})); res.Status != scan.NotIssued {
+		t.Fatalf("unissued version resolved as %v", res.Status)
+	}
+
+	// Reprinting revokes the old code and the new download carries version 2.
+	m.Get(inst)
+	m.Post(inst+"/qr/reprint", nil)
+	m.Expect(http.StatusOK, "已生成新二维码")
+	if res, _ := scan.Resolve(ctx, a.Store, signer, token); res.Status != scan.Replaced {
+		t.Fatalf("old code after reprint: %v, want Replaced", res.Status)
+	}
+	next := decodeQR(t, []byte(m.Get(inst+"/qr.png?size=300").Body))
+	if next == decoded || !strings.Contains(m.Last.Header.Get("Content-Disposition"), "-v2.png") {
+		t.Fatalf("reprinted code unchanged: %s", next)
+	}
+	if res, _ := scan.Resolve(ctx, a.Store, signer, next[strings.LastIndex(next, "/")+1:]); res.Status != scan.Genuine || res.Ref.Version != 2 {
+		t.Fatalf("new code: %+v", res)
+	}
+
+	// SVG download for the unit's poster code.
+	unit := "/merchant/units/" + strconv.FormatInt(unitID, 10)
+	if r := m.Get(unit + "/qr.svg"); r.Status != 200 || r.Header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(r.Body, "<path") {
+		t.Fatalf("svg download: %d %s", r.Status, r.Header.Get("Content-Type"))
+	}
+}
+
+func TestPosterAndLabelSheet(t *testing.T) {
+	a := apptest.New(t)
+	m, unitID, _ := approvedUnit(t, a)
+	unit := "/merchant/units/" + strconv.FormatInt(unitID, 10)
+	m.Get(unit + "/poster")
+	m.Expect(http.StatusOK, "钟楼菜场 8号摊位", "诚信计量示范单位", "扫码查验计量器具 · 举报缺斤短两", "12315",
+		"常州市天宁区市场监督管理局", "承诺有效期至", "足斤足两，短缺赔偿", "<svg", "css/print.css")
+	if strings.Contains(m.Last.Body, `class="site"`) {
+		t.Error("poster carries the site's header or footer")
+	}
+	m.Get(unit + "/labels")
+	m.Expect(http.StatusOK, "CZ-01", "CZ-02", "8号摊位", "电子计价秤", "未检定")
+	if n := strings.Count(m.Last.Body, `class="label"`); n != 2 {
+		t.Fatalf("%d labels, want 2", n)
+	}
+
+	// Another merchant cannot print or download this unit's codes.
+	a.CreateUser("13800000011", "other-pass-1", model.RoleMerchant, "")
+	o := a.Browser()
+	o.Login("13800000011", "other-pass-1")
+	for _, p := range []string{unit + "/poster", unit + "/labels", unit + "/qr.png", unit + "/qr.svg"} {
+		if r := o.Get(p); r.Status != http.StatusNotFound {
+			t.Errorf("%s by another merchant: %d", p, r.Status)
+		}
+	}
+	// A draft unit has no code yet.
+	o.Submit("/merchant/units/new", "/merchant/units", unitForm(a, t, "草稿单位", "92320402MA1XXXXX0"+checkChar(t, "92320402MA1XXXXX0")))
+	draft := "/merchant/units/" + strconv.FormatInt(unitIDFrom(t, o.Last.URL), 10)
+	if r := o.Get(draft + "/poster"); r.Status != http.StatusNotFound {
+		t.Errorf("draft poster: %d", r.Status)
+	}
+}
