@@ -31,6 +31,7 @@ import (
 	"honestmeasure/internal/config"
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/demo"
+	"honestmeasure/internal/intake"
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
@@ -143,7 +144,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 		}
 	}
 	handler, err := app.New(app.Options{DB: db, Ref: ref, Logger: log, BaseURL: cfg.PublicBaseURL(), Secret: secret,
-		SecureCookies: cfg.SecureCookies(), TrustedProxies: cfg.TrustedProxies})
+		SecureCookies: cfg.SecureCookies(), TrustedProxies: cfg.TrustedProxies,
+		ReportLimits: intake.Limits{PerIPPerHour: cfg.ReportLimitPerIP, PerUnitPerHour: cfg.ReportLimitPerUnit}})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"honestmeasure/internal/intake"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/render"
@@ -30,6 +31,7 @@ type Options struct {
 	SecureCookies  bool
 	TrustedProxies []string
 	Now            func() time.Time // nil: the real clock
+	ReportLimits   intake.Limits
 }
 
 // New returns the complete HTTP handler.
@@ -38,8 +40,10 @@ func New(opt Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages := &ui.Handler{Store: storage.New(opt.DB), Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger,
-		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now}
+	st := storage.New(opt.DB)
+	pages := &ui.Handler{Store: st, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger,
+		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now,
+		Intake: &intake.Service{Store: st, Secret: opt.Secret, Limits: opt.ReportLimits, Now: opt.Now}}
 	engine, err := server.NewEngine(server.Options{DB: opt.DB, Renderer: renderer, Logger: opt.Logger,
 		SecureCookies: opt.SecureCookies, TrustedProxies: opt.TrustedProxies, ErrorPage: pages.ErrorPage})
 	if err != nil {

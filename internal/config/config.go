@@ -44,6 +44,11 @@ type Config struct {
 	// into the binary.
 	ReferenceDir string `yaml:"reference_dir"`
 
+	// Reports accepted per client address and per unit each hour; 0 turns a
+	// limit off (the benchmark does).
+	ReportLimitPerIP   int `yaml:"report_limit_per_ip"`
+	ReportLimitPerUnit int `yaml:"report_limit_per_unit"`
+
 	// TrustedProxies lists the reverse proxies (IPs or CIDRs) whose
 	// X-Forwarded-For is believed; empty means the peer address is the client.
 	TrustedProxies []string `yaml:"trusted_proxies"`
@@ -74,6 +79,10 @@ func Defaults() Config {
 		LogFormat:       "text",
 		LogLevel:        "info",
 		ShutdownTimeout: 15 * time.Second,
+		// A person reports a few problems a day; a market full of angry
+		// shoppers might send a few dozen about one stall in an hour.
+		ReportLimitPerIP:   10,
+		ReportLimitPerUnit: 60,
 	}
 }
 
@@ -116,6 +125,15 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	// The secret is taken verbatim: surrounding spaces would be part of it.
 	if v := getenv("HM_SECRET"); v != "" {
 		cfg.Secret = v
+	}
+	for name, dst := range map[string]*int{"HM_REPORT_LIMIT_PER_IP": &cfg.ReportLimitPerIP, "HM_REPORT_LIMIT_PER_UNIT": &cfg.ReportLimitPerUnit} {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return fmt.Errorf("%s must be a number ≥ 0 (0 turns the limit off), got %q", name, v)
+			}
+			*dst = n
+		}
 	}
 	if v := strings.TrimSpace(getenv("HM_TRUSTED_PROXIES")); v != "" {
 		cfg.TrustedProxies = strings.Split(strings.ReplaceAll(v, " ", ""), ",")

@@ -560,8 +560,9 @@ func (l *loader) reports(ctx context.Context, units []*model.Unit) ([]Tracked, e
 
 func (l *loader) report(ctx context.Context, i int, s reportSpec, units []*model.Unit) (Tracked, error) {
 	received := l.now.AddDate(0, 0, -s.daysAgo).Add(-time.Duration(i) * time.Hour)
-	tracking, code := reports.NewTrackingNumber(), reports.NewAccessCode()
-	r := &model.Report{TrackingNo: tracking, AccessCodeHash: reports.HashAccessCode(l.secret, tracking, code), Kind: s.kind,
+	key := reports.NewKey()
+	tracking, code := reports.NewTrackingNumber(), reports.AccessCodeFor(l.secret, key)
+	r := &model.Report{TrackingNo: tracking, AccessCodeHash: reports.HashAccessCode(l.secret, tracking, code), IdempotencyKey: &key, Kind: s.kind,
 		Category: s.category, Description: s.text, Anonymous: s.anonymous, Locale: "zh-CN", CreatedAt: received}
 	incident := received.Add(-3 * time.Hour)
 	r.IncidentAt = &incident

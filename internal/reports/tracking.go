@@ -47,16 +47,9 @@ func NormalizeTrackingNumber(s string) string {
 	return s[0:4] + "-" + s[4:8] + "-" + s[8:12]
 }
 
-// NewAccessCode returns an 8-digit code: easy to type on a phone keypad. It
-// only works together with the unguessable tracking number, and /track is
-// rate limited.
-func NewAccessCode() string {
-	var b [8]byte
-	for i := range b {
-		b[i] = byte('0' + randInt(10))
-	}
-	return string(b[:])
-}
+// Access codes are 8 digits: easy to type on a phone keypad. They only work
+// together with the unguessable tracking number, and /track is rate limited.
+// See AccessCodeFor for how they are made.
 
 // HashAccessCode keys the hash with the server secret, so a copy of the
 // database alone does not let anyone try all 10^8 codes offline.

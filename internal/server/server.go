@@ -44,7 +44,7 @@ func NewEngine(opt Options) (*gin.Engine, error) {
 	}
 	e.HandleMethodNotAllowed = false
 	e.RedirectTrailingSlash = true
-	e.Use(requestID(), accessLog(opt.Logger), recovery(opt.Logger, opt.ErrorPage), securityHeaders(opt.SecureCookies), language(opt.SecureCookies),
+	e.Use(requestID(), accessLog(opt.Logger), compress(), recovery(opt.Logger, opt.ErrorPage), securityHeaders(opt.SecureCookies), language(opt.SecureCookies),
 		crossOrigin(opt.ErrorPage))
 
 	healthz := func(c *gin.Context) {

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"compress/gzip"
 	"io"
 	"log/slog"
 	"net/http"
@@ -162,5 +163,30 @@ func TestLanguageChoiceIsRemembered(t *testing.T) {
 	}
 	if w := do(e, "GET", "/", nil); !strings.Contains(w.Body.String(), `lang="zh-CN"`) {
 		t.Fatal("default is not Chinese")
+	}
+}
+
+func TestTextIsGzippedForClientsThatAcceptIt(t *testing.T) {
+	e, r, _ := newEngine(t, false)
+	for _, path := range []string{"/", r.Assets().URL("css/app.css"), "/healthz", "/no-such-page"} {
+		w := do(e, "GET", path, map[string]string{"Accept-Encoding": "gzip, deflate, br"})
+		if w.Header().Get("Content-Encoding") != "gzip" || w.Header().Get("Content-Length") != "" {
+			t.Errorf("%s: encoding %q length %q", path, w.Header().Get("Content-Encoding"), w.Header().Get("Content-Length"))
+			continue
+		}
+		zr, err := gzip.NewReader(w.Body)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		body, err := io.ReadAll(zr)
+		if err != nil || len(body) == 0 {
+			t.Fatalf("%s: body does not decompress: %v", path, err)
+		}
+	}
+	if w := do(e, "GET", "/", nil); w.Header().Get("Content-Encoding") != "" || !strings.Contains(w.Body.String(), "<html") {
+		t.Error("compressed for a client that did not ask")
+	}
+	if w := do(e, "GET", "/", map[string]string{"Accept-Encoding": "gzip"}); !strings.Contains(w.Header().Get("Vary"), "Accept-Encoding") {
+		t.Error("no Vary: Accept-Encoding")
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"honestmeasure/internal/model"
@@ -45,14 +44,9 @@ func (s *Store) IssueQRToken(ctx context.Context, kind model.QRKind, targetID in
 // CurrentQRToken returns the live (not revoked) code of a target, issuing
 // version 1 when none was ever issued.
 func (s *Store) CurrentQRToken(ctx context.Context, kind model.QRKind, targetID int64, by *int64) (*model.QRToken, error) {
-	var tok model.QRToken
-	err := s.q(ctx).Where("kind = ? AND target_id = ? AND revoked_at IS NULL", kind, targetID).
-		Order("version DESC").Take(&tok).Error
-	if err == nil {
-		return &tok, nil
-	}
-	if !errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, err
+	tok, err := s.LiveQRToken(ctx, kind, targetID)
+	if err == nil || !errors.Is(err, ErrNotFound) {
+		return tok, err
 	}
 	t, err := s.IssueQRToken(ctx, kind, targetID, by)
 	if errors.Is(err, ErrDuplicate) {
@@ -66,6 +60,17 @@ func (s *Store) CurrentQRToken(ctx context.Context, kind model.QRKind, targetID 
 func (s *Store) QRTokenFor(ctx context.Context, kind model.QRKind, targetID int64, version int) (*model.QRToken, error) {
 	var tok model.QRToken
 	if err := s.q(ctx).Where("kind = ? AND target_id = ? AND version = ?", kind, targetID, version).Take(&tok).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &tok, nil
+}
+
+// LiveQRToken returns the current (not revoked) code of a target, without
+// issuing one.
+func (s *Store) LiveQRToken(ctx context.Context, kind model.QRKind, targetID int64) (*model.QRToken, error) {
+	var tok model.QRToken
+	if err := s.q(ctx).Where("kind = ? AND target_id = ? AND revoked_at IS NULL", kind, targetID).
+		Order("version DESC").Take(&tok).Error; err != nil {
 		return nil, notFound(err)
 	}
 	return &tok, nil

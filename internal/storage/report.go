@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"honestmeasure/internal/model"
@@ -32,4 +33,90 @@ func (s *Store) CreateReport(ctx context.Context, r *model.Report, photos []mode
 		return ErrDuplicate
 	}
 	return err
+}
+
+// Intake is everything a new report writes, stored in one transaction: the
+// report, its photos, its case and the case's first timeline entry. A
+// report is never stored without its case (it would be routed nowhere) nor
+// without the photos that came with it.
+type Intake struct {
+	Report *model.Report
+	Photos []model.ReportPhoto
+	Case   *model.Case
+	Events []model.CaseEvent
+}
+
+// CreateIntake stores it all or nothing. A repeated idempotency key gives
+// ErrDuplicate and writes nothing.
+func (s *Store) CreateIntake(ctx context.Context, in Intake) error {
+	err := s.Tx(ctx, func(tx *Store) error {
+		if err := tx.CreateReport(ctx, in.Report, in.Photos); err != nil {
+			return err
+		}
+		in.Case.ReportID = in.Report.ID
+		if err := tx.CreateCase(ctx, in.Case); err != nil {
+			return err
+		}
+		for i := range in.Events {
+			in.Events[i].CaseID = in.Case.ID
+			if err := tx.AddCaseEvent(ctx, &in.Events[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if isDuplicate(err) || errors.Is(err, ErrDuplicate) {
+		return ErrDuplicate
+	}
+	return err
+}
+
+// ReportByIdempotencyKey finds the report a retried submission already made.
+func (s *Store) ReportByIdempotencyKey(ctx context.Context, key string) (*model.Report, error) {
+	var r model.Report
+	if err := s.q(ctx).Where("idempotency_key = ?", key).Take(&r).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &r, nil
+}
+
+// ReportByTrackingNo finds a report by its tracking number.
+func (s *Store) ReportByTrackingNo(ctx context.Context, no string) (*model.Report, error) {
+	var r model.Report
+	if err := s.q(ctx).Where("tracking_no = ?", no).Take(&r).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &r, nil
+}
+
+// CaseOfReport returns the case handling a report.
+func (s *Store) CaseOfReport(ctx context.Context, reportID int64) (*model.Case, error) {
+	var c model.Case
+	if err := s.q(ctx).Where("report_id = ?", reportID).Take(&c).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &c, nil
+}
+
+// PublicEvents lists the timeline entries a reporter may see, oldest first.
+func (s *Store) PublicEvents(ctx context.Context, caseID int64) ([]model.CaseEvent, error) {
+	var out []model.CaseEvent
+	err := s.q(ctx).Where("case_id = ? AND public = ?", caseID, true).Order("id").Find(&out).Error
+	return out, err
+}
+
+// RoutingRules lists the enabled rules in evaluation order.
+func (s *Store) RoutingRules(ctx context.Context) ([]model.RoutingRule, error) {
+	var out []model.RoutingRule
+	err := s.q(ctx).Where("enabled = ?", true).Order("position, id").Find(&out).Error
+	return out, err
+}
+
+// DistrictByID finds a district.
+func (s *Store) DistrictByID(ctx context.Context, id int64) (*model.District, error) {
+	var d model.District
+	if err := s.q(ctx).Take(&d, id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &d, nil
 }

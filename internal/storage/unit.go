@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -147,6 +148,13 @@ func (s *Store) ChangeUnitStatus(ctx context.Context, c UnitChange) error {
 		if res.RowsAffected != 1 {
 			return ErrConflict
 		}
+		if c.From == model.UnitSubmitted && c.To == model.UnitApproved {
+			// A published unit has a public URL from the first moment, for
+			// the directory and the API, before the merchant prints anything.
+			if _, err := tx.CurrentQRToken(ctx, model.QRUnit, c.UnitID, c.ActorID); err != nil {
+				return err
+			}
+		}
 		return tx.AddUnitEvent(ctx, &model.UnitEvent{UnitID: c.UnitID, FromStatus: c.From, ToStatus: c.To,
 			ActorUserID: c.ActorID, Reason: c.Reason, CreatedAt: c.At})
 	})
@@ -230,4 +238,80 @@ func (s *Store) PledgeTextByID(ctx context.Context, id int64) (*model.PledgeText
 		return nil, notFound(err)
 	}
 	return &p, nil
+}
+
+// LatestSpotCheck is the unit's most recent published spot check.
+func (s *Store) LatestSpotCheck(ctx context.Context, unitID int64) (*model.SpotCheck, error) {
+	var sc model.SpotCheck
+	if err := s.q(ctx).Where("unit_id = ? AND published = ?", unitID, true).Order("checked_on DESC, id DESC").Take(&sc).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &sc, nil
+}
+
+// UnitFilter narrows the public directory.
+type UnitFilter struct {
+	Query        string // part of the name or address
+	DistrictID   int64
+	BusinessType model.BusinessType
+	Page         int // 1-based
+	PerPage      int
+}
+
+// likeEscaper escapes LIKE wildcards with '!', an escape character both
+// engines accept in the same spelling.
+var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+
+// PublishedUnits lists published demonstration units for the directory,
+// by name, with the total for paging. Each comes with its current public
+// code version (0 if none was issued).
+func (s *Store) PublishedUnits(ctx context.Context, f UnitFilter) ([]model.Unit, map[int64]int, int64, error) {
+	q := s.q(ctx).Model(&model.Unit{}).Where("status = ?", model.UnitApproved)
+	if f.DistrictID != 0 {
+		q = q.Where("district_id = ?", f.DistrictID)
+	}
+	if f.BusinessType != "" {
+		q = q.Where("business_type = ?", f.BusinessType)
+	}
+	if t := strings.TrimSpace(f.Query); t != "" {
+		pat := "%" + likeEscaper.Replace(t) + "%"
+		q = q.Where("(name LIKE ? ESCAPE '!' OR address LIKE ? ESCAPE '!')", pat, pat)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, nil, 0, err
+	}
+	if f.PerPage <= 0 {
+		f.PerPage = 20
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	var list []model.Unit
+	if err := q.Order("name, id").Offset((f.Page - 1) * f.PerPage).Limit(f.PerPage).Find(&list).Error; err != nil {
+		return nil, nil, 0, err
+	}
+	ids := make([]int64, len(list))
+	for i, u := range list {
+		ids[i] = u.ID
+	}
+	versions, err := s.liveVersions(ctx, model.QRUnit, ids)
+	return list, versions, total, err
+}
+
+func (s *Store) liveVersions(ctx context.Context, kind model.QRKind, ids []int64) (map[int64]int, error) {
+	out := map[int64]int{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var toks []model.QRToken
+	if err := s.q(ctx).Where("kind = ? AND target_id IN ? AND revoked_at IS NULL", kind, ids).Find(&toks).Error; err != nil {
+		return nil, err
+	}
+	for _, t := range toks {
+		if t.Version > out[t.TargetID] {
+			out[t.TargetID] = t.Version
+		}
+	}
+	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/database"
+	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
@@ -33,6 +34,7 @@ type Handler struct {
 	SecureCookies bool
 	BaseURL       string     // public base URL, printed into QR codes
 	QR            *qr.Signer // signs and checks QR tokens
+	Intake        *intake.Service
 	// Now is the clock; tests move it to check expiry and throttling.
 	Now func() time.Time
 }
@@ -47,6 +49,14 @@ func (h *Handler) now() time.Time {
 // Register declares every page route.
 func (h *Handler) Register(e *gin.Engine) {
 	e.GET("/", h.home)
+	// The printed codes say /Q/ (upper case keeps QR codes small); links say /q/.
+	e.GET("/q/:token", h.scanPage)
+	e.GET("/Q/:token", h.scanPage)
+	e.GET("/report", h.reportForm)
+	e.POST("/report", h.reportSubmit)
+	e.GET("/track", h.trackForm)
+	e.POST("/track", h.track)
+	e.GET("/units", h.directory)
 
 	// Everything below knows who is signed in.
 	s := e.Group("/", h.loadSession)

@@ -5,9 +5,11 @@
 package apptest
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -241,4 +243,34 @@ func excerpt(body string) string {
 		body = body[:3000] + "…"
 	}
 	return body
+}
+
+// File is an upload for PostMultipart.
+type File struct {
+	Field, Name string
+	Data        []byte
+}
+
+// PostMultipart submits a multipart form, as a browser does for a form with
+// file inputs.
+func (b *Browser) PostMultipart(path string, fields url.Values, files ...File) Response {
+	b.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range fields {
+		for _, v := range vs {
+			_ = mw.WriteField(k, v)
+		}
+	}
+	for _, f := range files {
+		w, err := mw.CreateFormFile(f.Field, f.Name)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		_, _ = w.Write(f.Data)
+	}
+	_ = mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, b.app.URL+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return b.do(req)
 }

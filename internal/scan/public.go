@@ -1,0 +1,119 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/qr"
+	"honestmeasure/internal/storage"
+)
+
+// Badge is the demonstration status a citizen sees, in one word.
+type Badge string
+
+const (
+	BadgeValid         Badge = "valid"          // a demonstration unit with a standing pledge
+	BadgeSuspended     Badge = "suspended"      // status suspended by the bureau
+	BadgeRevoked       Badge = "revoked"        // status revoked
+	BadgePledgeExpired Badge = "pledge_expired" // the pledge ran out
+	BadgeNotListed     Badge = "not_listed"     // not (yet) a demonstration unit
+)
+
+// BadgeOf derives the badge from the unit's status and its pledge at now. A
+// suspension or revocation shows at once: it is read from the unit row on
+// every scan, never cached.
+func BadgeOf(u *model.Unit, p *model.Pledge, now time.Time) Badge {
+	switch u.Status {
+	case model.UnitSuspended:
+		return BadgeSuspended
+	case model.UnitRevoked:
+		return BadgeRevoked
+	case model.UnitExpired:
+		return BadgePledgeExpired
+	case model.UnitApproved:
+		if p == nil || !p.Valid(now) {
+			return BadgePledgeExpired
+		}
+		return BadgeValid
+	}
+	return BadgeNotListed
+}
+
+// PublicInstrument is an instrument as the public sees it.
+type PublicInstrument struct {
+	storage.InstrumentView
+	State model.VerificationState
+}
+
+// PublicUnit is everything the public page of a unit shows.
+type PublicUnit struct {
+	Unit        *model.Unit
+	District    *model.District
+	Agency      *model.Agency // the bureau with jurisdiction
+	Badge       Badge
+	Pledge      *model.Pledge
+	PledgeText  *model.PledgeText
+	KeyPoints   []string // the pledge's promises in the page's language order (zh, en)
+	KeyPointsEn []string
+	Instruments []PublicInstrument
+	SpotCheck   *model.SpotCheck
+	// URL is the unit's current public (QR) URL: what its poster carries.
+	URL string
+}
+
+// LoadUnit gathers the public page of unit id. Revoked units still load: a
+// citizen holding an old poster must learn the status was revoked.
+func LoadUnit(ctx context.Context, st *storage.Store, signer *qr.Signer, baseURL string, id int64, now time.Time) (*PublicUnit, error) {
+	u, err := st.UnitByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	p := &PublicUnit{Unit: u}
+	if p.District, err = st.DistrictByID(ctx, u.DistrictID); err != nil {
+		return nil, err
+	}
+	if p.District.DefaultAgencyID != nil {
+		if p.Agency, err = st.AgencyByID(ctx, *p.District.DefaultAgencyID); err != nil {
+			return nil, err
+		}
+	}
+	if p.Pledge, err = st.CurrentPledge(ctx, u.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, err
+	}
+	if p.Pledge != nil {
+		if p.PledgeText, err = st.PledgeTextByID(ctx, p.Pledge.PledgeTextID); err != nil {
+			return nil, err
+		}
+		p.KeyPoints = strings.Split(p.PledgeText.KeyPointsZh, "\n")
+		p.KeyPointsEn = strings.Split(p.PledgeText.KeyPointsEn, "\n")
+	}
+	p.Badge = BadgeOf(u, p.Pledge, now)
+	views, err := st.InstrumentsOfUnits(ctx, []int64{u.ID}, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range views {
+		p.Instruments = append(p.Instruments, PublicInstrument{InstrumentView: v, State: v.State(now)})
+	}
+	if p.SpotCheck, err = st.LatestSpotCheck(ctx, u.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, err
+	}
+	if tok, err := st.LiveQRToken(ctx, model.QRUnit, u.ID); err == nil {
+		p.URL = qr.URL(baseURL, signer.Token(qr.Ref{Kind: model.QRUnit, ID: u.ID, Version: tok.Version}))
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Counts summarises the instruments' states for the page header.
+func (p *PublicUnit) Counts() map[model.VerificationState]int {
+	m := map[model.VerificationState]int{}
+	for _, in := range p.Instruments {
+		m[in.State]++
+	}
+	return m
+}

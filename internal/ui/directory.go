@@ -1,0 +1,113 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/qr"
+	"honestmeasure/internal/server"
+	"honestmeasure/internal/storage"
+)
+
+// DirectoryPageSize is how many units one directory page lists.
+const DirectoryPageSize = 20
+
+type directoryEntry struct {
+	Unit     model.Unit
+	District model.District
+	URL      string // the unit's public page: the same /q/ URL its poster carries
+}
+
+type directoryData struct {
+	Query         string
+	DistrictID    int64
+	BusinessType  string
+	Entries       []directoryEntry
+	Total         int64
+	Page, Pages   int
+	PrevURL       string
+	NextURL       string
+	Districts     []model.District
+	BusinessTypes []model.BusinessType
+	Progress      []storage.DistrictProgress
+	Published     int64
+	Target        int64
+}
+
+// ParseUnitFilter reads the directory's query parameters (shared with the
+// JSON API): unknown districts and types are ignored rather than refused.
+func ParseUnitFilter(c *gin.Context) storage.UnitFilter {
+	f := storage.UnitFilter{Query: c.Query("q"), PerPage: DirectoryPageSize}
+	if len([]rune(f.Query)) > 100 {
+		f.Query = string([]rune(f.Query)[:100])
+	}
+	f.DistrictID, _ = strconv.ParseInt(c.Query("district"), 10, 64)
+	if bt := model.BusinessType(c.Query("type")); bt.Valid() {
+		f.BusinessType = bt
+	}
+	f.Page, _ = strconv.Atoi(c.Query("page"))
+	if f.Page < 1 || f.Page > 100000 {
+		f.Page = 1
+	}
+	return f
+}
+
+// PublicUnitURL is the /q/ URL of a unit's current code.
+func (h *Handler) PublicUnitURL(id int64, version int) string {
+	if version == 0 {
+		return ""
+	}
+	return qr.URL(h.BaseURL, h.QR.Token(qr.Ref{Kind: model.QRUnit, ID: id, Version: version}))
+}
+
+func (h *Handler) directory(c *gin.Context) {
+	ctx := c.Request.Context()
+	f := ParseUnitFilter(c)
+	list, versions, total, err := h.Store.PublishedUnits(ctx, f)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	progress, err := h.Store.PublishedUnitsByDistrict(ctx)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	d := directoryData{Query: f.Query, DistrictID: f.DistrictID, BusinessType: string(f.BusinessType), Total: total, Page: f.Page,
+		BusinessTypes: model.BusinessTypes, Progress: progress, Target: int64(h.Ref.City.UnitTarget)}
+	byID := map[int64]model.District{}
+	for _, p := range progress {
+		d.Districts = append(d.Districts, p.District)
+		byID[p.District.ID] = p.District
+		d.Published += p.Published
+	}
+	for _, u := range list {
+		d.Entries = append(d.Entries, directoryEntry{Unit: u, District: byID[u.DistrictID], URL: h.PublicUnitURL(u.ID, versions[u.ID])})
+	}
+	d.Pages = int((total + DirectoryPageSize - 1) / DirectoryPageSize)
+	link := func(page int) string {
+		v := url.Values{}
+		if f.Query != "" {
+			v.Set("q", f.Query)
+		}
+		if f.DistrictID != 0 {
+			v.Set("district", strconv.FormatInt(f.DistrictID, 10))
+		}
+		if f.BusinessType != "" {
+			v.Set("type", string(f.BusinessType))
+		}
+		v.Set("page", strconv.Itoa(page))
+		return "/units?" + v.Encode()
+	}
+	if f.Page > 1 {
+		d.PrevURL = link(f.Page - 1)
+	}
+	if f.Page < d.Pages {
+		d.NextURL = link(f.Page + 1)
+	}
+	h.render(c, http.StatusOK, "units", h.page(c, server.Printer(c).T("directory.title"), d))
+}

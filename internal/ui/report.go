@@ -1,0 +1,199 @@
+package ui
+
+import (
+	"errors"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"honestmeasure/internal/form"
+	"honestmeasure/internal/intake"
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/photos"
+	"honestmeasure/internal/reports"
+	"honestmeasure/internal/scan"
+	"honestmeasure/internal/server"
+)
+
+// MaxReportBody bounds a report upload: five photos at the limit plus the
+// text. Larger bodies are cut off while being read, never buffered whole.
+const MaxReportBody = reports.MaxPhotos*photos.DefaultMaxBytes + 1<<20
+
+type reportFormData struct {
+	Sub        reports.Submission
+	Token      string // the scanned code the report came from, if any
+	Unit       *model.Unit
+	Instrument *model.Instrument
+	Type       *model.InstrumentType
+	Districts  []model.District
+	Categories []model.Category
+	Errors     form.Errors
+	PhotosLost int // photos sent with a form that had problems: choose them again
+	Now        string
+}
+
+// target re-resolves the scanned code on every request: a unit ID in a form
+// field is never trusted.
+func (h *Handler) reportTarget(c *gin.Context, token string) (reports.Target, *model.InstrumentType, error) {
+	var t reports.Target
+	if token == "" {
+		return t, nil, nil
+	}
+	ctx := c.Request.Context()
+	res, err := scan.Resolve(ctx, h.Store, h.QR, token)
+	if err != nil || res.Status == scan.NotIssued {
+		return t, nil, err
+	}
+	t.QRTokenID = &res.Token.ID
+	unitID := res.Ref.ID
+	var typ *model.InstrumentType
+	if res.Ref.Kind == model.QRInstrument {
+		in, err := h.Store.InstrumentByID(ctx, res.Ref.ID)
+		if err != nil {
+			return reports.Target{}, nil, nil
+		}
+		t.Instrument, unitID = in, in.UnitID
+		if typ, err = h.Store.InstrumentTypeByID(ctx, in.TypeID); err != nil {
+			return reports.Target{}, nil, err
+		}
+	}
+	if t.Unit, err = h.Store.UnitByID(ctx, unitID); err != nil {
+		return reports.Target{}, nil, nil
+	}
+	return t, typ, nil
+}
+
+func (h *Handler) reportFormPage(c *gin.Context, status int, d reportFormData) {
+	ds, err := h.Store.Districts(c.Request.Context())
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	d.Districts, d.Categories = ds, model.Categories
+	d.Now = h.now().In(model.Zone).Format("2006-01-02T15:04")
+	c.Header("Cache-Control", "no-store")
+	h.render(c, status, "report", h.page(c, server.Printer(c).T("report.title"), d))
+}
+
+func (h *Handler) reportForm(c *gin.Context) {
+	token := strings.TrimSpace(c.Query("t"))
+	target, typ, err := h.reportTarget(c, token)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	if target.Unit == nil {
+		token = ""
+	}
+	d := reportFormData{Token: token, Unit: target.Unit, Instrument: target.Instrument, Type: typ,
+		Sub: reports.Submission{Kind: string(model.KindTip), Category: c.Query("category"), IdempotencyKey: reports.NewKey(),
+			IncidentAt: h.now().In(model.Zone).Format("2006-01-02T15:04")}}
+	if fake := c.Query("fake"); fake != "" && len(fake) < 200 {
+		// Reached from the counterfeit warning: say which code it was.
+		d.Sub.Category = string(model.CategoryCounterfeitQR)
+		d.Sub.Description = server.Printer(c).T("report.fake_code_text", fake)
+	}
+	h.reportFormPage(c, http.StatusOK, d)
+}
+
+// reportSubmit stores a report and shows its receipt. Problems bring the
+// form back as typed; a database failure says plainly nothing was saved.
+func (h *Handler) reportSubmit(c *gin.Context) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxReportBody)
+	l := server.Printer(c)
+	if err := c.Request.ParseMultipartForm(8 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			h.render(c, http.StatusRequestEntityTooLarge, "error", h.page(c, l.T("report.too_large_title"), l.T("report.too_large_body", reports.MaxPhotos, photos.DefaultMaxBytes>>20)))
+			return
+		}
+		h.render(c, http.StatusBadRequest, "error", h.page(c, l.T("report.bad_request_title"), l.T("report.bad_request_body")))
+		return
+	}
+	sub := reports.Submission{Kind: c.PostForm("kind"), Category: c.PostForm("category"), DistrictID: c.PostForm("district_id"),
+		BusinessName: c.PostForm("business_name"), BusinessAddress: c.PostForm("business_address"),
+		Description: c.PostForm("description"), Request: c.PostForm("request"), IncidentAt: c.PostForm("incident_at"),
+		Amount: c.PostForm("amount"), ReporterName: c.PostForm("reporter_name"), ReporterPhone: c.PostForm("reporter_phone"),
+		ReporterAddress: c.PostForm("reporter_address"), ReporterEmail: c.PostForm("reporter_email"),
+		Anonymous: c.PostForm("anonymous") == "yes", IdempotencyKey: c.PostForm("idempotency_key"), Website: c.PostForm("website")}
+	token := strings.TrimSpace(c.PostForm("t"))
+	target, typ, err := h.reportTarget(c, token)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	var files []*multipart.FileHeader
+	if c.Request.MultipartForm != nil {
+		files = c.Request.MultipartForm.File["photos"]
+	}
+	var uploads [][]byte
+	for _, fh := range files {
+		if fh.Size == 0 && fh.Filename == "" {
+			continue // an empty file input
+		}
+		b, err := readUpload(fh)
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+		uploads = append(uploads, b)
+	}
+	receipt, errs, err := h.Intake.Submit(c.Request.Context(), intake.Request{Submission: sub, Target: target, Photos: uploads,
+		ClientIP: c.ClientIP(), Locale: l.Lang})
+	var limited *intake.RateLimitError
+	switch {
+	case errors.As(err, &limited):
+		c.Header("Retry-After", retryAfterSeconds(limited.RetryAfter))
+		h.render(c, http.StatusTooManyRequests, "error", h.page(c, l.T("report.limited_title"), l.T("report.limited_body", minutesUp(limited.RetryAfter))))
+		return
+	case err != nil:
+		server.Logger(c).Error("report not stored", "err", err)
+		c.Header("Retry-After", "30")
+		h.render(c, http.StatusServiceUnavailable, "error", h.page(c, l.T("report.not_saved_title"), l.T("report.not_saved_body")))
+		return
+	case errs.Any():
+		if target.Unit == nil {
+			token = ""
+		}
+		d := reportFormData{Sub: sub, Token: token, Unit: target.Unit, Instrument: target.Instrument, Type: typ, Errors: errs}
+		if !errs.Has("photos") {
+			d.PhotosLost = len(uploads)
+		}
+		h.reportFormPage(c, http.StatusUnprocessableEntity, d)
+		return
+	}
+	h.receiptPage(c, receipt)
+}
+
+func readUpload(fh *multipart.FileHeader) ([]byte, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// One byte over the limit is enough for photos.Process to say "too large".
+	return io.ReadAll(io.LimitReader(f, photos.DefaultMaxBytes+1))
+}
+
+type receiptData struct {
+	Receipt  *intake.Receipt
+	Agency   *model.Agency
+	TrackURL string
+}
+
+func (h *Handler) receiptPage(c *gin.Context, r *intake.Receipt) {
+	agency, err := h.Store.AgencyByID(c.Request.Context(), r.Case.AgencyID)
+	if err != nil {
+		// The report is stored; only the agency's name is missing.
+		server.Logger(c).Error("receipt: agency lookup", "err", err)
+	}
+	c.Header("Cache-Control", "no-store")
+	status := http.StatusCreated
+	if r.Replayed {
+		status = http.StatusOK
+	}
+	h.render(c, status, "receipt", h.page(c, server.Printer(c).T("receipt.title"), receiptData{Receipt: r, Agency: agency, TrackURL: h.BaseURL + "/track"}))
+}
