@@ -123,7 +123,7 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, form.Error
 				if !errors.As(err, &pe) {
 					return nil, nil, err
 				}
-				key, args := photoMessage(pe.Kind, i+1)
+				key, args := PhotoMessage(pe.Kind, i+1)
 				errs.Add("photos", key, args...)
 				break
 			}
@@ -250,8 +250,9 @@ func (s *Service) submitterHash(ip string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// photoMessage names the n-th photo's problem for the visitor.
-func photoMessage(k photos.Kind, n int) (string, []any) {
+// PhotoMessage names the n-th photo's problem for the visitor (locale key
+// and arguments).
+func PhotoMessage(k photos.Kind, n int) (string, []any) {
 	switch k {
 	case photos.KindTooLarge:
 		return "report.photo_too_large", []any{n, photos.DefaultMaxBytes >> 20}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"sort"
@@ -10,7 +11,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/form"
+	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/photos"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/units"
@@ -182,6 +185,10 @@ func applicationFromPost(c *gin.Context) units.Application {
 // unitCreate saves a new application as a draft.
 func (h *Handler) unitCreate(c *gin.Context) {
 	ctx := c.Request.Context()
+	photo, photoErr, ok := h.shopPhoto(c)
+	if !ok {
+		return
+	}
 	a := applicationFromPost(c)
 	ds, err := h.Store.Districts(ctx)
 	if err != nil {
@@ -190,8 +197,19 @@ func (h *Handler) unitCreate(c *gin.Context) {
 	}
 	u := &model.Unit{OwnerUserID: currentUser(c).ID, Status: model.UnitDraft}
 	errs := a.Validate(ds, u)
+	if photoErr != nil {
+		if errs == nil {
+			errs = form.Errors{}
+		}
+		errs["shop_photo"] = *photoErr
+	}
 	if errs == nil {
-		err := h.Store.CreateUnit(ctx, u)
+		err := h.Store.Tx(ctx, func(tx *storage.Store) error {
+			if err := tx.CreateUnit(ctx, u); err != nil {
+				return err
+			}
+			return setPhoto(ctx, tx, u.ID, photo)
+		})
 		switch {
 		case errors.Is(err, storage.ErrDuplicate):
 			errs = form.Errors{}
@@ -234,6 +252,10 @@ func (h *Handler) unitUpdate(c *gin.Context) {
 		h.ErrorPage(c, http.StatusNotFound)
 		return
 	}
+	photo, photoErr, ok := h.shopPhoto(c)
+	if !ok {
+		return
+	}
 	a := applicationFromPost(c)
 	if !all {
 		locked := units.FromUnit(u)
@@ -245,8 +267,19 @@ func (h *Handler) unitUpdate(c *gin.Context) {
 		return
 	}
 	errs := a.Validate(ds, u)
+	if photoErr != nil {
+		if errs == nil {
+			errs = form.Errors{}
+		}
+		errs["shop_photo"] = *photoErr
+	}
 	if errs == nil {
-		err := h.Store.UpdateUnitDetails(ctx, u)
+		err := h.Store.Tx(ctx, func(tx *storage.Store) error {
+			if err := tx.UpdateUnitDetails(ctx, u); err != nil {
+				return err
+			}
+			return setPhoto(ctx, tx, u.ID, photo)
+		})
 		switch {
 		case errors.Is(err, storage.ErrDuplicate):
 			errs = form.Errors{}
@@ -377,4 +410,68 @@ func (h *Handler) pageWithNotice(c *gin.Context, title string, data any, key str
 	p := h.page(c, title, data)
 	p.Problem = key
 	return p
+}
+
+// shopPhoto reads the optional shop-front photo from a multipart form. A
+// bad file is a field error; ok is false when a response was already sent.
+func (h *Handler) shopPhoto(c *gin.Context) (*photos.Photo, *form.Message, bool) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, photos.DefaultMaxBytes+1<<20)
+	if err := c.Request.ParseMultipartForm(8 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, &form.Message{Key: "report.photo_too_large", Args: []any{1, photos.DefaultMaxBytes >> 20}}, true
+		}
+		h.ErrorPage(c, http.StatusBadRequest)
+		return nil, nil, false
+	}
+	fh, err := c.FormFile("shop_photo")
+	if err != nil || fh.Size == 0 {
+		return nil, nil, true // no photo chosen: it is optional
+	}
+	data, err := readUpload(fh)
+	if err != nil {
+		h.serverError(c, err)
+		return nil, nil, false
+	}
+	p, err := photos.Process(data, photos.DefaultOptions())
+	if err != nil {
+		var pe *photos.Error
+		if !errors.As(err, &pe) {
+			h.serverError(c, err)
+			return nil, nil, false
+		}
+		key, args := intake.PhotoMessage(pe.Kind, 1)
+		return nil, &form.Message{Key: key, Args: args}, true
+	}
+	return p, nil, true
+}
+
+func setPhoto(ctx context.Context, st *storage.Store, unitID int64, p *photos.Photo) error {
+	if p == nil {
+		return nil
+	}
+	return st.SetUnitPhoto(ctx, &model.UnitPhoto{UnitID: unitID, ContentType: p.ContentType, Width: p.Width, Height: p.Height, Data: p.Data})
+}
+
+// unitPhoto serves the shop-front photo to the unit's owner.
+func (h *Handler) unitPhoto(c *gin.Context) {
+	u, ok := h.ownUnit(c)
+	if !ok {
+		return
+	}
+	h.servePhoto(c, u.ID)
+}
+
+func (h *Handler) servePhoto(c *gin.Context, unitID int64) {
+	p, err := h.Store.UnitPhoto(c.Request.Context(), unitID)
+	if errors.Is(err, storage.ErrNotFound) {
+		h.ErrorPage(c, http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "private, max-age=300")
+	c.Data(http.StatusOK, p.ContentType, p.Data)
 }

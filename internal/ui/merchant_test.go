@@ -365,3 +365,28 @@ func TestForgedRequestsAreRefused(t *testing.T) {
 		t.Fatalf("forged request created %d units", n)
 	}
 }
+
+func TestShopFrontPhoto(t *testing.T) {
+	a := apptest.New(t)
+	a.CreateUser("13800000020", "merchant-pass", model.RoleMerchant, "")
+	m := a.Browser()
+	m.Login("13800000020", "merchant-pass")
+	m.Get("/merchant/units/new")
+	f := unitForm(a, t, "带照片的门店", goodUSCC)
+	f.Set("_csrf", m.CSRF())
+	m.PostMultipart("/merchant/units", f, apptest.File{Field: "shop_photo", Name: "shop.pdf", Data: []byte("%PDF-1.4")})
+	m.Expect(http.StatusUnprocessableEntity, "不是 JPG、PNG 或 WebP 照片", `value="带照片的门店"`)
+	m.PostMultipart("/merchant/units", f, apptest.File{Field: "shop_photo", Name: "shop.jpg", Data: gpsJPEG(t)})
+	m.Expect(http.StatusOK, "已保存为草稿", `class="shop-photo"`)
+	unit := "/merchant/units/" + strconv.FormatInt(unitIDFrom(t, m.Last.URL), 10)
+	r := m.Get(unit + "/photo")
+	if r.Status != 200 || r.Header.Get("Content-Type") != "image/jpeg" || strings.Contains(r.Body, "GPSMARKER") {
+		t.Fatalf("photo: %d %s", r.Status, r.Header.Get("Content-Type"))
+	}
+	a.CreateUser("13800000021", "merchant-pass", model.RoleMerchant, "")
+	o := a.Browser()
+	o.Login("13800000021", "merchant-pass")
+	if r := o.Get(unit + "/photo"); r.Status != http.StatusNotFound {
+		t.Fatalf("another merchant sees the photo: %d", r.Status)
+	}
+}

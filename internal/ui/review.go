@@ -164,3 +164,10 @@ func (h *Handler) reviewAction(c *gin.Context) {
 	server.Logger(c).Info("unit status changed", "unit_id", u.ID, "from", string(u.Status), "to", string(tr.To), "by", actor)
 	c.Redirect(http.StatusSeeOther, "/staff/units/"+strconv.FormatInt(u.ID, 10)+"?ok=unit_"+string(action))
 }
+
+// reviewPhoto shows the shop-front photo to staff with jurisdiction.
+func (h *Handler) reviewPhoto(c *gin.Context) {
+	if u, ok := h.jurisdictionUnit(c); ok {
+		h.servePhoto(c, u.ID)
+	}
+}

@@ -76,6 +76,7 @@ func (h *Handler) Register(e *gin.Engine) {
 	m.POST("/units", h.unitCreate)
 	m.GET("/units/:id", h.unitShow)
 	m.GET("/units/:id/edit", h.unitEdit)
+	m.GET("/units/:id/photo", h.unitPhoto)
 	m.POST("/units/:id", h.unitUpdate)
 	m.POST("/units/:id/submit", h.unitSubmit)
 	m.GET("/units/:id/pledge", h.pledgeForm)
@@ -100,6 +101,7 @@ func (h *Handler) Register(e *gin.Engine) {
 	st.GET("", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/staff/applications") })
 	st.GET("/applications", h.applications)
 	st.GET("/units/:id", h.reviewUnit)
+	st.GET("/units/:id/photo", h.reviewPhoto)
 	st.POST("/units/:id/:action", h.reviewAction)
 }
 
