@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -24,6 +25,11 @@ import (
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/workdays"
 )
+
+// photoSlots bounds how many photos are decoded at once: a 40-megapixel
+// photo can need a few hundred MB while decoding, and there are as many
+// cores as slots, so more at once would only queue for CPU anyway.
+var photoSlots = make(chan struct{}, runtime.NumCPU())
 
 // Limits bounds how often reports may arrive; zero disables a limit.
 type Limits struct {
@@ -117,7 +123,13 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, form.Error
 	var cleaned []model.ReportPhoto
 	if !errs.Has("photos") {
 		for i, data := range req.Photos {
+			select {
+			case photoSlots <- struct{}{}:
+			case <-ctx.Done():
+				return nil, nil, ctx.Err()
+			}
 			p, err := photos.Process(data, photos.DefaultOptions())
+			<-photoSlots
 			if err != nil {
 				var pe *photos.Error
 				if !errors.As(err, &pe) {
