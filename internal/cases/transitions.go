@@ -37,12 +37,12 @@ type Transition struct {
 type Need int
 
 const (
-	NeedNothing Need = iota
-	NeedReason       // free text shown to the reporter
-	NeedGround       // a not-accepted ground from Order 121
-	NeedOutcome      // conclusion: unsubstantiated / substantiated with measures
-	NeedMediation    // agreement or no agreement
-	NeedTarget       // another case (merge) or agency (reroute)
+	NeedNothing   Need = iota
+	NeedReason         // free text shown to the reporter
+	NeedGround         // a not-accepted ground from Order 121
+	NeedOutcome        // conclusion: unsubstantiated / substantiated with measures
+	NeedMediation      // agreement or no agreement
+	NeedTarget         // another case (merge) or agency (reroute)
 )
 
 // Transitions is the whole case state machine. Anything not listed is
