@@ -492,8 +492,19 @@ CREATE TABLE audit_log (
   hash CHAR(64) NOT NULL
 ){{TABLE}};
 CREATE INDEX idx_audit_log_object ON audit_log(object_type, object_id);
+CREATE INDEX idx_audit_log_action ON audit_log(action, at);
 CREATE INDEX idx_audit_log_actor ON audit_log(actor_user_id);
 CREATE INDEX idx_audit_log_at ON audit_log(at);
+
+-- One row holding the hash of the newest audit entry. Appending locks it
+-- (UPDATE … WHERE id = 1), so concurrent appends on any instance form one
+-- chain instead of forking it.
+CREATE TABLE audit_head (
+  id INTEGER NOT NULL PRIMARY KEY,
+  last_id {{ID}} NOT NULL,
+  last_hash CHAR(64) NOT NULL
+){{TABLE}};
+INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 
 -- Notifications written in the same transaction as the change they announce;
 -- a worker delivers them and records every attempt.

@@ -79,6 +79,13 @@ func New(templatesFS, staticFS fs.FS) (*Renderer, error) {
 			}
 			return template.HTML(`<p class="field-error" role="alert">` + template.HTMLEscapeString(l.T(m.Key, m.Args...)) + `</p>`)
 		},
+		"list": func(v ...any) []any { return v },
+		"deref": func(p *int64) int64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
 		"percent": func(part, whole int64) int64 {
 			if whole <= 0 {
 				return 0

@@ -153,7 +153,7 @@ func (s *Submission) Validate(target Target, districts []model.District, now tim
 		errs.Add("incident_at", "form.required")
 	}
 	if s.Amount != "" {
-		cents, ok := parseYuan(s.Amount)
+		cents, ok := ParseYuan(s.Amount)
 		if !ok {
 			errs.Add("amount", "report.amount_format", MaxAmountYuan)
 		} else {
@@ -214,8 +214,9 @@ func parseIncident(s string) (time.Time, error) {
 	return t.UTC(), err
 }
 
-// parseYuan reads "12", "12.5" or "12.50" (yuan, at most two decimals).
-func parseYuan(s string) (int64, bool) {
+// ParseYuan reads "12", "12.5" or "12.50" (yuan, at most two decimals) into
+// cents.
+func ParseYuan(s string) (int64, bool) {
 	s = strings.TrimPrefix(strings.TrimPrefix(s, "¥"), "￥")
 	whole, frac, hasFrac := strings.Cut(s, ".")
 	if whole == "" || len(whole) > 9 || (hasFrac && (len(frac) == 0 || len(frac) > 2)) {

@@ -34,3 +34,114 @@ func (s *Store) Holidays(ctx context.Context) ([]model.Holiday, error) {
 	err := s.q(ctx).Order("day").Find(&out).Error
 	return out, err
 }
+
+// CaseByID finds a case.
+func (s *Store) CaseByID(ctx context.Context, id int64) (*model.Case, error) {
+	var c model.Case
+	if err := s.q(ctx).Take(&c, id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &c, nil
+}
+
+// ReportByID finds a report.
+func (s *Store) ReportByID(ctx context.Context, id int64) (*model.Report, error) {
+	var r model.Report
+	if err := s.q(ctx).Take(&r, id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &r, nil
+}
+
+// CaseEvents lists a case's whole timeline, oldest first.
+func (s *Store) CaseEvents(ctx context.Context, caseID int64) ([]model.CaseEvent, error) {
+	var out []model.CaseEvent
+	err := s.q(ctx).Where("case_id = ?", caseID).Order("id").Find(&out).Error
+	return out, err
+}
+
+// PhotoMeta is a report photo without its bytes.
+type PhotoMeta struct {
+	ID, ReportID       int64
+	Seq, Width, Height int
+	SizeBytes          int
+}
+
+// ReportPhotos lists a report's photos without loading them.
+func (s *Store) ReportPhotos(ctx context.Context, reportID int64) ([]PhotoMeta, error) {
+	var out []PhotoMeta
+	err := s.q(ctx).Model(&model.ReportPhoto{}).Select("id, report_id, seq, width, height, size_bytes").
+		Where("report_id = ?", reportID).Order("seq").Scan(&out).Error
+	return out, err
+}
+
+// ReportPhoto loads one photo of a report.
+func (s *Store) ReportPhoto(ctx context.Context, reportID int64, seq int) (*model.ReportPhoto, error) {
+	var p model.ReportPhoto
+	if err := s.q(ctx).Where("report_id = ? AND seq = ?", reportID, seq).Take(&p).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &p, nil
+}
+
+// RelatedCase is another report on the same unit or instrument.
+type RelatedCase struct {
+	CaseID     int64
+	TrackingNo string
+	Status     model.CaseStatus
+	Category   model.Category
+	AgencyID   int64
+	CreatedAt  time.Time
+}
+
+// RelatedCases lists other reports on the same unit (or instrument), newest
+// first: possible duplicates.
+func (s *Store) RelatedCases(ctx context.Context, r *model.Report, limit int) ([]RelatedCase, error) {
+	if r.UnitID == nil && r.InstrumentID == nil {
+		return nil, nil
+	}
+	q := s.q(ctx).Table("reports").Joins("JOIN cases ON cases.report_id = reports.id").Where("reports.id <> ?", r.ID)
+	if r.InstrumentID != nil {
+		q = q.Where("reports.instrument_id = ? OR reports.unit_id = ?", *r.InstrumentID, *r.UnitID)
+	} else {
+		q = q.Where("reports.unit_id = ?", *r.UnitID)
+	}
+	var out []RelatedCase
+	err := q.Select("cases.id AS case_id, reports.tracking_no, cases.status, cases.category, cases.agency_id, reports.created_at").
+		Order("reports.id DESC").Limit(limit).Scan(&out).Error
+	return out, err
+}
+
+// CaseUpdate is a change to a case made under optimistic locking: it applies
+// only if the case is still at LockVersion (nobody acted in between).
+type CaseUpdate struct {
+	CaseID      int64
+	LockVersion int
+	Set         map[string]any
+	Events      []model.CaseEvent
+}
+
+// UpdateCase applies u and appends its timeline entries in one
+// transaction, or returns ErrConflict and writes nothing.
+func (s *Store) UpdateCase(ctx context.Context, u CaseUpdate) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		set := map[string]any{"lock_version": u.LockVersion + 1, "updated_at": time.Now().UTC()}
+		for k, v := range u.Set {
+			set[k] = v
+		}
+		res := tx.q(ctx).Model(&model.Case{}).Where("id = ? AND lock_version = ?", u.CaseID, u.LockVersion).Updates(set)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrConflict
+		}
+		for i := range u.Events {
+			u.Events[i].CaseID = u.CaseID
+			if err := tx.AddCaseEvent(ctx, &u.Events[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,155 @@
+package storage
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"honestmeasure/internal/model"
+)
+
+// QueueFilter selects cases for the officer queue. AgencyID nil means every
+// agency (the city admin); the caller decides who may see what.
+type QueueFilter struct {
+	AgencyID   *int64
+	Statuses   []model.CaseStatus // empty: every open status
+	Kind       model.ReportKind
+	Category   model.Category
+	Priority   model.Priority
+	DistrictID int64
+	AssigneeID int64 // -1: unassigned
+	Due        string // "overdue", "due_soon" or ""
+	Query      string // tracking number, business name or description
+	Sort       string // "deadline" (default), "priority", "age"
+	Page       int
+	PerPage    int
+	Now        time.Time
+	DueSoon    time.Duration // how close a deadline counts as due soon
+}
+
+// QueueRow is one line of the queue.
+type QueueRow struct {
+	model.Case
+	TrackingNo   string
+	BusinessName string
+	Description  string
+}
+
+// OpenStatuses are the statuses a case still has work (and a deadline) in.
+var OpenStatuses = []model.CaseStatus{model.CaseNew, model.CaseVerifying, model.CaseAccepted, model.CaseOpened,
+	model.CaseMediated, model.CaseConcluded, model.CaseReturned}
+
+func (s *Store) queueScope(ctx context.Context, f QueueFilter) *gorm.DB {
+	q := s.q(ctx).Table("cases").Joins("JOIN reports ON reports.id = cases.report_id")
+	if f.AgencyID != nil {
+		q = q.Where("cases.agency_id = ?", *f.AgencyID)
+	}
+	statuses := f.Statuses
+	if len(statuses) == 0 {
+		statuses = OpenStatuses
+	}
+	q = q.Where("cases.status IN ?", statuses)
+	if f.Kind != "" {
+		q = q.Where("cases.kind = ?", f.Kind)
+	}
+	if f.Category != "" {
+		q = q.Where("cases.category = ?", f.Category)
+	}
+	if f.Priority != 0 {
+		q = q.Where("cases.priority = ?", f.Priority)
+	}
+	if f.DistrictID != 0 {
+		q = q.Where("cases.district_id = ?", f.DistrictID)
+	}
+	switch {
+	case f.AssigneeID == -1:
+		q = q.Where("cases.assignee_id IS NULL")
+	case f.AssigneeID > 0:
+		q = q.Where("cases.assignee_id = ?", f.AssigneeID)
+	}
+	switch f.Due {
+	case "overdue":
+		q = q.Where("cases.due_at < ?", f.Now)
+	case "due_soon":
+		q = q.Where("cases.due_at >= ? AND cases.due_at < ?", f.Now, f.Now.Add(f.DueSoon))
+	}
+	if t := strings.TrimSpace(f.Query); t != "" {
+		pat := "%" + likeEscaper.Replace(t) + "%"
+		q = q.Where("(reports.tracking_no = ? OR reports.business_name LIKE ? ESCAPE '!' OR reports.description LIKE ? ESCAPE '!')",
+			strings.ToUpper(t), pat, pat)
+	}
+	return q
+}
+
+// Queue returns one page of cases and the number matching the filter.
+func (s *Store) Queue(ctx context.Context, f QueueFilter) ([]QueueRow, int64, error) {
+	var total int64
+	if err := s.queueScope(ctx, f).Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	if f.PerPage <= 0 {
+		f.PerPage = 50
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	order := "cases.due_at, cases.id"
+	switch f.Sort {
+	case "priority":
+		order = "cases.priority, cases.due_at, cases.id"
+	case "age":
+		order = "cases.received_at, cases.id"
+	}
+	var rows []QueueRow
+	err := s.queueScope(ctx, f).Select("cases.*, reports.tracking_no, reports.business_name, reports.description").
+		Order(order).Offset((f.Page - 1) * f.PerPage).Limit(f.PerPage).Scan(&rows).Error
+	return rows, total, err
+}
+
+// QueueCounts is how many open cases are overdue and due soon.
+type QueueCounts struct {
+	Open, Overdue, DueSoon, Unassigned int64
+}
+
+// CountQueue counts the agency's open cases by urgency.
+func (s *Store) CountQueue(ctx context.Context, agencyID *int64, now time.Time, dueSoon time.Duration) (QueueCounts, error) {
+	var c QueueCounts
+	base := QueueFilter{AgencyID: agencyID, Now: now, DueSoon: dueSoon}
+	for _, x := range []struct {
+		dst *int64
+		mod func(*QueueFilter)
+	}{
+		{&c.Open, func(*QueueFilter) {}},
+		{&c.Overdue, func(f *QueueFilter) { f.Due = "overdue" }},
+		{&c.DueSoon, func(f *QueueFilter) { f.Due = "due_soon" }},
+		{&c.Unassigned, func(f *QueueFilter) { f.AssigneeID = -1 }},
+	} {
+		f := base
+		x.mod(&f)
+		if err := s.queueScope(ctx, f).Count(x.dst).Error; err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// StaffOfAgency lists the active officers and supervisors of an agency.
+func (s *Store) StaffOfAgency(ctx context.Context, agencyID int64) ([]model.User, error) {
+	var out []model.User
+	err := s.q(ctx).Where("agency_id = ? AND disabled = ? AND role IN ?", agencyID, false,
+		[]model.Role{model.RoleOfficer, model.RoleSupervisor}).Order("display_name, id").Find(&out).Error
+	return out, err
+}
+
+// AssignCases sets the assignee of the given cases, only those of agencyID
+// (nil: any agency); it returns how many were assigned.
+func (s *Store) AssignCases(ctx context.Context, agencyID *int64, caseIDs []int64, assignee *int64, now time.Time) (int64, error) {
+	q := s.q(ctx).Model(&model.Case{}).Where("id IN ?", caseIDs)
+	if agencyID != nil {
+		q = q.Where("agency_id = ?", *agencyID)
+	}
+	res := q.Updates(map[string]any{"assignee_id": assignee, "updated_at": now, "lock_version": gorm.Expr("lock_version + 1")})
+	return res.RowsAffected, res.Error
+}

@@ -1,0 +1,84 @@
+package ui_test
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"honestmeasure/internal/app/apptest"
+	"honestmeasure/internal/model"
+)
+
+// TestCaseFromQueueToSuspension: a tip about a Tianning unit reaches the
+// Tianning queue only; the officer checks it, opens a case and concludes it
+// with the unit suspended, which the scan page shows at once.
+func TestCaseFromQueueToSuspension(t *testing.T) {
+	a := apptest.New(t)
+	_, unitID, ins := approvedUnit(t, a)
+	unitPath, instPath := scanPaths(t, a, unitID, ins)
+	v := a.Browser()
+	v.Get("/report?t=" + instPath[len("/Q/"):])
+	key := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(v.Last.Body)[1]
+	v.PostMultipart("/report", reportFields("tip", "t", instPath[len("/Q/"):], "idempotency_key", key,
+		"reporter_name", "孙先生", "reporter_phone", "13600005678"))
+	v.Expect(http.StatusCreated)
+	tracking, code := receipt(t, v)
+
+	a.CreateUser("tn@example.org", "officer-pass", model.RoleOfficer, "cz-tianning")
+	a.CreateUser("zl@example.org", "officer-pass", model.RoleOfficer, "cz-zhonglou")
+	tn, zl := a.Browser(), a.Browser()
+	tn.Login("tn@example.org", "officer-pass")
+	zl.Login("zl@example.org", "officer-pass")
+	tn.Get("/staff/queue")
+	tn.Expect(http.StatusOK, tracking)
+	zl.Get("/staff/queue")
+	if strings.Contains(zl.Last.Body, tracking) {
+		t.Fatal("another district's officer sees the case")
+	}
+	var c model.Case
+	a.DB.Take(&c)
+	casePath := "/staff/cases/" + strconv.FormatInt(c.ID, 10)
+	if r := zl.Get(casePath); r.Status != http.StatusNotFound {
+		t.Fatalf("other agency opens the case: %d", r.Status)
+	}
+	if r := zl.Get(casePath + "/photos/1"); r.Status != http.StatusNotFound {
+		t.Fatalf("other agency gets a photo: %d", r.Status)
+	}
+
+	tn.Get(casePath)
+	tn.Expect(http.StatusOK, tracking, "孙先生", "13600005678", "CZ-01")
+	// Concluding a case never opened: a clear message, nothing changes.
+	tn.Post(casePath+"/act/conclude", form("outcome", "substantiated"))
+	tn.Expect(http.StatusConflict, "当前状态下不能进行这个操作")
+	tn.Submit(casePath, casePath+"/act/verify", nil)
+	tn.Expect(http.StatusOK, "核查中")
+	tn.Submit(casePath, casePath+"/act/open_case", nil)
+	tn.Expect(http.StatusOK, "已立案")
+	tn.Submit(casePath, casePath+"/act/conclude", form("outcome", "substantiated", "fine", "5000", "instrument_measure", "sealed",
+		"unit_measure", "suspended", "reason", "计价秤被改装，已封存并罚款"))
+	tn.Expect(http.StatusOK, "已办结")
+	c = model.Case{} // GORM leaves a pointer field as it was when the column is NULL
+	a.DB.Take(&c)
+	if c.Status != model.CaseConcluded || c.FineCents == nil || *c.FineCents != 500000 || c.UnitMeasure != "suspended" || c.DueAt != nil {
+		t.Fatalf("concluded case %+v", c)
+	}
+	v.Get(unitPath)
+	v.Expect(http.StatusOK, "示范资格已暂停", "计价秤被改装")
+	tn.Submit(casePath, casePath+"/update/reply", form("text", "经查属实，已依法处理。"))
+	v.Submit("/track", "/track", form("tracking_number", tracking, "access_code", code))
+	v.Expect(http.StatusOK, "已办结", "立案", "经查属实，已依法处理。")
+	if strings.Contains(v.Last.Body, "内部") {
+		t.Error("internal events shown to the reporter")
+	}
+
+	// Exports never carry the reporter's contact details.
+	tn.Get("/staff/queue.csv?status=concluded")
+	if tn.Last.Status != 200 || !strings.Contains(tn.Last.Body, tracking) || strings.Contains(tn.Last.Body, "13600005678") {
+		t.Fatalf("csv export: %d\n%s", tn.Last.Status, tn.Last.Body)
+	}
+	if r := tn.Get("/staff/queue.xlsx?status=concluded"); r.Status != 200 || !strings.HasPrefix(r.Body, "PK") {
+		t.Fatalf("xlsx export: %d", r.Status)
+	}
+}
