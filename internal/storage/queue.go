@@ -19,7 +19,7 @@ type QueueFilter struct {
 	Category   model.Category
 	Priority   model.Priority
 	DistrictID int64
-	AssigneeID int64 // -1: unassigned
+	AssigneeID int64  // -1: unassigned
 	Due        string // "overdue", "due_soon" or ""
 	Query      string // tracking number, business name or description
 	Sort       string // "deadline" (default), "priority", "age"
