@@ -3,6 +3,7 @@
 //	honestmeasure [-config FILE] [-demo] [serve]   run the web server (default)
 //	honestmeasure [-config FILE] migrate           apply database migrations and exit
 //	honestmeasure [-config FILE] user create ...   create an account
+//	honestmeasure [-config FILE] audit verify      check the audit log's hash chain
 //
 // Configuration comes from the optional YAML file and HM_* environment
 // variables (see configs/honestmeasure.example.yaml). Every failure is
@@ -69,7 +70,7 @@ func run(ctx context.Context, env environment) error {
 	configPath := fs.String("config", env.getenv("HM_CONFIG"), "YAML configuration file (HM_CONFIG)")
 	demoFlag := fs.Bool("demo", false, "load demo data into an empty database (HM_DEMO=1)")
 	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: honestmeasure [-config FILE] [-demo] [serve | migrate | user create -h]")
+		fmt.Fprintln(env.stderr, "usage: honestmeasure [-config FILE] [-demo] [serve | migrate | user create -h | audit verify]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(env.args); err != nil {
@@ -103,13 +104,18 @@ func run(ctx context.Context, env environment) error {
 		}
 		fmt.Fprintf(env.stdout, "applied %d migration(s); schema version %d\n", applied, database.LatestVersion())
 		return nil
+	case "audit":
+		if len(cmd) < 2 || cmd[1] != "verify" {
+			return errors.New("usage: honestmeasure audit verify")
+		}
+		return auditVerify(ctx, cfg, log, env)
 	case "user":
 		if len(cmd) < 2 || cmd[1] != "create" {
 			return errors.New("usage: honestmeasure user create -login L -role R [-agency CODE] [-body CODE] [-name N] [-password-stdin]")
 		}
 		return userCreate(ctx, cfg, log, env, cmd[2:])
 	default:
-		return fmt.Errorf("unknown command %q: use serve, migrate or user create", cmd[0])
+		return fmt.Errorf("unknown command %q: use serve, migrate, user create or audit verify", cmd[0])
 	}
 }
 

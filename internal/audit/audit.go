@@ -1,0 +1,207 @@
+// Package audit keeps the tamper-evident record of who did what: every
+// status change, assignment, export, view of a reporter's contact details and
+// administrative edit is appended to a hash chain (audit_log), in the same
+// transaction as the change it records, and Verify proves the chain has not
+// been altered, cut or reordered since.
+//
+// It records decisions; it does not make them (permissions and state
+// machines belong to the domain packages that call Record), and it holds no
+// SQL (internal/storage does).
+package audit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/storage"
+)
+
+// Actions: the closed list of things that are audited. Record refuses any
+// other value, so a typo cannot start a new, unsearchable kind of entry;
+// a new kind of event is a new constant here.
+const (
+	ActionLogin                = "login"
+	ActionLoginFailed          = "login_failed"
+	ActionLogout               = "logout"
+	ActionPasswordChange       = "password_change"
+	ActionAccountCreate        = "account_create"
+	ActionAccountChange        = "account_change"
+	ActionUnitCreate           = "unit_create"
+	ActionUnitChange           = "unit_change"
+	ActionUnitStatus           = "unit_status"
+	ActionUSCCOverride         = "uscc_override" // officer accepted a credit code that fails its check character
+	ActionCaseStatus           = "case_status"
+	ActionCaseAssign           = "case_assign"
+	ActionCaseTransfer         = "case_transfer"
+	ActionCaseMerge            = "case_merge"
+	ActionCaseNote             = "case_note"
+	ActionCaseReply            = "case_reply"
+	ActionCaseReward           = "case_reward"
+	ActionExport               = "export"
+	ActionContactView          = "contact_view" // a reporter's identity was shown to staff
+	ActionRuleChange           = "rule_change"
+	ActionAgencyChange         = "agency_change"
+	ActionDistrictChange       = "district_change"
+	ActionHolidayChange        = "holiday_change"
+	ActionPledgeTextChange     = "pledge_text_change"
+	ActionInstrumentTypeChange = "instrument_type_change"
+)
+
+var actions = map[string]bool{
+	ActionLogin: true, ActionLoginFailed: true, ActionLogout: true, ActionPasswordChange: true,
+	ActionAccountCreate: true, ActionAccountChange: true,
+	ActionUnitCreate: true, ActionUnitChange: true, ActionUnitStatus: true, ActionUSCCOverride: true,
+	ActionCaseStatus: true, ActionCaseAssign: true, ActionCaseTransfer: true, ActionCaseMerge: true,
+	ActionCaseNote: true, ActionCaseReply: true, ActionCaseReward: true,
+	ActionExport: true, ActionContactView: true,
+	ActionRuleChange: true, ActionAgencyChange: true, ActionDistrictChange: true, ActionHolidayChange: true,
+	ActionPledgeTextChange: true, ActionInstrumentTypeChange: true,
+}
+
+// KnownAction reports whether a is one of the Action constants.
+func KnownAction(a string) bool { return actions[a] }
+
+// Object types name what an entry is about; with ObjectID they find an
+// object's history (storage.AuditForObject).
+const (
+	ObjectUser           = "user"
+	ObjectUnit           = "unit"
+	ObjectCase           = "case"
+	ObjectAgency         = "agency"
+	ObjectDistrict       = "district"
+	ObjectRoutingRule    = "routing_rule"
+	ObjectHoliday        = "holiday"
+	ObjectPledgeText     = "pledge_text"
+	ObjectInstrumentType = "instrument_type"
+)
+
+// Column widths of audit_log. Values must fit exactly: MySQL in strict mode
+// refuses longer ones, and a database that silently cut them would store a
+// value the hash no longer matches.
+const (
+	maxActor      = 200
+	maxObjectType = 30
+	maxObjectID   = 40
+	maxIP         = 45
+)
+
+// Event is what a caller knows about something that happened.
+//
+// Before and After are the state before and after the change (nil when there
+// is none: a creation has no Before). They are stored as JSON, and the stored
+// text is what the hash covers, so it must be the same every time the same
+// value is encoded: pass maps (encoding/json sorts their keys) or small
+// structs (their fields are written in declaration order), never values
+// whose encoding depends on anything else.
+type Event struct {
+	ActorID    *int64 // the signed-in user; nil for citizens and the system
+	Actor      string // who, readably: a login, "citizen", "system"
+	Action     string // one of the Action constants
+	ObjectType string // one of the Object constants
+	ObjectID   string
+	AgencyID   *int64 // the agency the change belongs to, for per-agency views
+	Before     any
+	After      any
+	IP         string
+	At         time.Time // zero means now
+}
+
+// Record appends e to the audit log. Pass the Store of the transaction that
+// makes the change, so both commit or neither does; make it the last write
+// of that transaction, since the log's head stays locked until commit.
+func Record(ctx context.Context, st *storage.Store, e Event) error {
+	entry, err := e.Entry()
+	if err != nil {
+		return err
+	}
+	if err := st.AppendAudit(ctx, entry, Hash); err != nil {
+		return fmt.Errorf("audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// Entry builds the row for e, without its chain fields. The values are
+// normalised to what both databases store and return unchanged, because the
+// hash is recomputed from the stored row: the time in UTC cut to the
+// millisecond (MySQL's DATETIME(3) keeps no more; SQLite would keep more)
+// and text as valid UTF-8.
+func (e Event) Entry() (*model.AuditEntry, error) {
+	if !KnownAction(e.Action) {
+		return nil, fmt.Errorf("audit: unknown action %q", e.Action)
+	}
+	objectType, objectID, ip := validText(e.ObjectType), validText(e.ObjectID), validText(e.IP)
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{{"object type", objectType, maxObjectType}, {"object id", objectID, maxObjectID}, {"IP", ip, maxIP}} {
+		if n := utf8.RuneCountInString(f.value); n > f.max {
+			return nil, fmt.Errorf("audit %s: %s is %d characters long, at most %d fit", e.Action, f.name, n, f.max)
+		}
+	}
+	at := e.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	entry := &model.AuditEntry{
+		At:          at.UTC().Truncate(time.Millisecond),
+		ActorUserID: copyID(e.ActorID),
+		// The actor is a display name a person chose: cut it rather than lose the entry.
+		Actor:      truncateRunes(validText(e.Actor), maxActor),
+		Action:     e.Action,
+		ObjectType: objectType,
+		ObjectID:   objectID,
+		AgencyID:   copyID(e.AgencyID),
+		IP:         ip,
+	}
+	var err error
+	if entry.BeforeJSON, err = canonicalJSON(e.Before); err != nil {
+		return nil, fmt.Errorf("audit %s: before: %w", e.Action, err)
+	}
+	if entry.AfterJSON, err = canonicalJSON(e.After); err != nil {
+		return nil, fmt.Errorf("audit %s: after: %w", e.Action, err)
+	}
+	return entry, nil
+}
+
+// canonicalJSON encodes v, or returns nil for no value. HTML escaping is off
+// so the stored text stays readable; encoding/json always writes valid UTF-8.
+func canonicalJSON(v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	s := strings.TrimSuffix(buf.String(), "\n")
+	if s == "null" { // a typed nil pointer or map
+		return nil, nil
+	}
+	return &s, nil
+}
+
+func copyID(id *int64) *int64 {
+	if id == nil {
+		return nil
+	}
+	v := *id
+	return &v
+}
+
+// validText replaces invalid UTF-8, which MySQL would refuse or alter.
+func validText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
