@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/accounts"
+	"honestmeasure/internal/audit"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/server"
@@ -272,6 +273,14 @@ func (h *Handler) login(c *gin.Context) {
 			return
 		}
 		server.Logger(c).Info("login failed", "known_account", user != nil)
+		failed := audit.Event{Action: audit.ActionLoginFailed, Actor: login, IP: c.ClientIP(), At: now}
+		if user != nil {
+			failed.ObjectType, failed.ObjectID = audit.ObjectUser, strconv.FormatInt(user.ID, 10)
+		}
+		if err := audit.Record(ctx, h.Store, failed); err != nil {
+			h.serverError(c, err)
+			return
+		}
 		if acct.Blocked || ip.Blocked {
 			wait := max(acct.RetryAfter, ip.RetryAfter)
 			c.Header("Retry-After", retryAfterSeconds(wait))
@@ -287,6 +296,11 @@ func (h *Handler) login(c *gin.Context) {
 		return
 	}
 	server.Logger(c).Info("login", "user_id", user.ID, "role", string(user.Role))
+	if err := audit.Record(ctx, h.Store, audit.Event{ActorID: &user.ID, Actor: user.Login, Action: audit.ActionLogin,
+		ObjectType: audit.ObjectUser, ObjectID: strconv.FormatInt(user.ID, 10), AgencyID: user.AgencyID, IP: c.ClientIP(), At: now}); err != nil {
+		h.serverError(c, err)
+		return
+	}
 	next := d.Next
 	if next == "" {
 		next = homeFor(user)
@@ -300,6 +314,11 @@ func retryAfterSeconds(d time.Duration) string { return strconv.Itoa(int(math.Ce
 
 func (h *Handler) logout(c *gin.Context) {
 	if sess := currentSession(c); sess != nil {
+		u := currentUser(c)
+		if err := h.record(c, h.Store, audit.ActionLogout, audit.ObjectUser, u.ID, u.AgencyID, nil, nil); err != nil {
+			h.serverError(c, err)
+			return
+		}
 		if err := h.Store.DeleteSession(c.Request.Context(), sess.ID); err != nil {
 			h.serverError(c, err)
 			return
@@ -400,7 +419,13 @@ func (h *Handler) changePassword(c *gin.Context) {
 		h.render(c, http.StatusUnprocessableEntity, "password", h.page(c, server.Printer(c).T("password.title"), d))
 		return
 	}
-	if err := h.Store.SetPassword(ctx, u.ID, hash, h.now()); err != nil {
+	err = h.Store.Tx(ctx, func(tx *storage.Store) error {
+		if err := tx.SetPassword(ctx, u.ID, hash, h.now()); err != nil {
+			return err
+		}
+		return h.record(c, tx, audit.ActionPasswordChange, audit.ObjectUser, u.ID, u.AgencyID, nil, nil)
+	})
+	if err != nil {
 		h.serverError(c, err)
 		return
 	}

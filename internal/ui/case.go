@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"honestmeasure/internal/audit"
 	"honestmeasure/internal/cases"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
@@ -129,9 +130,12 @@ func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form
 		d.DaysLeft = cal.WorkingDaysBetween(d.Now, *cs.DueAt)
 	}
 	// The reporter's contact details are shown here, to staff of the agency
-	// handling the case only (staffCase checked that); the view is logged.
-	if d.Report.ReporterName != "" || d.Report.ReporterPhone != "" || d.Report.ReporterEmail != "" {
-		server.Logger(c).Info("reporter contact viewed", "case_id", cs.ID, "user_id", u.ID)
+	// handling the case only (staffCase checked that); every view is audited.
+	if d.Report.ReporterName != "" || d.Report.ReporterPhone != "" || d.Report.ReporterEmail != "" || d.Report.ReporterAddress != "" {
+		if err := h.record(c, h.Store, audit.ActionContactView, audit.ObjectCase, cs.ID, &cs.AgencyID, nil, nil); err != nil {
+			h.serverError(c, err)
+			return
+		}
 	}
 	h.render(c, status, "staff_case", h.page(c, d.Report.TrackingNo, d))
 }
@@ -285,9 +289,16 @@ func (h *Handler) caseAction(c *gin.Context) {
 			return err
 		}
 		if unitChange != nil {
-			return tx.ChangeUnitStatus(ctx, *unitChange)
+			if err := tx.ChangeUnitStatus(ctx, *unitChange); err != nil {
+				return err
+			}
+			if err := h.record(c, tx, audit.ActionUnitStatus, audit.ObjectUnit, unitChange.UnitID, &cs.AgencyID,
+				map[string]any{"status": unitChange.From}, map[string]any{"status": unitChange.To, "case_id": cs.ID}); err != nil {
+				return err
+			}
 		}
-		return nil
+		return h.record(c, tx, audit.ActionCaseStatus, audit.ObjectCase, cs.ID, &cs.AgencyID,
+			map[string]any{"status": cs.Status}, set)
 	})
 	if errors.Is(err, storage.ErrConflict) {
 		fresh, _ := h.Store.CaseByID(ctx, cs.ID)
@@ -422,7 +433,13 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 	if text != "" {
 		event.Body = &text
 	}
-	err := h.Store.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: []model.CaseEvent{event}})
+	action := map[string]string{"note": audit.ActionCaseNote, "reply": audit.ActionCaseReply, "assign": audit.ActionCaseAssign, "extend": audit.ActionCaseStatus}[what]
+	err := h.Store.Tx(ctx, func(tx *storage.Store) error {
+		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: []model.CaseEvent{event}}); err != nil {
+			return err
+		}
+		return h.record(c, tx, action, audit.ObjectCase, cs.ID, &cs.AgencyID, map[string]any{"assignee_id": cs.AssigneeID, "due_at": cs.DueAt}, set)
+	})
 	if errors.Is(err, storage.ErrConflict) {
 		fresh, _ := h.Store.CaseByID(ctx, cs.ID)
 		if fresh != nil {

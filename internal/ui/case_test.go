@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"honestmeasure/internal/app/apptest"
+	"honestmeasure/internal/audit"
 	"honestmeasure/internal/model"
 )
 
@@ -80,5 +82,22 @@ func TestCaseFromQueueToSuspension(t *testing.T) {
 	}
 	if r := tn.Get("/staff/queue.xlsx?status=concluded"); r.Status != 200 || !strings.HasPrefix(r.Body, "PK") {
 		t.Fatalf("xlsx export: %d", r.Status)
+	}
+
+	// Who did what is on record, in an unbroken chain.
+	counts := map[string]int{}
+	var entries []model.AuditEntry
+	a.DB.Order("id").Find(&entries)
+	for _, e := range entries {
+		counts[e.Action]++
+	}
+	for action, min := range map[string]int{"login": 2, "case_status": 3, "unit_status": 1, "contact_view": 1, "case_reply": 1, "export": 2} {
+		if counts[action] < min {
+			t.Errorf("audit log has %d %q entries, want at least %d (all: %v)", counts[action], action, min, counts)
+		}
+	}
+	rep, err := audit.Verify(context.Background(), a.Store)
+	if err != nil || !rep.OK {
+		t.Fatalf("audit chain: %+v %v", rep, err)
 	}
 }

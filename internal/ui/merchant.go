@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"honestmeasure/internal/audit"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
@@ -393,7 +394,12 @@ func (h *Handler) unitSubmit(c *gin.Context) {
 		return
 	}
 	actor := currentUser(c).ID
-	err = h.Store.ChangeUnitStatus(c.Request.Context(), storage.UnitChange{UnitID: u.ID, From: u.Status, To: tr.To, ActorID: &actor, At: h.now()})
+	err = h.Store.Tx(c.Request.Context(), func(tx *storage.Store) error {
+		if err := tx.ChangeUnitStatus(c.Request.Context(), storage.UnitChange{UnitID: u.ID, From: u.Status, To: tr.To, ActorID: &actor, At: h.now()}); err != nil {
+			return err
+		}
+		return h.record(c, tx, audit.ActionUnitStatus, audit.ObjectUnit, u.ID, nil, map[string]any{"status": u.Status}, map[string]any{"status": tr.To})
+	})
 	if errors.Is(err, storage.ErrConflict) {
 		c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(u.ID, 10))
 		return

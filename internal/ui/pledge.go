@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"honestmeasure/internal/audit"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/server"
@@ -120,7 +121,11 @@ func (h *Handler) pledgeSign(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		return tx.ChangeUnitStatus(ctx, storage.UnitChange{UnitID: u.ID, From: u.Status, To: tr.To, ActorID: &signer, At: now})
+		if err := tx.ChangeUnitStatus(ctx, storage.UnitChange{UnitID: u.ID, From: u.Status, To: tr.To, ActorID: &signer, At: now}); err != nil {
+			return err
+		}
+		return h.record(c, tx, audit.ActionUnitStatus, audit.ObjectUnit, u.ID, nil, map[string]any{"status": u.Status},
+			map[string]any{"status": tr.To, "renewed_pledge": text.Version})
 	})
 	if errors.Is(err, storage.ErrConflict) {
 		c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(u.ID, 10))

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
 
+	"honestmeasure/internal/audit"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
@@ -164,7 +165,14 @@ func (h *Handler) queueAssign(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, back)
 		return
 	}
-	n, err := h.Store.AssignCases(ctx, u.AgencyID, ids, assignee, h.now())
+	var n int64
+	err := h.Store.Tx(ctx, func(tx *storage.Store) error {
+		var err error
+		if n, err = tx.AssignCases(ctx, u.AgencyID, ids, assignee, h.now()); err != nil {
+			return err
+		}
+		return h.record(c, tx, audit.ActionCaseAssign, audit.ObjectCase, 0, u.AgencyID, nil, map[string]any{"case_ids": ids, "assignee_id": assignee})
+	})
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -195,7 +203,11 @@ func (h *Handler) exportRows(c *gin.Context) ([]storage.QueueRow, bool) {
 			server.Printer(c).T("queue.export_too_big", total, exportLimit)))
 		return nil, false
 	}
-	server.Logger(c).Info("queue exported", "rows", len(rows), "by", currentUser(c).ID)
+	if err := h.record(c, h.Store, audit.ActionExport, audit.ObjectCase, 0, f.AgencyID, nil,
+		map[string]any{"rows": len(rows), "filter": c.Request.URL.RawQuery, "format": c.Request.URL.Path}); err != nil {
+		h.serverError(c, err)
+		return nil, false
+	}
 	return rows, true
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"honestmeasure/internal/audit"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/server"
@@ -147,8 +148,14 @@ func (h *Handler) reviewAction(c *gin.Context) {
 		return
 	}
 	actor := currentUser(c).ID
-	err = h.Store.ChangeUnitStatus(c.Request.Context(), storage.UnitChange{UnitID: u.ID, From: u.Status, To: tr.To,
-		Reason: reason, ActorID: &actor, At: h.now()})
+	err = h.Store.Tx(c.Request.Context(), func(tx *storage.Store) error {
+		if err := tx.ChangeUnitStatus(c.Request.Context(), storage.UnitChange{UnitID: u.ID, From: u.Status, To: tr.To,
+			Reason: reason, ActorID: &actor, At: h.now()}); err != nil {
+			return err
+		}
+		return h.record(c, tx, audit.ActionUnitStatus, audit.ObjectUnit, u.ID, currentUser(c).AgencyID,
+			map[string]any{"status": u.Status}, map[string]any{"status": tr.To, "reason": reason})
+	})
 	if errors.Is(err, storage.ErrConflict) {
 		fresh, _ := h.Store.UnitByID(c.Request.Context(), u.ID)
 		if fresh != nil {
