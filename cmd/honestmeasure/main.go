@@ -33,6 +33,7 @@ import (
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/demo"
 	"honestmeasure/internal/intake"
+	"honestmeasure/internal/outbox"
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
@@ -156,6 +157,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 		return err
 	}
 
+	worker := &outbox.Worker{Store: st, Logger: log, Config: outbox.Config{SMTPAddr: cfg.SMTP.Addr, SMTPUser: cfg.SMTP.User,
+		SMTPPassword: cfg.SMTP.Password, From: cfg.SMTP.From, SMTPTLS: cfg.SMTP.StartTLS, WebhookSecret: []byte(cfg.WebhookSecret)}}
+	if err := worker.Config.Check(); err != nil {
+		return fmt.Errorf("notification settings (HM_SMTP_*): %v", err)
+	}
+	if cfg.SMTP.Addr == "" {
+		log.Warn("HM_SMTP_ADDR not set: e-mail notifications wait in the outbox until it is")
+	}
+	workerDone := make(chan error, 1)
+	go func() { workerDone <- worker.Run(ctx) }()
+
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s (HM_ADDR): %v", cfg.Addr, errors.Unwrap(err))
@@ -165,7 +177,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	if env.ready != nil {
 		env.ready(ln.Addr().String())
 	}
-	return server.Serve(ctx, ln, handler, cfg.ShutdownTimeout, log)
+	serveErr := server.Serve(ctx, ln, handler, cfg.ShutdownTimeout, log)
+	if serveErr != nil {
+		return serveErr
+	}
+	// Serve returned because ctx ended; the worker stops with it.
+	if err := <-workerDone; err != nil {
+		return fmt.Errorf("notification worker: %w", err)
+	}
+	return nil
 }
 
 func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, error) {

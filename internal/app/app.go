@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"honestmeasure/internal/api"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
@@ -43,12 +44,13 @@ func New(opt Options) (http.Handler, error) {
 	st := storage.New(opt.DB)
 	pages := &ui.Handler{Store: st, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger,
 		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now,
-		Intake: &intake.Service{Store: st, Secret: opt.Secret, Limits: opt.ReportLimits, Now: opt.Now}}
+		Intake: &intake.Service{Store: st, Secret: opt.Secret, Limits: opt.ReportLimits, BaseURL: opt.BaseURL, Now: opt.Now}}
 	engine, err := server.NewEngine(server.Options{DB: opt.DB, Renderer: renderer, Logger: opt.Logger,
 		SecureCookies: opt.SecureCookies, TrustedProxies: opt.TrustedProxies, ErrorPage: pages.ErrorPage})
 	if err != nil {
 		return nil, err
 	}
 	pages.Register(engine)
+	(&api.Handler{Store: st, Intake: pages.Intake, QR: pages.QR, BaseURL: opt.BaseURL, Now: opt.Now}).Register(engine)
 	return engine, nil
 }

@@ -49,6 +49,11 @@ type Config struct {
 	ReportLimitPerIP   int `yaml:"report_limit_per_ip"`
 	ReportLimitPerUnit int `yaml:"report_limit_per_unit"`
 
+	// Notifications: e-mail through SMTP and signed webhooks, delivered from
+	// the outbox by a worker in every instance.
+	SMTP          SMTP   `yaml:"smtp"`
+	WebhookSecret string `yaml:"webhook_secret"`
+
 	// TrustedProxies lists the reverse proxies (IPs or CIDRs) whose
 	// X-Forwarded-For is believed; empty means the peer address is the client.
 	TrustedProxies []string `yaml:"trusted_proxies"`
@@ -65,6 +70,16 @@ type Database struct {
 	DSN    string `yaml:"dsn"`
 	// MaxOpenConns bounds the pool; MySQL deployments tune it per instance.
 	MaxOpenConns int `yaml:"max_open_conns"`
+}
+
+// SMTP is the mail relay for notifications; an empty Addr keeps e-mails
+// waiting in the outbox until one is configured.
+type SMTP struct {
+	Addr     string `yaml:"addr"` // host:port
+	User     string `yaml:"user"`
+	Password string `yaml:"password"`
+	From     string `yaml:"from"`
+	StartTLS bool   `yaml:"starttls"`
 }
 
 // Defaults returns the configuration a newcomer gets with no file and no
@@ -122,6 +137,22 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	str("HM_REFERENCE_DIR", &cfg.ReferenceDir)
 	str("HM_LOG_FORMAT", &cfg.LogFormat)
 	str("HM_LOG_LEVEL", &cfg.LogLevel)
+	str("HM_SMTP_ADDR", &cfg.SMTP.Addr)
+	str("HM_SMTP_USER", &cfg.SMTP.User)
+	str("HM_SMTP_FROM", &cfg.SMTP.From)
+	if v := getenv("HM_SMTP_PASSWORD"); v != "" {
+		cfg.SMTP.Password = v
+	}
+	if v := getenv("HM_WEBHOOK_SECRET"); v != "" {
+		cfg.WebhookSecret = v
+	}
+	if v := strings.TrimSpace(getenv("HM_SMTP_STARTTLS")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("HM_SMTP_STARTTLS must be 1 or 0, got %q", v)
+		}
+		cfg.SMTP.StartTLS = b
+	}
 	// The secret is taken verbatim: surrounding spaces would be part of it.
 	if v := getenv("HM_SECRET"); v != "" {
 		cfg.Secret = v

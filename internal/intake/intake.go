@@ -19,6 +19,7 @@ import (
 	"honestmeasure/internal/cases"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/notices"
 	"honestmeasure/internal/photos"
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/routing"
@@ -39,10 +40,11 @@ type Limits struct {
 
 // Service is the intake.
 type Service struct {
-	Store  *storage.Store
-	Secret []byte
-	Limits Limits
-	Now    func() time.Time
+	Store   *storage.Store
+	Secret  []byte
+	Limits  Limits
+	BaseURL string // for links in notifications
+	Now     func() time.Time
 
 	mu       sync.Mutex
 	cal      *workdays.Calendar
@@ -166,7 +168,19 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, form.Error
 	if err != nil {
 		return nil, nil, err
 	}
-	err = s.Store.CreateIntake(ctx, storage.Intake{Report: report, Photos: cleaned, Case: c, Events: events})
+	agency, err := s.Store.AgencyByID(ctx, c.AgencyID)
+	if err != nil {
+		return nil, nil, err
+	}
+	district, err := s.Store.DistrictByID(ctx, report.DistrictID)
+	if err != nil {
+		return nil, nil, err
+	}
+	announce := func(r *model.Report, c *model.Case) ([]model.OutboxMessage, error) {
+		msgs, err := notices.Routed(agency, r, c, district, s.BaseURL)
+		return append(msgs, notices.Received(r, c, s.BaseURL)...), err
+	}
+	err = s.Store.CreateIntake(ctx, storage.Intake{Report: report, Photos: cleaned, Case: c, Events: events, Notices: announce})
 	if errors.Is(err, storage.ErrDuplicate) {
 		// The same key raced in from a double tap: show the first receipt.
 		rec, err := s.replay(ctx, key)

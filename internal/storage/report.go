@@ -44,6 +44,10 @@ type Intake struct {
 	Photos []model.ReportPhoto
 	Case   *model.Case
 	Events []model.CaseEvent
+	// Notices builds the notifications once the case has its ID; they are
+	// enqueued in the same transaction, so a stored report is never routed
+	// silently.
+	Notices func(r *model.Report, c *model.Case) ([]model.OutboxMessage, error)
 }
 
 // CreateIntake stores it all or nothing. A repeated idempotency key gives
@@ -63,7 +67,14 @@ func (s *Store) CreateIntake(ctx context.Context, in Intake) error {
 				return err
 			}
 		}
-		return nil
+		if in.Notices == nil {
+			return nil
+		}
+		msgs, err := in.Notices(in.Report, in.Case)
+		if err != nil || len(msgs) == 0 {
+			return err
+		}
+		return tx.Enqueue(ctx, msgs...)
 	})
 	if isDuplicate(err) || errors.Is(err, ErrDuplicate) {
 		return ErrDuplicate

@@ -12,7 +12,9 @@ import (
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/cases"
 	"honestmeasure/internal/form"
+	"honestmeasure/internal/locale"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/notices"
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
@@ -297,6 +299,11 @@ func (h *Handler) caseAction(c *gin.Context) {
 				return err
 			}
 		}
+		updated := *cs
+		updated.Status = tr.To
+		if err := h.notifyStatus(c, tx, &updated, reason); err != nil {
+			return err
+		}
 		return h.record(c, tx, audit.ActionCaseStatus, audit.ObjectCase, cs.ID, &cs.AgencyID,
 			map[string]any{"status": cs.Status}, set)
 	})
@@ -314,6 +321,27 @@ func (h *Handler) caseAction(c *gin.Context) {
 	}
 	server.Logger(c).Info("case status changed", "case_id", cs.ID, "from", string(cs.Status), "to", string(tr.To), "by", u.ID)
 	c.Redirect(http.StatusSeeOther, "/staff/cases/"+strconv.FormatInt(cs.ID, 10)+"?ok=case_updated")
+}
+
+// notifyStatus enqueues, in tx, the reporter's e-mail update (in the
+// language they reported in) and the agency's webhook call for a public
+// change of case cs (already carrying its new status).
+func (h *Handler) notifyStatus(c *gin.Context, tx *storage.Store, cs *model.Case, detail string) error {
+	ctx := c.Request.Context()
+	r, err := tx.ReportByID(ctx, cs.ReportID)
+	if err != nil {
+		return err
+	}
+	agency, err := tx.AgencyByID(ctx, cs.AgencyID)
+	if err != nil {
+		return err
+	}
+	status := locale.New(r.Locale).T("case_public." + string(cs.Status))
+	msgs, err := notices.StatusChanged(agency, r, cs, status, detail, h.BaseURL)
+	if err != nil || len(msgs) == 0 {
+		return err
+	}
+	return tx.Enqueue(ctx, msgs...)
 }
 
 func optional(s string) string {
@@ -437,6 +465,11 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 	err := h.Store.Tx(ctx, func(tx *storage.Store) error {
 		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: []model.CaseEvent{event}}); err != nil {
 			return err
+		}
+		if event.Public {
+			if err := h.notifyStatus(c, tx, cs, text); err != nil {
+				return err
+			}
 		}
 		return h.record(c, tx, action, audit.ObjectCase, cs.ID, &cs.AgencyID, map[string]any{"assignee_id": cs.AssigneeID, "due_at": cs.DueAt}, set)
 	})

@@ -20,11 +20,14 @@ func TestCaseFromQueueToSuspension(t *testing.T) {
 	a := apptest.New(t)
 	_, unitID, ins := approvedUnit(t, a)
 	unitPath, instPath := scanPaths(t, a, unitID, ins)
+	// The Tianning bureau takes e-mail and has its own case system.
+	a.DB.Model(&model.Agency{}).Where("code = ?", "cz-tianning").
+		Updates(map[string]any{"email": "tips@tianning.example.gov.cn", "webhook_url": "https://cases.tianning.example.gov.cn/hook"})
 	v := a.Browser()
 	v.Get("/report?t=" + instPath[len("/Q/"):])
 	key := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(v.Last.Body)[1]
 	v.PostMultipart("/report", reportFields("tip", "t", instPath[len("/Q/"):], "idempotency_key", key,
-		"reporter_name", "孙先生", "reporter_phone", "13600005678"))
+		"reporter_name", "孙先生", "reporter_phone", "13600005678", "reporter_email", "sun@example.com"))
 	v.Expect(http.StatusCreated)
 	tracking, code := receipt(t, v)
 
@@ -82,6 +85,28 @@ func TestCaseFromQueueToSuspension(t *testing.T) {
 	}
 	if r := tn.Get("/staff/queue.xlsx?status=concluded"); r.Status != 200 || !strings.HasPrefix(r.Body, "PK") {
 		t.Fatalf("xlsx export: %d", r.Status)
+	}
+
+	// Notifications were queued with each change: the bureau by e-mail and
+	// webhook on routing, the reporter on receipt and on every public step.
+	var msgs []model.OutboxMessage
+	a.DB.Order("id").Find(&msgs)
+	byKey := map[string]int{}
+	for _, m := range msgs {
+		byKey[m.Channel+" "+m.Event+" "+m.Recipient]++
+		if strings.Contains(m.Body, "13600005678") {
+			t.Errorf("a notice carries the reporter's phone: %s %s", m.Channel, m.Event)
+		}
+	}
+	for key, want := range map[string]int{
+		"email report.routed tips@tianning.example.gov.cn":                 1,
+		"webhook report.routed https://cases.tianning.example.gov.cn/hook": 1,
+		"email report.received sun@example.com":                            1,
+		"email case.updated sun@example.com":                               4, // verify, open, conclude, reply
+	} {
+		if byKey[key] != want {
+			t.Errorf("%d outbox messages %q, want %d (all: %v)", byKey[key], key, want, byKey)
+		}
 	}
 
 	// Who did what is on record, in an unbroken chain.

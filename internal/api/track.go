@@ -1,0 +1,73 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"honestmeasure/internal/intake"
+)
+
+// Lookups per client address in a window. The bucket is the one the /track
+// page counts in (internal/ui/track.go), so the page and the API together
+// allow these numbers: enough for a person who mistypes, far too few to try
+// access codes. Keep the two in step.
+const (
+	trackBucket = "track:ip:"
+	trackWindow = 10 * time.Minute
+	trackLimit  = 30
+)
+
+type trackedJSON struct {
+	TrackingNumber string      `json:"tracking_number"`
+	Kind           string      `json:"kind"`
+	Category       string      `json:"category"`
+	Status         string      `json:"status"`
+	Agency         *agencyJSON `json:"agency"`
+	ReceivedAt     string      `json:"received_at"`
+	Events         []eventJSON `json:"events"`
+	PublicReply    *string     `json:"public_reply"`
+}
+
+type eventJSON struct {
+	At   string  `json:"at"`
+	Kind string  `json:"kind"`
+	Body *string `json:"body"`
+}
+
+// trackReport shows a reporter their report. The access code travels in a
+// header, never in the URL, so it stays out of logs and histories. A wrong
+// code, a missing one and an unknown number get the same 404.
+func (h *Handler) trackReport(c *gin.Context) {
+	ctx := c.Request.Context()
+	private(c)
+	st, err := h.Store.RateHit(ctx, trackBucket+c.ClientIP(), trackWindow, trackLimit+1, h.now())
+	if err != nil {
+		serverError(c, err)
+		return
+	}
+	if st.Blocked {
+		secs := retryAfter(c, st.RetryAfter)
+		c.JSON(http.StatusTooManyRequests, rateLimitedJSON{Error: "too many lookups, try again later", RetryAfterSeconds: secs})
+		return
+	}
+	res, err := h.Intake.Track(ctx, c.Param("tracking_number"), strings.TrimSpace(c.GetHeader("X-Access-Code")))
+	if errors.Is(err, intake.ErrNotFound) {
+		c.JSON(http.StatusNotFound, errorJSON{Error: "not found"})
+		return
+	}
+	if err != nil {
+		serverError(c, err)
+		return
+	}
+	out := trackedJSON{TrackingNumber: res.Report.TrackingNo, Kind: string(res.Report.Kind), Category: string(res.Report.Category),
+		Status: string(res.Case.Status), Agency: agencyOf(res.Agency), ReceivedAt: timestamp(res.Case.ReceivedAt),
+		Events: []eventJSON{}, PublicReply: res.Case.PublicReply}
+	for _, e := range res.Events {
+		out.Events = append(out.Events, eventJSON{At: timestamp(e.CreatedAt), Kind: e.Kind, Body: e.Body})
+	}
+	c.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,112 @@
+// Package notices decides who hears about what: the agency a report was
+// routed to (by e-mail and by its webhook) and the reporter who left an
+// e-mail address (status updates). It only builds outbox messages; callers
+// enqueue them in the transaction of the change they announce, and
+// internal/outbox delivers them. Reporters' contact details never leave in
+// a notice: staff read them on the platform, where the view is audited.
+package notices
+
+import (
+	"fmt"
+	"strings"
+
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/outbox"
+)
+
+// Case events as named in webhook payloads.
+const (
+	EventReportRouted = "report.routed"
+	EventCaseUpdated  = "case.updated"
+)
+
+// payload is the JSON a bureau's case system or a 12315 bridge receives.
+type payload struct {
+	Event      string `json:"event"`
+	TrackingNo string `json:"tracking_number"`
+	CaseID     int64  `json:"case_id"`
+	Kind       string `json:"kind"`
+	Category   string `json:"category"`
+	Status     string `json:"status"`
+	Priority   int    `json:"priority"`
+	District   string `json:"district_code"`
+	Business   string `json:"business_name"`
+	ReceivedAt string `json:"received_at"`
+	DueAt      string `json:"due_at,omitempty"`
+	URL        string `json:"url"`
+}
+
+func casePayload(event string, r *model.Report, c *model.Case, d *model.District, baseURL string) payload {
+	p := payload{Event: event, TrackingNo: r.TrackingNo, CaseID: c.ID, Kind: string(r.Kind), Category: string(r.Category),
+		Status: string(c.Status), Priority: int(c.Priority), Business: r.BusinessName,
+		ReceivedAt: c.ReceivedAt.UTC().Format("2006-01-02T15:04:05Z"), URL: fmt.Sprintf("%s/staff/cases/%d", baseURL, c.ID)}
+	if d != nil {
+		p.District = d.Code
+	}
+	if c.DueAt != nil {
+		p.DueAt = c.DueAt.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	return p
+}
+
+// Routed tells the agency a new report is in its queue.
+func Routed(a *model.Agency, r *model.Report, c *model.Case, d *model.District, baseURL string) ([]model.OutboxMessage, error) {
+	var out []model.OutboxMessage
+	if a.Email != "" {
+		due := ""
+		if c.DueAt != nil {
+			due = c.DueAt.In(model.Zone).Format("2006-01-02 15:04")
+		}
+		body := fmt.Sprintf("新的%s已分派给%s。\n\n受理编号：%s\n问题：%s\n商户：%s\n优先级：%d\n首次答复期限：%s\n\n办理：%s/staff/cases/%d\n",
+			kindZh(r.Kind), a.NameZh, r.TrackingNo, r.Category, r.BusinessName, c.Priority, due, baseURL, c.ID)
+		out = append(out, outbox.Email(a.Email, fmt.Sprintf("【诚信计量】新%s %s", kindZh(r.Kind), r.TrackingNo), body, &c.ID, EventReportRouted))
+	}
+	if a.WebhookURL != "" {
+		m, err := outbox.Webhook(a.WebhookURL, casePayload(EventReportRouted, r, c, d, baseURL), &c.ID, EventReportRouted)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Received confirms receipt to a reporter who left an e-mail address.
+// The access code is not repeated: e-mail is not where secrets belong.
+func Received(r *model.Report, c *model.Case, baseURL string) []model.OutboxMessage {
+	if r.ReporterEmail == "" {
+		return nil
+	}
+	body := fmt.Sprintf("您的%s已收到。\n\n受理编号：%s\n\n凭受理编号和提交时显示的查询码，可在 %s/track 查询办理进度。我们会在办理状态变化时通知您。\n",
+		kindZh(r.Kind), r.TrackingNo, baseURL)
+	return []model.OutboxMessage{outbox.Email(r.ReporterEmail, "【诚信计量】已收到您的"+kindZh(r.Kind)+" "+r.TrackingNo, body, &c.ID, "report.received")}
+}
+
+// StatusChanged tells the reporter (if they left an e-mail address) and the
+// agency's webhook that a case moved; statusText is the public wording.
+func StatusChanged(a *model.Agency, r *model.Report, c *model.Case, statusText, detail, baseURL string) ([]model.OutboxMessage, error) {
+	var out []model.OutboxMessage
+	if r.ReporterEmail != "" {
+		body := fmt.Sprintf("您的%s（受理编号 %s）办理状态更新为：%s。\n", kindZh(r.Kind), r.TrackingNo, statusText)
+		if strings.TrimSpace(detail) != "" {
+			body += "\n" + detail + "\n"
+		}
+		body += fmt.Sprintf("\n查询详情：%s/track\n", baseURL)
+		out = append(out, outbox.Email(r.ReporterEmail, "【诚信计量】办理进度 "+r.TrackingNo+"："+statusText, body, &c.ID, EventCaseUpdated))
+	}
+	if a != nil && a.WebhookURL != "" {
+		m, err := outbox.Webhook(a.WebhookURL, casePayload(EventCaseUpdated, r, c, nil, baseURL), &c.ID, EventCaseUpdated)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func kindZh(k model.ReportKind) string {
+	if k == model.KindComplaint {
+		return "投诉"
+	}
+	return "举报"
+}
