@@ -221,13 +221,7 @@ func expectStatus(t *testing.T, r result, status int) {
 // ---------------------------------------------------------------------------
 // Data, made through the product where practical.
 
-func form(kv ...string) url.Values {
-	v := url.Values{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		v.Set(kv[i], kv[i+1])
-	}
-	return v
-}
+var form = apptest.Form
 
 func districtByCode(t *testing.T, a *apptest.App, code string) model.District {
 	t.Helper()
@@ -244,58 +238,16 @@ func districtByCode(t *testing.T, a *apptest.App, code string) model.District {
 	return model.District{}
 }
 
-func typeID(t *testing.T, a *apptest.App, code string) string {
-	t.Helper()
-	types, _ := a.Store.InstrumentTypes(context.Background())
-	for _, it := range types {
-		if it.Code == code {
-			return strconv.FormatInt(it.ID, 10)
-		}
-	}
-	t.Fatalf("no instrument type %s", code)
-	return ""
-}
-
-var unitPath = regexp.MustCompile(`^/merchant/units/(\d+)`)
-
 const (
-	merchantLogin = "13800000010"
-	contactName   = "张三丰"
-	contactPhone  = "13812345678"
-	goodUSCC      = "91310110666007217T"
+	merchantLogin = apptest.MerchantLogin
+	contactName   = apptest.ContactName
+	contactPhone  = apptest.ContactPhone
+	goodUSCC      = apptest.GoodUSCC
 )
 
-// approvedUnit makes a merchant with a published unit in Tianning (320402)
-// holding two scales, through the merchant's pages (as internal/ui's
-// print_test.go does).
+// approvedUnit: a published unit in Tianning (320402) with two scales.
 func approvedUnit(t *testing.T, a *apptest.App) (*apptest.Browser, int64, []model.Instrument) {
-	t.Helper()
-	a.CreateUser(merchantLogin, "merchant-pass", model.RoleMerchant, "")
-	m := a.Browser()
-	m.Login(merchantLogin, "merchant-pass")
-	m.Submit("/merchant/units/new", "/merchant/units", form("name", "红梅菜场 8号摊位", "uscc", goodUSCC,
-		"business_type", "market_stall", "district_id", strconv.FormatInt(districtByCode(t, a, "320402").ID, 10),
-		"address", "天宁区红梅南路1号红梅农贸市场", "contact_name", contactName, "contact_phone", contactPhone, "opening_hours", "06:00–19:00"))
-	match := unitPath.FindStringSubmatch(m.Last.URL)
-	if match == nil {
-		t.Fatalf("unit not created: %d %s", m.Last.Status, m.Last.URL)
-	}
-	id, _ := strconv.ParseInt(match[1], 10, 64)
-	unit := "/merchant/units/" + match[1]
-	m.Submit(unit+"/pledge", unit+"/pledge", form("signer_name", "李四", "signer_title", "摊主", "agree", "yes", "version", "CZ-2026.1"))
-	m.Submit(unit+"/instruments/new", unit+"/instruments", form("type_id", typeID(t, a, "price_scale"), "serial_no", "CZ-01", "quantity", "2", "location", "8号摊位"))
-	m.Get(unit)
-	m.Post(unit+"/submit", nil)
-	if err := a.Store.ChangeUnitStatus(context.Background(), storage.UnitChange{UnitID: id, From: model.UnitSubmitted,
-		To: model.UnitApproved, At: a.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	var ins []model.Instrument
-	a.DB.Where("unit_id = ?", id).Order("id").Find(&ins)
-	if len(ins) != 2 {
-		t.Fatalf("%d instruments, want 2", len(ins))
-	}
-	return m, id, ins
+	return a.ApprovedUnit("红梅菜场 8号摊位")
 }
 
 // moreUnits stores n units of a type in a district, in the given status

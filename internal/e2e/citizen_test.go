@@ -20,8 +20,8 @@ var (
 // keep the receipt, track the report, and meet a counterfeit code.
 func TestCitizenScreensOnAPhone(t *testing.T) {
 	a := apptest.New(t)
-	unitID, ins := approvedUnit(t, a)
-	unitPath, instPath := scanPaths(t, a, unitID, ins)
+	_, unitID, ins := a.ApprovedUnit(unitName)
+	unitPath, instPath := a.ScanPath(model.QRUnit, unitID), a.ScanPath(model.QRInstrument, ins[0].ID)
 	photo := photoFile(t)
 
 	b := newBrowser(t)

@@ -18,7 +18,7 @@ import (
 // with the unit suspended, which the scan page shows at once.
 func TestCaseFromQueueToSuspension(t *testing.T) {
 	a := apptest.New(t)
-	_, unitID, ins := approvedUnit(t, a)
+	_, unitID, ins := a.ApprovedUnit("钟楼菜场 8号摊位")
 	unitPath, instPath := scanPaths(t, a, unitID, ins)
 	// The Tianning bureau takes e-mail and has its own case system.
 	a.DB.Model(&model.Agency{}).Where("code = ?", "cz-tianning").

@@ -20,24 +20,14 @@ import (
 	"honestmeasure/internal/qr"
 )
 
-// tokens returns the path of the unit's and the first instrument's current codes.
+// scanPaths returns the /Q/ paths of the unit's and its first instrument's codes.
 func scanPaths(t *testing.T, a *apptest.App, unitID int64, ins []model.Instrument) (unit, instrument string) {
-	t.Helper()
-	ctx := context.Background()
-	signer := qr.NewSigner([]byte(apptest.Secret))
-	path := func(kind model.QRKind, id int64) string {
-		tok, err := a.Store.CurrentQRToken(ctx, kind, id, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return "/Q/" + signer.Token(qr.Ref{Kind: kind, ID: id, Version: tok.Version})
-	}
-	return path(model.QRUnit, unitID), path(model.QRInstrument, ins[0].ID)
+	return a.ScanPath(model.QRUnit, unitID), a.ScanPath(model.QRInstrument, ins[0].ID)
 }
 
 func TestScanEveryKindOfCode(t *testing.T) {
 	a := apptest.New(t)
-	m, unitID, ins := approvedUnit(t, a)
+	m, unitID, ins := a.ApprovedUnit("钟楼菜场 8号摊位")
 	unitPath, instPath := scanPaths(t, a, unitID, ins)
 	v := a.Browser()
 
@@ -94,7 +84,7 @@ func reportFields(kind string, extra ...string) url.Values {
 
 func TestReportsFromAScan(t *testing.T) {
 	a := apptest.New(t)
-	_, unitID, ins := approvedUnit(t, a)
+	_, unitID, ins := a.ApprovedUnit("钟楼菜场 8号摊位")
 	_, instPath := scanPaths(t, a, unitID, ins)
 	token := instPath[len("/Q/"):]
 	v := a.Browser()
@@ -159,7 +149,7 @@ func TestReportWithoutAScanAndItsPhotos(t *testing.T) {
 	v := a.Browser()
 	v.Get("/report")
 	key := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(v.Last.Body)[1]
-	f := reportFields("complaint", "idempotency_key", key, "district_id", districtID(t, a, "320412"),
+	f := reportFields("complaint", "idempotency_key", key, "district_id", a.DistrictID("320412"),
 		"business_name", "湖塘菜场 12号", "business_address", "武进区湖塘镇", "reporter_name", "刘女士",
 		"reporter_phone", "13700001234", "reporter_address", "武进区花园街1号", "request", "退还差价")
 	photo := gpsJPEG(t)
@@ -219,7 +209,7 @@ func gpsJPEG(t *testing.T) []byte {
 
 func TestSuspensionShowsOnTheScanPageAtOnce(t *testing.T) {
 	a := apptest.New(t)
-	_, unitID, ins := approvedUnit(t, a)
+	_, unitID, ins := a.ApprovedUnit("钟楼菜场 8号摊位")
 	unitPath, _ := scanPaths(t, a, unitID, ins)
 	a.CreateUser("tn@example.org", "officer-pass", model.RoleOfficer, "cz-tianning")
 	o := a.Browser()
@@ -234,16 +224,16 @@ func TestSuspensionShowsOnTheScanPageAtOnce(t *testing.T) {
 
 func TestDirectory(t *testing.T) {
 	a := apptest.New(t)
-	_, unitID, ins := approvedUnit(t, a)
+	_, unitID, ins := a.ApprovedUnit("钟楼菜场 8号摊位")
 	unitPath, _ := scanPaths(t, a, unitID, ins)
 	v := a.Browser()
 	v.Get("/units?q=" + url.QueryEscape("钟楼菜场"))
 	v.Expect(http.StatusOK, "钟楼菜场 8号摊位", "共 1 家", strings.ToUpper(a.URL)+unitPath, "已公示 1 家，目标 2000 家")
 	v.Get("/units?q=" + url.QueryEscape("%"))
 	v.Expect(http.StatusOK, "共 0 家")
-	v.Get("/units?district=" + districtID(t, a, "320404"))
+	v.Get("/units?district=" + a.DistrictID("320404"))
 	v.Expect(http.StatusOK, "共 0 家")
-	v.Get("/units?type=market_stall&district=" + districtID(t, a, "320402"))
+	v.Get("/units?type=market_stall&district=" + a.DistrictID("320402"))
 	v.Expect(http.StatusOK, "共 1 家")
 }
 
@@ -251,9 +241,9 @@ func TestDirectory(t *testing.T) {
 // fit in the first round trip on a weak connection: 14 KB compressed.
 func TestScanPageWeightBudget(t *testing.T) {
 	a := apptest.New(t)
-	m, unitID, _ := approvedUnit(t, a)
+	m, unitID, _ := a.ApprovedUnit("钟楼菜场 8号摊位")
 	unit := "/merchant/units/" + strconv.FormatInt(unitID, 10)
-	m.Submit(unit+"/instruments/new", unit+"/instruments", form("type_id", typeID(t, a, "price_scale"), "serial_no", "ZL-2026-0001", "quantity", "8", "location", "8号摊位东侧", "model", "ACS-15Y", "maker", "上海友声衡器有限公司"))
+	m.Submit(unit+"/instruments/new", unit+"/instruments", form("type_id", a.TypeID("price_scale"), "serial_no", "ZL-2026-0001", "quantity", "8", "location", "8号摊位东侧", "model", "ACS-15Y", "maker", "上海友声衡器有限公司"))
 	var ins []model.Instrument
 	a.DB.Where("unit_id = ?", unitID).Order("id").Find(&ins)
 	if len(ins) != 10 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,59 +13,9 @@ import (
 	"honestmeasure/internal/model"
 )
 
-func form(kv ...string) url.Values {
-	v := url.Values{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		v.Set(kv[i], kv[i+1])
-	}
-	return v
-}
+var form = apptest.Form
 
-var unitPath = regexp.MustCompile(`^/merchant/units/(\d+)`)
-
-func unitIDFrom(t *testing.T, path string) int64 {
-	t.Helper()
-	m := unitPath.FindStringSubmatch(path)
-	if m == nil {
-		t.Fatalf("not a unit page: %s", path)
-	}
-	id, _ := strconv.ParseInt(m[1], 10, 64)
-	return id
-}
-
-func districtID(t *testing.T, a *apptest.App, code string) string {
-	t.Helper()
-	ds, err := a.Store.Districts(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range ds {
-		if d.Code == code {
-			return strconv.FormatInt(d.ID, 10)
-		}
-	}
-	t.Fatalf("no district %s", code)
-	return ""
-}
-
-func typeID(t *testing.T, a *apptest.App, code string) string {
-	t.Helper()
-	types, _ := a.Store.InstrumentTypes(context.Background())
-	for _, it := range types {
-		if it.Code == code {
-			return strconv.FormatInt(it.ID, 10)
-		}
-	}
-	t.Fatalf("no instrument type %s", code)
-	return ""
-}
-
-const goodUSCC = "91310110666007217T"
-
-func unitForm(a *apptest.App, t *testing.T, name, code string) url.Values {
-	return form("name", name, "uscc", code, "business_type", "market_stall", "district_id", districtID(t, a, "320402"),
-		"address", "天宁区红梅南路1号红梅农贸市场", "contact_name", "张三", "contact_phone", "13812345678", "opening_hours", "06:00–19:00")
-}
+const goodUSCC = apptest.GoodUSCC
 
 // TestMerchantJourney goes from sign-up to an approved unit with verified
 // instruments, through every bad input the issue names.
@@ -84,18 +33,18 @@ func TestMerchantJourney(t *testing.T) {
 	}
 
 	// Application: a wrong check character is explained, the form keeps everything.
-	bad := unitForm(a, t, "红梅农贸市场 3号摊位 张记", "91310110666007217U")
+	bad := a.UnitForm("红梅农贸市场 3号摊位 张记", "91310110666007217U")
 	m.Submit("/merchant/units/new", "/merchant/units", bad)
 	m.Expect(http.StatusUnprocessableEntity, "校验位是“U”", "应为“T”", `value="红梅农贸市场 3号摊位 张记"`, `value="13812345678"`, `value="06:00–19:00"`)
-	m.Submit("/merchant/units/new", "/merchant/units", unitForm(a, t, "红梅农贸市场 3号摊位 张记", "91310110666007217t"))
+	m.Submit("/merchant/units/new", "/merchant/units", a.UnitForm("红梅农贸市场 3号摊位 张记", "91310110666007217t"))
 	m.Expect(http.StatusUnprocessableEntity, "第 18 位的“t”不允许出现")
-	m.Submit("/merchant/units/new", "/merchant/units", unitForm(a, t, "红梅农贸市场 3号摊位 张记", goodUSCC))
+	m.Submit("/merchant/units/new", "/merchant/units", a.UnitForm("红梅农贸市场 3号摊位 张记", goodUSCC))
 	m.Expect(http.StatusOK, "已保存为草稿", "草稿")
-	unitID := unitIDFrom(t, m.Last.URL)
+	unitID := m.UnitID()
 	unit := "/merchant/units/" + strconv.FormatInt(unitID, 10)
 
 	// The same code for a second live unit is refused, by its own message.
-	m.Submit("/merchant/units/new", "/merchant/units", unitForm(a, t, "另一家", goodUSCC))
+	m.Submit("/merchant/units/new", "/merchant/units", a.UnitForm("另一家", goodUSCC))
 	m.Expect(http.StatusUnprocessableEntity, "已被另一家在册单位使用", `value="另一家"`)
 
 	// Submitting before the pledge and instruments is refused with a reason.
@@ -120,7 +69,7 @@ func TestMerchantJourney(t *testing.T) {
 	}
 
 	// Bulk add of twelve identical scales.
-	scale := typeID(t, a, "price_scale")
+	scale := a.TypeID("price_scale")
 	m.Submit(unit+"/instruments/new", unit+"/instruments", form("type_id", scale, "serial_no", "YS-2026-001", "quantity", "12", "location", "水产区", "model", "ACS-15"))
 	m.Expect(http.StatusOK, "计量器具已批量添加", "YS-2026-001", "YS-2026-012")
 	var n int64
@@ -201,7 +150,7 @@ func TestMerchantJourney(t *testing.T) {
 
 	// Once approved, name and code are locked; contact details still change.
 	m.Submit(unit+"/edit", unit, func() url.Values {
-		f := unitForm(a, t, "改个名字", goodUSCC)
+		f := a.UnitForm("改个名字", goodUSCC)
 		f.Set("contact_phone", "13900001111")
 		return f
 	}())
@@ -223,9 +172,10 @@ func TestCrossAccountAccessIsNotFound(t *testing.T) {
 	a.CreateUser("13800000002", "other-pass-1", model.RoleMerchant, "")
 	owner.Login("13800000001", "owner-pass-1")
 	other.Login("13800000002", "other-pass-1")
-	owner.Submit("/merchant/units/new", "/merchant/units", unitForm(a, t, "秘密摊位", goodUSCC))
-	unit := "/merchant/units/" + strconv.FormatInt(unitIDFrom(t, owner.Last.URL), 10)
-	owner.Submit(unit+"/instruments/new", unit+"/instruments", form("type_id", typeID(t, a, "price_scale"), "serial_no", "SECRET-1", "quantity", "1"))
+	owner.Submit("/merchant/units/new", "/merchant/units", a.UnitForm("秘密摊位", goodUSCC))
+	unitID := owner.UnitID()
+	unit := "/merchant/units/" + strconv.FormatInt(unitID, 10)
+	owner.Submit(unit+"/instruments/new", unit+"/instruments", form("type_id", a.TypeID("price_scale"), "serial_no", "SECRET-1", "quantity", "1"))
 	var in model.Instrument
 	a.DB.Where("serial_no = ?", "SECRET-1").Take(&in)
 	inst := "/merchant/instruments/" + strconv.FormatInt(in.ID, 10)
@@ -242,7 +192,7 @@ func TestCrossAccountAccessIsNotFound(t *testing.T) {
 			t.Errorf("POST %s by another merchant: %d", path, r.Status)
 		}
 	}
-	u, _ := a.Store.UnitByID(context.Background(), unitIDFrom(t, unit))
+	u, _ := a.Store.UnitByID(context.Background(), unitID)
 	if u.Name != "秘密摊位" || u.Status != model.UnitDraft {
 		t.Fatalf("unit changed by another merchant: %+v", u)
 	}
@@ -357,7 +307,7 @@ func TestForgedRequestsAreRefused(t *testing.T) {
 	b.Get("/merchant/units/new")
 	b.Header.Set("Origin", "https://evil.example")
 	b.Header.Set("Sec-Fetch-Site", "cross-site")
-	b.Post("/merchant/units", unitForm(a, t, "forged", goodUSCC))
+	b.Post("/merchant/units", a.UnitForm("forged", goodUSCC))
 	b.Expect(http.StatusForbidden)
 	var n int64
 	a.DB.Model(&model.Unit{}).Count(&n)
@@ -372,13 +322,13 @@ func TestShopFrontPhoto(t *testing.T) {
 	m := a.Browser()
 	m.Login("13800000020", "merchant-pass")
 	m.Get("/merchant/units/new")
-	f := unitForm(a, t, "带照片的门店", goodUSCC)
+	f := a.UnitForm("带照片的门店", goodUSCC)
 	f.Set("_csrf", m.CSRF())
 	m.PostMultipart("/merchant/units", f, apptest.File{Field: "shop_photo", Name: "shop.pdf", Data: []byte("%PDF-1.4")})
 	m.Expect(http.StatusUnprocessableEntity, "不是 JPG、PNG 或 WebP 照片", `value="带照片的门店"`)
 	m.PostMultipart("/merchant/units", f, apptest.File{Field: "shop_photo", Name: "shop.jpg", Data: gpsJPEG(t)})
 	m.Expect(http.StatusOK, "已保存为草稿", `class="shop-photo"`)
-	unit := "/merchant/units/" + strconv.FormatInt(unitIDFrom(t, m.Last.URL), 10)
+	unit := "/merchant/units/" + strconv.FormatInt(m.UnitID(), 10)
 	r := m.Get(unit + "/photo")
 	if r.Status != 200 || r.Header.Get("Content-Type") != "image/jpeg" || strings.Contains(r.Body, "GPSMARKER") {
 		t.Fatalf("photo: %d %s", r.Status, r.Header.Get("Content-Type"))

@@ -16,31 +16,7 @@ import (
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/scan"
-	"honestmeasure/internal/storage"
 )
-
-// approvedUnit makes a merchant with a published unit holding two scales.
-func approvedUnit(t *testing.T, a *apptest.App) (*apptest.Browser, int64, []model.Instrument) {
-	t.Helper()
-	a.CreateUser("13800000010", "merchant-pass", model.RoleMerchant, "")
-	m := a.Browser()
-	m.Login("13800000010", "merchant-pass")
-	m.Submit("/merchant/units/new", "/merchant/units", unitForm(a, t, "钟楼菜场 8号摊位", goodUSCC))
-	id := unitIDFrom(t, m.Last.URL)
-	unit := "/merchant/units/" + strconv.FormatInt(id, 10)
-	m.Submit(unit+"/pledge", unit+"/pledge", form("signer_name", "李四", "signer_title", "摊主", "agree", "yes", "version", "CZ-2026.1"))
-	m.Submit(unit+"/instruments/new", unit+"/instruments", form("type_id", typeID(t, a, "price_scale"), "serial_no", "CZ-01", "quantity", "2", "location", "8号摊位"))
-	m.Get(unit)
-	m.Post(unit+"/submit", nil)
-	// Approval itself is tested in TestMerchantJourney; here it is a given.
-	if err := a.Store.ChangeUnitStatus(context.Background(), storage.UnitChange{UnitID: id, From: model.UnitSubmitted,
-		To: model.UnitApproved, At: a.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	var ins []model.Instrument
-	a.DB.Where("unit_id = ?", id).Order("id").Find(&ins)
-	return m, id, ins
-}
 
 func decodeQR(t *testing.T, pngBytes []byte) string {
 	t.Helper()
@@ -62,7 +38,7 @@ func decodeQR(t *testing.T, pngBytes []byte) string {
 func TestQRCodesDecodeToSignedScanURLsAndReprintRevokes(t *testing.T) {
 	ctx := context.Background()
 	a := apptest.New(t)
-	m, unitID, ins := approvedUnit(t, a)
+	m, unitID, ins := a.ApprovedUnit("钟楼菜场 8号摊位")
 	signer := qr.NewSigner([]byte(apptest.Secret))
 	inst := "/merchant/instruments/" + strconv.FormatInt(ins[0].ID, 10)
 
@@ -121,7 +97,7 @@ func TestQRCodesDecodeToSignedScanURLsAndReprintRevokes(t *testing.T) {
 
 func TestPosterAndLabelSheet(t *testing.T) {
 	a := apptest.New(t)
-	m, unitID, _ := approvedUnit(t, a)
+	m, unitID, _ := a.ApprovedUnit("钟楼菜场 8号摊位")
 	unit := "/merchant/units/" + strconv.FormatInt(unitID, 10)
 	m.Get(unit + "/poster")
 	m.Expect(http.StatusOK, "钟楼菜场 8号摊位", "诚信计量示范单位", "扫码查验计量器具 · 举报缺斤短两", "12315",
@@ -145,8 +121,8 @@ func TestPosterAndLabelSheet(t *testing.T) {
 		}
 	}
 	// A draft unit has no code yet.
-	o.Submit("/merchant/units/new", "/merchant/units", unitForm(a, t, "草稿单位", "92320402MA1XXXXX0"+checkChar(t, "92320402MA1XXXXX0")))
-	draft := "/merchant/units/" + strconv.FormatInt(unitIDFrom(t, o.Last.URL), 10)
+	o.Submit("/merchant/units/new", "/merchant/units", a.UnitForm("草稿单位", "92320402MA1XXXXX0"+checkChar(t, "92320402MA1XXXXX0")))
+	draft := "/merchant/units/" + strconv.FormatInt(o.UnitID(), 10)
 	if r := o.Get(draft + "/poster"); r.Status != http.StatusNotFound {
 		t.Errorf("draft poster: %d", r.Status)
 	}
