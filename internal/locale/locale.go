@@ -6,6 +6,7 @@ package locale
 import (
 	"embed"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 
@@ -26,15 +27,28 @@ var files embed.FS
 
 var catalogs = map[string]map[string]string{}
 
+// init merges catalog/<lang>.yaml with any catalog/<lang>.<part>.yaml, so
+// each area of the product (admin pages, say) can keep its own file. A key
+// defined twice is a build error, caught by the tests.
 func init() {
 	for _, lang := range Supported {
-		raw, err := files.ReadFile("catalog/" + lang + ".yaml")
-		if err != nil {
-			panic(err) // embedded at build time
-		}
+		names, _ := fs.Glob(files, "catalog/"+lang+".*yaml")
 		m := map[string]string{}
-		if err := yaml.Unmarshal(raw, &m); err != nil {
-			panic(fmt.Sprintf("locale %s: %v", lang, err))
+		for _, name := range names {
+			raw, err := files.ReadFile(name)
+			if err != nil {
+				panic(err) // embedded at build time
+			}
+			part := map[string]string{}
+			if err := yaml.Unmarshal(raw, &part); err != nil {
+				panic(fmt.Sprintf("locale %s: %v", name, err))
+			}
+			for k, v := range part {
+				if _, dup := m[k]; dup {
+					panic(fmt.Sprintf("locale %s: key %s defined twice", name, k))
+				}
+				m[k] = v
+			}
 		}
 		catalogs[lang] = m
 	}
