@@ -145,3 +145,10 @@ func (s *Store) UpdateCase(ctx context.Context, u CaseUpdate) error {
 		return nil
 	})
 }
+
+// CasesMergedInto lists the cases closed as duplicates of caseID.
+func (s *Store) CasesMergedInto(ctx context.Context, caseID int64) ([]model.Case, error) {
+	var out []model.Case
+	err := s.q(ctx).Where("duplicate_of_case_id = ?", caseID).Order("id").Find(&out).Error
+	return out, err
+}

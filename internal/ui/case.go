@@ -60,6 +60,10 @@ type casePageData struct {
 	Staff      []model.User
 	CanAssign  bool
 	CanExtend  bool
+	CanMove    bool // transfer to another agency
+	CanReroute bool
+	CanReward  bool
+	Agencies   []model.Agency
 	Errors     form.Errors
 	Now        time.Time
 	DaysLeft   int
@@ -115,6 +119,15 @@ func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form
 	}
 	d.Actions = cases.Allowed(cs.Kind, cs.Status)
 	d.CanAssign = u.Role == model.RoleSupervisor && cs.Status.Open()
+	d.CanMove = (u.Role == model.RoleSupervisor || u.Role == model.RoleCityAdmin) && cs.Status.Open() && cs.Status != model.CaseReturned
+	d.CanReroute = u.Role == model.RoleCityAdmin && cs.Status == model.CaseReturned
+	d.CanReward = cs.Kind == model.KindTip && cs.Outcome == cases.OutcomeSubstantiated && !d.Report.Anonymous
+	if d.CanMove || d.CanReroute {
+		if d.Agencies, err = h.Store.Agencies(ctx); err != nil {
+			h.serverError(c, err)
+			return
+		}
+	}
 	d.CanExtend = !cs.Extended && (cs.Status == model.CaseNew && cs.Kind == model.KindTip || cs.Status == model.CaseVerifying || cs.Status == model.CaseOpened)
 	if u.AgencyID != nil {
 		if d.Staff, err = h.Store.StaffOfAgency(ctx, *u.AgencyID); err != nil {
@@ -338,8 +351,27 @@ func (h *Handler) notifyStatus(c *gin.Context, tx *storage.Store, cs *model.Case
 	}
 	status := locale.New(r.Locale).T("case_public." + string(cs.Status))
 	msgs, err := notices.StatusChanged(agency, r, cs, status, detail, h.BaseURL)
-	if err != nil || len(msgs) == 0 {
+	if err != nil {
 		return err
+	}
+	// Reporters whose duplicates were merged into this case hear about it too.
+	merged, err := tx.CasesMergedInto(ctx, cs.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range merged {
+		mr, err := tx.ReportByID(ctx, m.ReportID)
+		if err != nil {
+			return err
+		}
+		more, err := notices.StatusChanged(nil, mr, &m, locale.New(mr.Locale).T("case_public."+string(cs.Status)), detail, h.BaseURL)
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, more...)
+	}
+	if len(msgs) == 0 {
+		return nil
 	}
 	return tx.Enqueue(ctx, msgs...)
 }
@@ -450,6 +482,16 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 		}
 		set["extended"], set["extension_reason"] = true, text
 		event.Public = true
+	case "reward":
+		r, err := h.Store.ReportByID(ctx, cs.ReportID)
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+		var rewardErrs form.Errors
+		if set, rewardErrs = rewardUpdate(cs, r, c.PostForm("level"), c.PostForm("amount")); rewardErrs != nil {
+			errs = rewardErrs
+		}
 	default:
 		h.ErrorPage(c, http.StatusNotFound)
 		return
@@ -461,7 +503,8 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 	if text != "" {
 		event.Body = &text
 	}
-	action := map[string]string{"note": audit.ActionCaseNote, "reply": audit.ActionCaseReply, "assign": audit.ActionCaseAssign, "extend": audit.ActionCaseStatus}[what]
+	action := map[string]string{"note": audit.ActionCaseNote, "reply": audit.ActionCaseReply, "assign": audit.ActionCaseAssign,
+		"extend": audit.ActionCaseStatus, "reward": audit.ActionCaseReward}[what]
 	err := h.Store.Tx(ctx, func(tx *storage.Store) error {
 		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: []model.CaseEvent{event}}); err != nil {
 			return err

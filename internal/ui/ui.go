@@ -111,6 +111,13 @@ func (h *Handler) Register(e *gin.Engine) {
 	st.GET("/units/:id", h.reviewUnit)
 	st.GET("/units/:id/photo", h.reviewPhoto)
 	st.POST("/units/:id/:action", h.reviewAction)
+	st.POST("/cases/:id/transfer", h.caseTransfer)
+	st.POST("/cases/:id/reroute", h.caseReroute)
+	st.POST("/cases/:id/merge", h.caseMerge)
+	h.registerDashboard(st)
+
+	admin := s.Group("/admin", h.requireRole(model.RoleCityAdmin))
+	h.registerAdmin(admin)
 }
 
 type renderPage = render.Page

@@ -1,0 +1,6 @@
+package ui
+
+import "github.com/gin-gonic/gin"
+
+// registerAdmin declares the city admin's routes under /admin.
+func (h *Handler) registerAdmin(g *gin.RouterGroup) {}
