@@ -204,8 +204,13 @@ func truncate(s string, n int) string {
 
 // homeFor is where a user lands after signing in.
 func homeFor(u *model.User) string {
-	if u.Role == model.RoleMerchant {
+	switch u.Role {
+	case model.RoleMerchant:
 		return "/merchant"
+	case model.RoleVerificationBody:
+		// Verification bodies have no workspace yet: confirming certificates
+		// is future work, so they land on the public home page.
+		return "/"
 	}
 	return "/staff"
 }

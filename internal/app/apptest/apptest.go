@@ -86,10 +86,19 @@ func (a *App) Advance(d time.Duration) {
 	a.mu.Unlock()
 }
 
-// CreateUser makes an account directly in the database.
+// CreateUser makes an account directly in the database. For staff,
+// agencyCode names their agency; a verification-body user belongs to the
+// city's first verification body.
 func (a *App) CreateUser(login, password string, role model.Role, agencyCode string) *model.User {
 	a.t.Helper()
-	var agency *int64
+	var agency, body *int64
+	if role == model.RoleVerificationBody {
+		vb, err := a.Store.VerificationBodyByCode(context.Background(), a.Ref.VerificationBodies[0].Code)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		body = &vb.ID
+	}
 	if agencyCode != "" {
 		ag, err := a.Store.AgencyByCode(context.Background(), agencyCode)
 		if err != nil {
@@ -97,7 +106,7 @@ func (a *App) CreateUser(login, password string, role model.Role, agencyCode str
 		}
 		agency = &ag.ID
 	}
-	u, err := accounts.NewUser(login, password, login, role, agency, nil)
+	u, err := accounts.NewUser(login, password, login, role, agency, body)
 	if err != nil {
 		a.t.Fatal(err)
 	}
