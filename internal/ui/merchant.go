@@ -185,18 +185,36 @@ func applicationFromPost(c *gin.Context) units.Application {
 
 // unitCreate saves a new application as a draft.
 func (h *Handler) unitCreate(c *gin.Context) {
-	ctx := c.Request.Context()
 	photo, photoErr, ok := h.shopPhoto(c)
 	if !ok {
 		return
 	}
 	a := applicationFromPost(c)
+	u := &model.Unit{OwnerUserID: currentUser(c).ID, Status: model.UnitDraft}
+	errs, ok := h.saveUnit(c, &a, u, photo, photoErr, func(tx *storage.Store, u *model.Unit) error {
+		return tx.CreateUnit(c.Request.Context(), u)
+	})
+	if !ok {
+		return
+	}
+	if errs.Any() {
+		h.unitFormPage(c, http.StatusUnprocessableEntity, unitFormData{Form: a, Errors: errs, AllEditable: true})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(u.ID, 10)+"?ok=draft_saved")
+}
+
+// saveUnit validates the application into u, then stores it through write
+// together with the shop photo, in one transaction. It returns the field
+// problems (nothing stored), or ok=false when an error page was sent.
+func (h *Handler) saveUnit(c *gin.Context, a *units.Application, u *model.Unit, photo *photos.Photo, photoErr *form.Message,
+	write func(tx *storage.Store, u *model.Unit) error) (form.Errors, bool) {
+	ctx := c.Request.Context()
 	ds, err := h.Store.Districts(ctx)
 	if err != nil {
 		h.serverError(c, err)
-		return
+		return nil, false
 	}
-	u := &model.Unit{OwnerUserID: currentUser(c).ID, Status: model.UnitDraft}
 	errs := a.Validate(ds, u)
 	if photoErr != nil {
 		if errs == nil {
@@ -204,27 +222,23 @@ func (h *Handler) unitCreate(c *gin.Context) {
 		}
 		errs["shop_photo"] = *photoErr
 	}
-	if errs == nil {
-		err := h.Store.Tx(ctx, func(tx *storage.Store) error {
-			if err := tx.CreateUnit(ctx, u); err != nil {
-				return err
-			}
-			return setPhoto(ctx, tx, u.ID, photo)
-		})
-		switch {
-		case errors.Is(err, storage.ErrDuplicate):
-			errs = form.Errors{}
-			errs.Add("uscc", "unit.uscc_taken")
-		case err != nil:
-			h.serverError(c, err)
-			return
+	if errs != nil {
+		return errs, true
+	}
+	err = h.Store.Tx(ctx, func(tx *storage.Store) error {
+		if err := write(tx, u); err != nil {
+			return err
 		}
+		return setPhoto(ctx, tx, u.ID, photo)
+	})
+	switch {
+	case errors.Is(err, storage.ErrDuplicate):
+		return form.Errors{"uscc": {Key: "unit.uscc_taken"}}, true
+	case err != nil:
+		h.serverError(c, err)
+		return nil, false
 	}
-	if errs.Any() {
-		h.unitFormPage(c, http.StatusUnprocessableEntity, unitFormData{Form: a, Errors: errs, AllEditable: true})
-		return
-	}
-	c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(u.ID, 10)+"?ok=draft_saved")
+	return nil, true
 }
 
 func (h *Handler) unitEdit(c *gin.Context) {
@@ -243,7 +257,6 @@ func (h *Handler) unitEdit(c *gin.Context) {
 // unitUpdate saves edits. Once approved, only the contact details and
 // opening hours may change: what the officer approved stays as approved.
 func (h *Handler) unitUpdate(c *gin.Context) {
-	ctx := c.Request.Context()
 	u, ok := h.ownUnit(c)
 	if !ok {
 		return
@@ -262,33 +275,11 @@ func (h *Handler) unitUpdate(c *gin.Context) {
 		locked := units.FromUnit(u)
 		a.Name, a.USCC, a.BusinessType, a.Address, a.DistrictID = locked.Name, locked.USCC, locked.BusinessType, locked.Address, locked.DistrictID
 	}
-	ds, err := h.Store.Districts(ctx)
-	if err != nil {
-		h.serverError(c, err)
+	errs, ok := h.saveUnit(c, &a, u, photo, photoErr, func(tx *storage.Store, u *model.Unit) error {
+		return tx.UpdateUnitDetails(c.Request.Context(), u)
+	})
+	if !ok {
 		return
-	}
-	errs := a.Validate(ds, u)
-	if photoErr != nil {
-		if errs == nil {
-			errs = form.Errors{}
-		}
-		errs["shop_photo"] = *photoErr
-	}
-	if errs == nil {
-		err := h.Store.Tx(ctx, func(tx *storage.Store) error {
-			if err := tx.UpdateUnitDetails(ctx, u); err != nil {
-				return err
-			}
-			return setPhoto(ctx, tx, u.ID, photo)
-		})
-		switch {
-		case errors.Is(err, storage.ErrDuplicate):
-			errs = form.Errors{}
-			errs.Add("uscc", "unit.uscc_taken")
-		case err != nil:
-			h.serverError(c, err)
-			return
-		}
 	}
 	if errs.Any() {
 		h.unitFormPage(c, http.StatusUnprocessableEntity, unitFormData{Unit: u, Form: a, Errors: errs, AllEditable: all})
