@@ -221,29 +221,23 @@ func (h *Handler) instrumentQRSVG(c *gin.Context) {
 // Reprinting issues a new version and revokes the old one at once: a
 // sticker that was torn off and copied elsewhere stops vouching for anything.
 func (h *Handler) unitQRReprint(c *gin.Context) {
-	u, ok := h.printableUnit(c)
-	if !ok {
-		return
+	if u, ok := h.printableUnit(c); ok {
+		h.reprint(c, model.QRUnit, u.ID, "/merchant/units/"+strconv.FormatInt(u.ID, 10)+"/poster")
 	}
-	by := currentUser(c).ID
-	if _, err := h.Store.IssueQRToken(c.Request.Context(), model.QRUnit, u.ID, &by); err != nil {
-		h.serverError(c, err)
-		return
-	}
-	server.Logger(c).Info("unit code reprinted", "unit_id", u.ID)
-	c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(u.ID, 10)+"/poster?ok=reprinted")
 }
 
 func (h *Handler) instrumentQRReprint(c *gin.Context) {
-	in, ok := h.printableInstrument(c)
-	if !ok {
-		return
+	if in, ok := h.printableInstrument(c); ok {
+		h.reprint(c, model.QRInstrument, in.ID, "/merchant/instruments/"+strconv.FormatInt(in.ID, 10))
 	}
+}
+
+func (h *Handler) reprint(c *gin.Context, kind model.QRKind, id int64, back string) {
 	by := currentUser(c).ID
-	if _, err := h.Store.IssueQRToken(c.Request.Context(), model.QRInstrument, in.ID, &by); err != nil {
+	if _, err := h.Store.IssueQRToken(c.Request.Context(), kind, id, &by); err != nil {
 		h.serverError(c, err)
 		return
 	}
-	server.Logger(c).Info("instrument code reprinted", "instrument_id", in.ID)
-	c.Redirect(http.StatusSeeOther, "/merchant/instruments/"+strconv.FormatInt(in.ID, 10)+"?ok=reprinted")
+	server.Logger(c).Info("code reprinted", "kind", string(kind), "id", id)
+	c.Redirect(http.StatusSeeOther, back+"?ok=reprinted")
 }
