@@ -440,6 +440,7 @@ CREATE INDEX idx_cases_agency_category ON cases(agency_id, category, due_at);
 CREATE INDEX idx_cases_agency_district ON cases(agency_id, district_id, due_at);
 CREATE INDEX idx_cases_assignee ON cases(assignee_id, due_at);
 CREATE INDEX idx_cases_district ON cases(district_id);
+CREATE INDEX idx_cases_received ON cases(received_at);
 CREATE INDEX idx_cases_routing_rule ON cases(routing_rule_id);
 CREATE INDEX idx_cases_duplicate_of ON cases(duplicate_of_case_id);
 

@@ -295,3 +295,17 @@ func TestScanPageWeightBudget(t *testing.T) {
 		t.Fatalf("scan page weighs %d bytes compressed, budget 14 KB", total)
 	}
 }
+
+// A database that fails mid-submission must never produce a receipt.
+func TestReportNotSavedSaysSo(t *testing.T) {
+	a := apptest.New(t)
+	v := a.Browser()
+	v.Get("/report")
+	key := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(v.Last.Body)[1]
+	sqlDB, _ := a.DB.DB()
+	sqlDB.Close()
+	v.PostMultipart("/report", reportFields("tip", "idempotency_key", key, "district_id", "1", "business_name", "某摊位", "business_address", "某市场"))
+	if v.Last.Status < 500 || !strings.Contains(v.Last.Body, "没有保存") || strings.Contains(v.Last.Body, "已收到您的举报") {
+		t.Fatalf("database down: %d\n%s", v.Last.Status, v.Last.Body)
+	}
+}

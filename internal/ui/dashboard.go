@@ -1,6 +1,118 @@
 package ui
 
-import "github.com/gin-gonic/gin"
+import (
+	"html/template"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/server"
+	"honestmeasure/internal/storage"
+)
+
+// dashboardRoles see the dashboard: officers work the queue, the people who
+// answer for an agency (or the city) watch the numbers.
+var dashboardRoles = []model.Role{model.RoleSupervisor, model.RoleCityAdmin}
 
 // registerDashboard declares the dashboard routes under /staff.
-func (h *Handler) registerDashboard(st *gin.RouterGroup) {}
+func (h *Handler) registerDashboard(st *gin.RouterGroup) {
+	d := st.Group("", h.requireRole(dashboardRoles...))
+	d.GET("/dashboard", h.dashboard)
+	d.GET("/dashboard.csv", h.dashboardCSV)
+}
+
+// dashScope is what one dashboard request counts: an agency's cases (nil:
+// every agency's) over a period.
+type dashScope struct {
+	Agency      *int64
+	Period      period
+	ValidPeriod bool // false: the request's dates were unusable and the default is shown
+}
+
+func (sc dashScope) stats() storage.StatsScope {
+	return storage.StatsScope{AgencyID: sc.Agency, From: sc.Period.Start(), To: sc.Period.End()}
+}
+
+// dashboardScope reads the scope from the signed-in user and the query. A
+// supervisor without an agency would see the whole city, so gets a 404.
+func (h *Handler) dashboardScope(c *gin.Context) (dashScope, bool) {
+	u := currentUser(c)
+	agency := staffAgency(u)
+	if agency == nil && u.Role != model.RoleCityAdmin {
+		h.ErrorPage(c, http.StatusNotFound)
+		return dashScope{}, false
+	}
+	p, valid := parsePeriod(c.Query("from"), c.Query("to"), h.now())
+	return dashScope{Agency: agency, Period: p, ValidPeriod: valid}, true
+}
+
+// dashBlock is one block of the dashboard: its charts, and the same numbers
+// as a table, which is also what its CSV download holds.
+type dashBlock struct {
+	ID     string // the CSV's ?block=
+	Title  string
+	Note   string
+	Charts []template.HTML
+	Header []string
+	Rows   [][]string // first cell the label, the others numbers; "" is no value
+	Total  []string   // a last row, or nil
+	CSV    string     // the URL of the block's CSV
+}
+
+// dashBuilder computes one block.
+type dashBuilder func(h *Handler, c *gin.Context, sc dashScope) (dashBlock, error)
+
+// dashboardBlocks are the blocks in page order.
+var dashboardBlocks = []struct {
+	ID    string
+	Build dashBuilder
+}{
+	{"districts", (*Handler).dashDistricts},
+	{"categories", (*Handler).dashCategories},
+	{"statuses", (*Handler).dashStatuses},
+	{"timing", (*Handler).dashTiming},
+	{"units", (*Handler).dashUnits},
+	{"monthly", (*Handler).dashMonthly},
+}
+
+type staffDashboardData struct {
+	Scope    string // whose numbers these are
+	From, To string // the period, YYYY-MM-DD
+	Blocks   []dashBlock
+}
+
+func (h *Handler) dashboard(c *gin.Context) {
+	sc, ok := h.dashboardScope(c)
+	if !ok {
+		return
+	}
+	l := server.Printer(c)
+	d := staffDashboardData{Scope: l.T("dashboard.scope_city"), From: sc.Period.From.Format(time.DateOnly), To: sc.Period.To.Format(time.DateOnly)}
+	if sc.Agency != nil {
+		a, err := h.Store.AgencyByID(c.Request.Context(), *sc.Agency)
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+		d.Scope = l.Pick(a.NameZh, a.NameEn)
+	}
+	for _, def := range dashboardBlocks {
+		b, err := def.Build(h, c, sc)
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+		b.ID = def.ID
+		b.CSV = "/staff/dashboard.csv?" + url.Values{"block": {def.ID}, "from": {d.From}, "to": {d.To}}.Encode()
+		d.Blocks = append(d.Blocks, b)
+	}
+	p := h.page(c, l.T("dashboard.title"), d)
+	if !sc.ValidPeriod {
+		p.Problem = "dashboard.bad_period"
+	}
+	c.Header("Cache-Control", "no-store")
+	h.render(c, http.StatusOK, "staff_dashboard", p)
+}
