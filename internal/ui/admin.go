@@ -1,6 +1,199 @@
 package ui
 
-import "github.com/gin-gonic/gin"
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"honestmeasure/internal/form"
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/server"
+)
+
+// The city administrator's pages: routing rules, agencies and districts,
+// accounts, the holiday calendar, the instrument catalogue and pledge text
+// versions. The group they hang on lets only the city admin in and checks
+// the CSRF token of every POST; every change is written to the audit log,
+// before and after, in the transaction that makes it.
 
 // registerAdmin declares the city admin's routes under /admin.
-func (h *Handler) registerAdmin(g *gin.RouterGroup) {}
+func (h *Handler) registerAdmin(g *gin.RouterGroup) {
+	g.GET("", h.adminIndex)
+
+	g.GET("/rules", h.adminRules)
+	g.GET("/rules/new", h.adminRuleNew)
+	g.POST("/rules", h.adminRuleCreate)
+	g.GET("/rules/:id/edit", h.adminRuleEdit)
+	g.POST("/rules/:id", h.adminRuleUpdate)
+	g.POST("/rules/:id/move", h.adminRuleMove)
+	g.POST("/rules/:id/enabled", h.adminRuleEnabled)
+
+	g.GET("/agencies", h.adminAgencies)
+	g.GET("/agencies/:id/edit", h.adminAgencyEdit)
+	g.POST("/agencies/:id", h.adminAgencyUpdate)
+	g.GET("/districts/:id/edit", h.adminDistrictEdit)
+	g.POST("/districts/:id", h.adminDistrictUpdate)
+
+	g.GET("/accounts", h.adminAccounts)
+	g.GET("/accounts/new", h.adminAccountNew)
+	g.POST("/accounts", h.adminAccountCreate)
+	g.POST("/accounts/:id/disable", h.adminAccountDisable)
+	g.POST("/accounts/:id/enable", h.adminAccountEnable)
+	g.GET("/accounts/:id/password", h.adminPasswordForm)
+	g.POST("/accounts/:id/password", h.adminPasswordReset)
+
+	g.GET("/holidays", h.adminHolidays)
+	g.POST("/holidays", h.adminHolidayCreate)
+	g.POST("/holidays/:id/delete", h.adminHolidayDelete)
+
+	g.GET("/instrument-types", h.adminInstrumentTypes)
+	g.GET("/instrument-types/new", h.adminInstrumentTypeNew)
+	g.POST("/instrument-types", h.adminInstrumentTypeCreate)
+	g.GET("/instrument-types/:id/edit", h.adminInstrumentTypeEdit)
+	g.POST("/instrument-types/:id", h.adminInstrumentTypeUpdate)
+
+	g.GET("/pledge-texts", h.adminPledgeTexts)
+	g.GET("/pledge-texts/new", h.adminPledgeTextNew)
+	g.POST("/pledge-texts", h.adminPledgeTextCreate)
+	g.GET("/pledge-texts/:id", h.adminPledgeTextShow)
+}
+
+// adminSections are the admin's areas, in the order the tabs show them.
+var adminSections = []struct{ Key, URL string }{
+	{"admin.nav.index", "/admin"},
+	{"admin.nav.rules", "/admin/rules"},
+	{"admin.nav.agencies", "/admin/agencies"},
+	{"admin.nav.accounts", "/admin/accounts"},
+	{"admin.nav.holidays", "/admin/holidays"},
+	{"admin.nav.instrument_types", "/admin/instrument-types"},
+	{"admin.nav.pledge_texts", "/admin/pledge-texts"},
+}
+
+type adminNavItem struct {
+	Key, URL string
+	Current  bool
+}
+
+// adminNav is embedded in every admin page's data: the tabs at the top.
+type adminNav struct{ Nav []adminNavItem }
+
+func (n *adminNav) setNav(items []adminNavItem) { n.Nav = items }
+
+type adminPageData interface{ setNav([]adminNavItem) }
+
+// adminRender renders an admin page with its tabs. A confirmation arrives
+// through a redirect as ?ok=key and shows when admin.notice.<key> exists.
+func (h *Handler) adminRender(c *gin.Context, status int, name, titleKey string, d adminPageData) {
+	h.adminRenderProblem(c, status, name, titleKey, d, "")
+}
+
+// adminRenderProblem is adminRender with a problem (a locale key) shown
+// above the page: a request that changed nothing, and why.
+func (h *Handler) adminRenderProblem(c *gin.Context, status int, name, titleKey string, d adminPageData, problem string) {
+	path := c.Request.URL.Path
+	items := make([]adminNavItem, len(adminSections))
+	current := 0
+	for i, s := range adminSections {
+		items[i] = adminNavItem{Key: s.Key, URL: s.URL}
+		if i > 0 && (path == s.URL || strings.HasPrefix(path, s.URL+"/")) {
+			current = i
+		}
+	}
+	// Districts are edited from the agencies page.
+	if strings.HasPrefix(path, "/admin/districts/") {
+		current = 2
+	}
+	items[current].Current = true
+	d.setNav(items)
+	p := h.page(c, server.Printer(c).T(titleKey), d)
+	if ok := c.Query("ok"); ok != "" && p.L.Has("admin.notice."+ok) {
+		p.Notice = "admin.notice." + ok
+	}
+	p.Problem = problem
+	h.render(c, status, name, p)
+}
+
+type adminIndexData struct {
+	adminNav
+	Sections []struct{ Key, URL string }
+}
+
+func (h *Handler) adminIndex(c *gin.Context) {
+	h.adminRender(c, http.StatusOK, "admin_index", "admin.index.title", &adminIndexData{Sections: adminSections[1:]})
+}
+
+// Parsing helpers shared by the admin forms. Each adds a field message to
+// errs and returns the zero value when the input does not fit.
+
+// adminRequired cleans a one-line text field and checks it is present and
+// at most n characters long.
+func adminRequired(errs form.Errors, field, v string, n int) string {
+	v = form.Clean(v)
+	if v == "" {
+		errs.Add(field, "form.required")
+	} else if form.TooLong(v, n) {
+		errs.Add(field, "form.too_long", n)
+	}
+	return v
+}
+
+// adminOptional cleans a one-line text field and checks its length.
+func adminOptional(errs form.Errors, field, v string, n int) string {
+	v = form.Clean(v)
+	if form.TooLong(v, n) {
+		errs.Add(field, "form.too_long", n)
+	}
+	return v
+}
+
+// adminInt parses a whole number from lo to hi.
+func adminInt(errs form.Errors, field, v string, lo, hi int) int {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < lo || n > hi {
+		errs.Add(field, "form.range", lo, hi)
+		return 0
+	}
+	return n
+}
+
+// adminDate parses a YYYY-MM-DD calendar date.
+func adminDate(errs form.Errors, field, v string) time.Time {
+	t, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
+	if err != nil {
+		errs.Add(field, "form.date")
+		return time.Time{}
+	}
+	return model.Date(t.Year(), t.Month(), t.Day())
+}
+
+// adminOptionalID parses an optional ID chosen from a list; "" is nil. ok is
+// false when a value was given that is not a number.
+func adminOptionalID(v string) (id *int64, ok bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil, true
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return nil, false
+	}
+	return &n, true
+}
+
+func adminIDString(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	return strconv.FormatInt(*id, 10)
+}
+
+func adminAgencyMap(list []model.Agency) map[int64]model.Agency {
+	m := make(map[int64]model.Agency, len(list))
+	for _, a := range list {
+		m[a.ID] = a
+	}
+	return m
+}

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -48,7 +49,7 @@ func (h *Handler) pledgePage(c *gin.Context, status int, u *model.Unit, d pledge
 		return
 	}
 	d.Unit, d.Text = u, text
-	d.ClausesZh, d.ClausesEn = strings.Split(text.BodyZh, "\n"), strings.Split(text.BodyEn, "\n")
+	d.ClausesZh, d.ClausesEn = clauses(text.BodyZh), clauses(text.BodyEn)
 	_, d.Renewal = pledgeAllowed(u.Status)
 	h.render(c, status, "pledge", h.page(c, server.Printer(c).T("pledge.title"), d))
 }
@@ -136,4 +137,16 @@ func (h *Handler) pledgeSign(c *gin.Context) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(u.ID, 10)+"?ok=pledge_signed")
+}
+
+var clauseNumber = regexp.MustCompile(`^\d+\.\s*`)
+
+// clauses splits a stored pledge body ("1. …" per line) into its clauses
+// without their numbers: the page's numbered list numbers them.
+func clauses(body string) []string {
+	lines := strings.Split(body, "\n")
+	for i, l := range lines {
+		lines[i] = clauseNumber.ReplaceAllString(l, "")
+	}
+	return lines
 }

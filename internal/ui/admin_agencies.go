@@ -1,0 +1,375 @@
+package ui
+
+import (
+	"errors"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"honestmeasure/internal/audit"
+	"honestmeasure/internal/form"
+	"honestmeasure/internal/locale"
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/server"
+	"honestmeasure/internal/storage"
+)
+
+type adminAgencyRow struct {
+	model.Agency
+	Districts []model.District // jurisdiction
+}
+
+type adminDistrictRow struct {
+	model.District
+	Default  *model.Agency
+	Agencies []model.Agency // every agency with jurisdiction
+}
+
+type adminAgenciesData struct {
+	adminNav
+	Agencies   []adminAgencyRow
+	Districts  []adminDistrictRow
+	TargetSum  int
+	CityTarget int
+}
+
+// adminWorld is everything the agency and district pages check against.
+type adminWorld struct {
+	Districts     []model.District
+	Agencies      []model.Agency
+	Jurisdictions []model.AgencyDistrict
+	Rules         []model.RoutingRule
+}
+
+func (h *Handler) loadAdminWorld(c *gin.Context) (*adminWorld, error) {
+	ctx := c.Request.Context()
+	w := &adminWorld{}
+	var err error
+	if w.Districts, w.Agencies, err = h.adminRefs(c); err != nil {
+		return nil, err
+	}
+	if w.Jurisdictions, err = h.Store.Jurisdictions(ctx); err != nil {
+		return nil, err
+	}
+	w.Rules, err = h.Store.AllRoutingRules(ctx)
+	return w, err
+}
+
+// districtsOf lists the IDs of the districts agency may act in.
+func (w *adminWorld) districtsOf(agency int64) []int64 {
+	var out []int64
+	for _, j := range w.Jurisdictions {
+		if j.AgencyID == agency {
+			out = append(out, j.DistrictID)
+		}
+	}
+	return out
+}
+
+func (w *adminWorld) hasJurisdiction(agency, district int64) bool {
+	return slices.Contains(w.districtsOf(agency), district)
+}
+
+func (h *Handler) adminAgencies(c *gin.Context) {
+	w, err := h.loadAdminWorld(c)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	dm, am := adminDistrictMap(w.Districts), adminAgencyMap(w.Agencies)
+	d := &adminAgenciesData{CityTarget: h.Ref.City.UnitTarget}
+	for _, a := range w.Agencies {
+		row := adminAgencyRow{Agency: a}
+		for _, id := range w.districtsOf(a.ID) {
+			row.Districts = append(row.Districts, dm[id])
+		}
+		d.Agencies = append(d.Agencies, row)
+	}
+	for _, di := range w.Districts {
+		row := adminDistrictRow{District: di}
+		if di.DefaultAgencyID != nil {
+			if a, ok := am[*di.DefaultAgencyID]; ok {
+				row.Default = &a
+			}
+		}
+		for _, j := range w.Jurisdictions {
+			if j.DistrictID == di.ID {
+				row.Agencies = append(row.Agencies, am[j.AgencyID])
+			}
+		}
+		d.Districts = append(d.Districts, row)
+		d.TargetSum += di.UnitTarget
+	}
+	h.adminRender(c, http.StatusOK, "admin_agencies", "admin.agencies.title", d)
+}
+
+// adminAgencyForm is the agency form as typed.
+type adminAgencyForm struct {
+	NameZh, NameEn, Phone, Email, WebhookURL string
+	Active                                   bool
+	Districts                                []string
+}
+
+func adminAgencyFormOf(a *model.Agency, districts []int64) adminAgencyForm {
+	f := adminAgencyForm{NameZh: a.NameZh, NameEn: a.NameEn, Phone: a.Phone, Email: a.Email, WebhookURL: a.WebhookURL, Active: a.Active}
+	for _, id := range districts {
+		f.Districts = append(f.Districts, strconv.FormatInt(id, 10))
+	}
+	return f
+}
+
+// Checked tells the template whether district id is ticked.
+func (f adminAgencyForm) Checked(id int64) bool {
+	return slices.Contains(f.Districts, strconv.FormatInt(id, 10))
+}
+
+// adminValidEmail accepts a bare address (no display name), as notices need.
+func adminValidEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && len(s) <= 254
+}
+
+// adminValidWebhook accepts an absolute http or https URL with a host.
+func adminValidWebhook(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil
+}
+
+// check validates the form for agency a. An agency keeps jurisdiction over
+// the districts whose default agency it is, and stays active while it is a
+// district's default or the target of an enabled rule, so no report is
+// ever routed to a bureau that cannot act.
+func (f adminAgencyForm) check(l *locale.Printer, a *model.Agency, w *adminWorld) (model.Agency, []int64, form.Errors) {
+	errs := form.Errors{}
+	out := *a
+	out.NameZh = adminRequired(errs, "name_zh", f.NameZh, 200)
+	out.NameEn = adminRequired(errs, "name_en", f.NameEn, 200)
+	out.Phone = adminOptional(errs, "phone", f.Phone, 50)
+	out.Email = strings.TrimSpace(f.Email)
+	if out.Email != "" && !adminValidEmail(out.Email) {
+		errs.Add("email", "report.email")
+	}
+	out.WebhookURL = strings.TrimSpace(f.WebhookURL)
+	if form.TooLong(out.WebhookURL, 500) {
+		errs.Add("webhook_url", "form.too_long", 500)
+	} else if out.WebhookURL != "" && !adminValidWebhook(out.WebhookURL) {
+		errs.Add("webhook_url", "admin.agency.webhook_url")
+	}
+	out.Active = f.Active
+	dm := adminDistrictMap(w.Districts)
+	var ids []int64
+	for _, s := range f.Districts {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if _, known := dm[id]; err != nil || !known {
+			errs.Add("districts", "form.choose")
+			continue
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, di := range w.Districts {
+		if di.DefaultAgencyID != nil && *di.DefaultAgencyID == a.ID {
+			if !slices.Contains(ids, di.ID) {
+				errs.Add("districts", "admin.agency.keeps_default", l.Pick(di.NameZh, di.NameEn))
+			}
+			if !out.Active {
+				errs.Add("active", "admin.agency.default_of", l.Pick(di.NameZh, di.NameEn))
+			}
+		}
+	}
+	for _, r := range w.Rules {
+		if !out.Active && r.Enabled && r.AgencyID != nil && *r.AgencyID == a.ID {
+			errs.Add("active", "admin.agency.rule_target", r.Name)
+		}
+	}
+	return out, ids, errs
+}
+
+func adminAgencyAudit(a model.Agency, districts []int64) map[string]any {
+	return map[string]any{"name_zh": a.NameZh, "name_en": a.NameEn, "phone": a.Phone, "email": a.Email,
+		"webhook_url": a.WebhookURL, "active": a.Active, "district_ids": districts}
+}
+
+type adminAgencyFormData struct {
+	adminNav
+	Agency    *model.Agency
+	Form      adminAgencyForm
+	Errors    form.Errors
+	Districts []model.District
+}
+
+// adminAgency loads agency :id or answers 404.
+func (h *Handler) adminAgency(c *gin.Context) (*model.Agency, bool) {
+	id, ok := h.idParam(c, "id")
+	if !ok {
+		return nil, false
+	}
+	a, err := h.Store.AgencyByID(c.Request.Context(), id)
+	if errors.Is(err, storage.ErrNotFound) {
+		h.ErrorPage(c, http.StatusNotFound)
+		return nil, false
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return nil, false
+	}
+	return a, true
+}
+
+func (h *Handler) adminAgencyEdit(c *gin.Context) {
+	a, ok := h.adminAgency(c)
+	if !ok {
+		return
+	}
+	w, err := h.loadAdminWorld(c)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.adminRender(c, http.StatusOK, "admin_agency_form", "admin.agency.edit",
+		&adminAgencyFormData{Agency: a, Form: adminAgencyFormOf(a, w.districtsOf(a.ID)), Districts: w.Districts})
+}
+
+func (h *Handler) adminAgencyUpdate(c *gin.Context) {
+	ctx := c.Request.Context()
+	a, ok := h.adminAgency(c)
+	if !ok {
+		return
+	}
+	w, err := h.loadAdminWorld(c)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	f := adminAgencyForm{NameZh: c.PostForm("name_zh"), NameEn: c.PostForm("name_en"), Phone: c.PostForm("phone"),
+		Email: c.PostForm("email"), WebhookURL: c.PostForm("webhook_url"), Active: c.PostForm("active") != "",
+		Districts: c.PostFormArray("district_id")}
+	updated, ids, errs := f.check(server.Printer(c), a, w)
+	if errs.Any() {
+		h.adminRender(c, http.StatusUnprocessableEntity, "admin_agency_form", "admin.agency.edit",
+			&adminAgencyFormData{Agency: a, Form: f, Errors: errs, Districts: w.Districts})
+		return
+	}
+	err = h.Store.Tx(ctx, func(tx *storage.Store) error {
+		if err := tx.UpdateAgency(ctx, &updated); err != nil {
+			return err
+		}
+		if err := tx.SetAgencyDistricts(ctx, a.ID, ids); err != nil {
+			return err
+		}
+		return h.record(c, tx, audit.ActionAgencyChange, audit.ObjectAgency, a.ID, &a.ID,
+			adminAgencyAudit(*a, w.districtsOf(a.ID)), adminAgencyAudit(updated, ids))
+	})
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/admin/agencies?ok=agency_saved")
+}
+
+// adminDistrictForm is the district form as typed.
+type adminDistrictForm struct{ DefaultAgencyID, UnitTarget string }
+
+type adminDistrictFormData struct {
+	adminNav
+	District *model.District
+	Form     adminDistrictForm
+	Errors   form.Errors
+	Agencies []model.Agency // active agencies with jurisdiction over the district
+}
+
+// adminDistrict loads district :id or answers 404.
+func (h *Handler) adminDistrict(c *gin.Context) (*model.District, bool) {
+	id, ok := h.idParam(c, "id")
+	if !ok {
+		return nil, false
+	}
+	d, err := h.Store.DistrictByID(c.Request.Context(), id)
+	if errors.Is(err, storage.ErrNotFound) {
+		h.ErrorPage(c, http.StatusNotFound)
+		return nil, false
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return nil, false
+	}
+	return d, true
+}
+
+// eligibleDefaults are the agencies that may be district's default: active
+// and with jurisdiction there.
+func (w *adminWorld) eligibleDefaults(district int64) []model.Agency {
+	var out []model.Agency
+	for _, a := range w.Agencies {
+		if a.Active && w.hasJurisdiction(a.ID, district) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (h *Handler) adminDistrictEdit(c *gin.Context) {
+	di, ok := h.adminDistrict(c)
+	if !ok {
+		return
+	}
+	w, err := h.loadAdminWorld(c)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.adminRender(c, http.StatusOK, "admin_district_form", "admin.district.edit", &adminDistrictFormData{District: di,
+		Form:     adminDistrictForm{DefaultAgencyID: adminIDString(di.DefaultAgencyID), UnitTarget: strconv.Itoa(di.UnitTarget)},
+		Agencies: w.eligibleDefaults(di.ID)})
+}
+
+// adminMaxUnitTarget bounds a district's target; far above any city's programme.
+const adminMaxUnitTarget = 100000
+
+func (h *Handler) adminDistrictUpdate(c *gin.Context) {
+	ctx := c.Request.Context()
+	di, ok := h.adminDistrict(c)
+	if !ok {
+		return
+	}
+	w, err := h.loadAdminWorld(c)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	f := adminDistrictForm{DefaultAgencyID: c.PostForm("default_agency_id"), UnitTarget: c.PostForm("unit_target")}
+	errs := form.Errors{}
+	target := adminInt(errs, "unit_target", f.UnitTarget, 0, adminMaxUnitTarget)
+	agency, valid := adminOptionalID(f.DefaultAgencyID)
+	switch {
+	case !valid || agency == nil:
+		errs.Add("default_agency_id", "form.choose")
+	case !slices.ContainsFunc(w.eligibleDefaults(di.ID), func(a model.Agency) bool { return a.ID == *agency }):
+		errs.Add("default_agency_id", "admin.district.no_jurisdiction")
+	}
+	if errs.Any() {
+		h.adminRender(c, http.StatusUnprocessableEntity, "admin_district_form", "admin.district.edit",
+			&adminDistrictFormData{District: di, Form: f, Errors: errs, Agencies: w.eligibleDefaults(di.ID)})
+		return
+	}
+	err = h.Store.Tx(ctx, func(tx *storage.Store) error {
+		if err := tx.UpdateDistrict(ctx, di.ID, agency, target); err != nil {
+			return err
+		}
+		return h.record(c, tx, audit.ActionDistrictChange, audit.ObjectDistrict, di.ID, nil,
+			map[string]any{"default_agency_id": di.DefaultAgencyID, "unit_target": di.UnitTarget},
+			map[string]any{"default_agency_id": agency, "unit_target": target})
+	})
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/admin/agencies?ok=district_saved")
+}

@@ -1,0 +1,126 @@
+package ui_test
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"honestmeasure/internal/app/apptest"
+	"honestmeasure/internal/model"
+)
+
+// TestAuthorizationMatrix walks every staff and admin route with every role,
+// from the agency that handles the case ("own") and from another ("other"),
+// and checks allow or deny for each cell. Deny is always 404 (never a 403
+// that confirms the thing exists); an anonymous visitor is sent to log in.
+func TestAuthorizationMatrix(t *testing.T) {
+	a := apptest.New(t)
+	_, unitID, ins := a.ApprovedUnit("钟楼菜场 8号摊位") // a Tianning unit
+	cs := submitTip(t, a, ins[0], "reporter_name", "甲")
+	a.DB.Create(&model.ReportPhoto{ReportID: cs.ReportID, Seq: 1, ContentType: "image/jpeg", Width: 1, Height: 1, SizeBytes: 1, SHA256: "x", Data: []byte{1}})
+	casePath := "/staff/cases/" + strconv.FormatInt(cs.ID, 10)
+	unitPath := "/staff/units/" + strconv.FormatInt(unitID, 10)
+
+	type who struct {
+		name  string
+		role  model.Role
+		agent string
+	}
+	people := []who{
+		{"anonymous", "", ""},
+		{"merchant", model.RoleMerchant, ""},
+		{"verification body", model.RoleVerificationBody, ""},
+		{"officer own", model.RoleOfficer, "cz-tianning"},
+		{"officer other", model.RoleOfficer, "cz-zhonglou"},
+		{"supervisor own", model.RoleSupervisor, "cz-tianning"},
+		{"supervisor other", model.RoleSupervisor, "cz-zhonglou"},
+		{"city admin", model.RoleCityAdmin, ""},
+	}
+	const (
+		login = -1 // redirected to the login page
+		deny  = http.StatusNotFound
+		ok    = 0 // allowed: anything but 404, 403 or a login redirect
+	)
+	// expect maps person index (as in people) to the outcome.
+	type cell = [8]int
+	allStaff := cell{login, deny, deny, ok, ok, ok, ok, ok}
+	ownStaff := cell{login, deny, deny, ok, deny, ok, deny, ok}
+	// Bulk assignment is a supervisor's job within their own agency.
+	supervisors := cell{login, deny, deny, deny, deny, ok, ok, deny}
+	ownSupervisorOrAdmin := cell{login, deny, deny, deny, deny, ok, deny, ok}
+	adminOnly := cell{login, deny, deny, deny, deny, deny, deny, ok}
+	routes := []struct {
+		method, path string
+		form         []string
+		want         cell
+	}{
+		{"GET", "/staff/queue", nil, allStaff},
+		{"GET", "/staff/queue.csv", nil, allStaff},
+		{"GET", "/staff/queue.xlsx", nil, allStaff},
+		{"GET", "/staff/applications", nil, allStaff},
+		{"GET", casePath, nil, ownStaff},
+		{"GET", casePath + "/photos/1", nil, ownStaff},
+		{"POST", casePath + "/update/note", []string{"text", ""}, ownStaff},
+		{"POST", casePath + "/update/reply", []string{"text", ""}, ownStaff},
+		{"POST", casePath + "/update/assign", []string{"assignee_id", "0"}, cell{login, deny, deny, deny, deny, ok, deny, deny}},
+		{"POST", casePath + "/act/conclude", nil, ownStaff},
+		{"POST", casePath + "/merge", []string{"into", ""}, ownStaff},
+		{"POST", casePath + "/transfer", []string{"agency", ""}, ownSupervisorOrAdmin},
+		{"POST", casePath + "/reroute", []string{"agency", ""}, adminOnly},
+		{"POST", "/staff/queue/assign", nil, supervisors},
+		// Zhonglou has no jurisdiction over a Tianning unit.
+		{"GET", unitPath, nil, ownStaff},
+		{"POST", unitPath + "/suspend", []string{"reason", ""}, ownStaff},
+		{"GET", "/staff/dashboard", nil, cell{login, deny, deny, deny, deny, ok, ok, ok}},
+		{"GET", "/admin", nil, adminOnly},
+	}
+	browsers := make([]*apptest.Browser, len(people))
+	for i, p := range people {
+		b := a.Browser()
+		if p.role != "" {
+			login := strings.ReplaceAll(p.name, " ", ".") + "@example.org"
+			a.CreateUser(login, "matrix-password", p.role, p.agent)
+			b.Login(login, "matrix-password")
+		}
+		browsers[i] = b
+	}
+	for _, r := range routes {
+		for i, p := range people {
+			b := browsers[i]
+			var res apptest.Response
+			if r.method == "GET" {
+				res = b.Get(r.path)
+			} else {
+				b.Get("/")
+				token := ""
+				if i > 0 {
+					b.Get("/account/password") // any page with the session's token
+					token = b.CSRF()
+				}
+				res = b.Post(r.path, form(append(r.form, "_csrf", token)...))
+			}
+			got := ok
+			switch {
+			case strings.HasPrefix(res.URL, "/login"):
+				got = login
+			case res.Status == http.StatusNotFound || res.Status == http.StatusForbidden:
+				got = deny
+			}
+			if got != r.want[i] {
+				t.Errorf("%s %s as %s: status %d at %s, want %s", r.method, r.path, p.name, res.Status, res.URL,
+					map[int]string{login: "login", deny: "deny", ok: "allow"}[r.want[i]])
+			}
+		}
+	}
+	// Nothing above may have moved the case or the unit.
+	var c model.Case
+	a.DB.Take(&c, cs.ID)
+	if c.Status != model.CaseNew || c.AgencyID != cs.AgencyID {
+		t.Fatalf("the matrix changed the case: %+v", c)
+	}
+	u, _ := a.Store.UnitByID(t.Context(), unitID)
+	if u.Status != model.UnitApproved {
+		t.Fatalf("the matrix changed the unit: %s", u.Status)
+	}
+}
