@@ -215,20 +215,7 @@ func (h *Handler) adminAccountCreate(c *gin.Context) {
 
 // adminUser loads account :id or answers 404.
 func (h *Handler) adminUser(c *gin.Context) (*model.User, bool) {
-	id, ok := h.idParam(c, "id")
-	if !ok {
-		return nil, false
-	}
-	u, err := h.Store.UserByID(c.Request.Context(), id)
-	if errors.Is(err, storage.ErrNotFound) {
-		h.ErrorPage(c, http.StatusNotFound)
-		return nil, false
-	}
-	if err != nil {
-		h.serverError(c, err)
-		return nil, false
-	}
-	return u, true
+	return loadParam(h, c, "id", h.Store.UserByID)
 }
 
 func (h *Handler) adminAccountDisable(c *gin.Context) { h.adminSetDisabled(c, true) }

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -207,20 +206,7 @@ type adminAgencyFormData struct {
 
 // adminAgency loads agency :id or answers 404.
 func (h *Handler) adminAgency(c *gin.Context) (*model.Agency, bool) {
-	id, ok := h.idParam(c, "id")
-	if !ok {
-		return nil, false
-	}
-	a, err := h.Store.AgencyByID(c.Request.Context(), id)
-	if errors.Is(err, storage.ErrNotFound) {
-		h.ErrorPage(c, http.StatusNotFound)
-		return nil, false
-	}
-	if err != nil {
-		h.serverError(c, err)
-		return nil, false
-	}
-	return a, true
+	return loadParam(h, c, "id", h.Store.AgencyByID)
 }
 
 func (h *Handler) adminAgencyEdit(c *gin.Context) {
@@ -287,20 +273,7 @@ type adminDistrictFormData struct {
 
 // adminDistrict loads district :id or answers 404.
 func (h *Handler) adminDistrict(c *gin.Context) (*model.District, bool) {
-	id, ok := h.idParam(c, "id")
-	if !ok {
-		return nil, false
-	}
-	d, err := h.Store.DistrictByID(c.Request.Context(), id)
-	if errors.Is(err, storage.ErrNotFound) {
-		h.ErrorPage(c, http.StatusNotFound)
-		return nil, false
-	}
-	if err != nil {
-		h.serverError(c, err)
-		return nil, false
-	}
-	return d, true
+	return loadParam(h, c, "id", h.Store.DistrictByID)
 }
 
 // eligibleDefaults are the agencies that may be district's default: active

@@ -126,17 +126,8 @@ func (h *Handler) adminHolidayCreate(c *gin.Context) {
 // adminHolidayDelete removes a future calendar exception.
 func (h *Handler) adminHolidayDelete(c *gin.Context) {
 	ctx := c.Request.Context()
-	id, ok := h.idParam(c, "id")
+	day, ok := loadParam(h, c, "id", h.Store.HolidayByID)
 	if !ok {
-		return
-	}
-	day, err := h.Store.HolidayByID(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) {
-		h.ErrorPage(c, http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		h.serverError(c, err)
 		return
 	}
 	year := day.Day.Year()
@@ -144,7 +135,7 @@ func (h *Handler) adminHolidayDelete(c *gin.Context) {
 		h.adminHolidaysPage(c, http.StatusConflict, year, adminHolidayForm{Kind: string(model.DayOff)}, nil, "admin.holiday.past_fixed")
 		return
 	}
-	err = h.Store.Tx(ctx, func(tx *storage.Store) error {
+	err := h.Store.Tx(ctx, func(tx *storage.Store) error {
 		if err := tx.DeleteHoliday(ctx, day.ID); err != nil {
 			return err
 		}

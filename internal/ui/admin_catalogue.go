@@ -95,20 +95,7 @@ func (h *Handler) adminTypeFormPage(c *gin.Context, status int, d *adminTypeForm
 
 // adminType loads instrument type :id or answers 404.
 func (h *Handler) adminType(c *gin.Context) (*model.InstrumentType, bool) {
-	id, ok := h.idParam(c, "id")
-	if !ok {
-		return nil, false
-	}
-	t, err := h.Store.InstrumentTypeByID(c.Request.Context(), id)
-	if errors.Is(err, storage.ErrNotFound) {
-		h.ErrorPage(c, http.StatusNotFound)
-		return nil, false
-	}
-	if err != nil {
-		h.serverError(c, err)
-		return nil, false
-	}
-	return t, true
+	return loadParam(h, c, "id", h.Store.InstrumentTypeByID)
 }
 
 func (h *Handler) adminInstrumentTypeNew(c *gin.Context) {
@@ -293,17 +280,8 @@ type adminPledgeData struct {
 
 func (h *Handler) adminPledgeTextShow(c *gin.Context) {
 	ctx := c.Request.Context()
-	id, ok := h.idParam(c, "id")
+	p, ok := loadParam(h, c, "id", h.Store.PledgeTextByID)
 	if !ok {
-		return
-	}
-	p, err := h.Store.PledgeTextByID(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) {
-		h.ErrorPage(c, http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		h.serverError(c, err)
 		return
 	}
 	cur, err := h.Store.CurrentPledgeText(ctx)

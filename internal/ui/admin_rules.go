@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -238,20 +237,7 @@ func (h *Handler) adminRuleFormPage(c *gin.Context, status int, d *adminRuleForm
 
 // adminRule loads rule :id or answers 404.
 func (h *Handler) adminRule(c *gin.Context) (*model.RoutingRule, bool) {
-	id, ok := h.idParam(c, "id")
-	if !ok {
-		return nil, false
-	}
-	r, err := h.Store.RoutingRuleByID(c.Request.Context(), id)
-	if errors.Is(err, storage.ErrNotFound) {
-		h.ErrorPage(c, http.StatusNotFound)
-		return nil, false
-	}
-	if err != nil {
-		h.serverError(c, err)
-		return nil, false
-	}
-	return r, true
+	return loadParam(h, c, "id", h.Store.RoutingRuleByID)
 }
 
 func (h *Handler) adminRuleNew(c *gin.Context) {

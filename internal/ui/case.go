@@ -25,17 +25,8 @@ import (
 // staffCase loads case :id if the signed-in staff member's agency handles
 // it (the city admin sees all), or answers 404 — never 403 with details.
 func (h *Handler) staffCase(c *gin.Context) (*model.Case, bool) {
-	id, ok := h.idParam(c, "id")
+	cs, ok := loadParam(h, c, "id", h.Store.CaseByID)
 	if !ok {
-		return nil, false
-	}
-	cs, err := h.Store.CaseByID(c.Request.Context(), id)
-	if errors.Is(err, storage.ErrNotFound) {
-		h.ErrorPage(c, http.StatusNotFound)
-		return nil, false
-	}
-	if err != nil {
-		h.serverError(c, err)
 		return nil, false
 	}
 	if a := staffAgency(currentUser(c)); a != nil && *a != cs.AgencyID {

@@ -131,14 +131,15 @@ func (h *Handler) idParam(c *gin.Context, name string) (int64, bool) {
 	return id, true
 }
 
-// ownUnit loads the signed-in merchant's unit :id, or answers 404 — also
-// for another merchant's unit, so IDs reveal nothing.
-func (h *Handler) ownUnit(c *gin.Context) (*model.Unit, bool) {
-	id, ok := h.idParam(c, "id")
+// loadParam reads the numeric path parameter name and loads its row with
+// load, answering 404 for a malformed ID or a missing row (and an error
+// page for anything else). ok is false once a response was sent.
+func loadParam[T any](h *Handler, c *gin.Context, name string, load func(ctx context.Context, id int64) (*T, error)) (*T, bool) {
+	id, ok := h.idParam(c, name)
 	if !ok {
 		return nil, false
 	}
-	u, err := h.Store.UnitForOwner(c.Request.Context(), id, currentUser(c).ID)
+	v, err := load(c.Request.Context(), id)
 	if errors.Is(err, storage.ErrNotFound) {
 		h.ErrorPage(c, http.StatusNotFound)
 		return nil, false
@@ -147,7 +148,15 @@ func (h *Handler) ownUnit(c *gin.Context) (*model.Unit, bool) {
 		h.serverError(c, err)
 		return nil, false
 	}
-	return u, true
+	return v, true
+}
+
+// ownUnit loads the signed-in merchant's unit :id, or answers 404 — also
+// for another merchant's unit, so IDs reveal nothing.
+func (h *Handler) ownUnit(c *gin.Context) (*model.Unit, bool) {
+	return loadParam(h, c, "id", func(ctx context.Context, id int64) (*model.Unit, error) {
+		return h.Store.UnitForOwner(ctx, id, currentUser(c).ID)
+	})
 }
 
 type unitFormData struct {

@@ -63,18 +63,9 @@ func (h *Handler) applications(c *gin.Context) {
 // jurisdictionUnit loads unit :id if the staff member's agency has
 // jurisdiction over its district, or answers 404.
 func (h *Handler) jurisdictionUnit(c *gin.Context) (*model.Unit, bool) {
-	id, ok := h.idParam(c, "id")
-	if !ok {
-		return nil, false
-	}
 	ctx := c.Request.Context()
-	u, err := h.Store.UnitByID(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) {
-		h.ErrorPage(c, http.StatusNotFound)
-		return nil, false
-	}
-	if err != nil {
-		h.serverError(c, err)
+	u, ok := loadParam(h, c, "id", h.Store.UnitByID)
+	if !ok {
 		return nil, false
 	}
 	if agency := staffAgency(currentUser(c)); agency != nil {
