@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -229,11 +230,13 @@ func (s *Service) route(ctx context.Context, r *model.Report, target reports.Tar
 	c := &model.Case{AgencyID: d.AgencyID, Kind: r.Kind, Category: r.Category, DistrictID: r.DistrictID,
 		Status: model.CaseNew, Priority: d.Priority, RoutingRuleID: d.RuleID, RoutingReason: d.Reason,
 		ReceivedAt: now, DecisionDueAt: due, DueAt: &due, CreatedAt: now}
-	reason := d.Reason
-	events := []model.CaseEvent{
-		{Kind: "received", ToStatus: model.CaseNew, Public: true, CreatedAt: now},
-		{Kind: "routed", AgencyID: &d.AgencyID, Body: &reason, CreatedAt: now},
+	routed := model.CaseEvent{Kind: "routed", AgencyID: &d.AgencyID, CreatedAt: now}
+	if d.RuleID != nil {
+		// The timeline names the rule; the default needs no words.
+		name := strings.TrimPrefix(d.Reason, "rule: ")
+		routed.Body = &name
 	}
+	events := []model.CaseEvent{{Kind: "received", ToStatus: model.CaseNew, Public: true, CreatedAt: now}, routed}
 	return c, events, nil
 }
 

@@ -79,7 +79,8 @@ func New(templatesFS, staticFS fs.FS) (*Renderer, error) {
 			}
 			return template.HTML(`<p class="field-error" role="alert">` + template.HTMLEscapeString(l.T(m.Key, m.Args...)) + `</p>`)
 		},
-		"list": func(v ...any) []any { return v },
+		"list":       func(v ...any) []any { return v },
+		"trimPrefix": strings.TrimPrefix,
 		"deref": func(p *int64) int64 {
 			if p == nil {
 				return 0

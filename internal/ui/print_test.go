@@ -30,6 +30,12 @@ func decodeQR(t *testing.T, pngBytes []byte) string {
 	}
 	res, err := gozxingqr.NewQRCodeReader().Decode(bmp, nil)
 	if err != nil {
+		// gozxing's finder-pattern search misses about one valid code in
+		// twenty (it depends on the text only); reading the image as the
+		// clean code it is then decodes every one.
+		res, err = gozxingqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true})
+	}
+	if err != nil {
 		t.Fatalf("QR does not decode: %v", err)
 	}
 	return res.GetText()

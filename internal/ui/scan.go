@@ -71,9 +71,9 @@ func (h *Handler) scanPage(c *gin.Context) {
 	if d.Status == scan.Replaced && d.Unit.Badge != scan.BadgeNotListed && d.Unit.Unit.Status != model.UnitRevoked {
 		d.CurrentURL = d.Unit.URL
 	}
-	// Statuses change at any moment (a suspension takes effect at once):
-	// browsers may keep the page only briefly.
-	c.Header("Cache-Control", "public, max-age=60")
+	// Statuses change at any moment and a suspension must show at once:
+	// browsers and proxies must ask again every time.
+	c.Header("Cache-Control", "no-cache")
 	h.render(c, http.StatusOK, "scan", h.page(c, d.Unit.Unit.Name, d))
 }
 
