@@ -17,3 +17,9 @@ vet:
 
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o honestmeasure ./cmd/honestmeasure
+
+# Benchmarks against the issue-6 targets (not part of go test): SQLite by
+# default; see cmd/hmbench's package comment for MySQL and the 1M mode.
+.PHONY: bench
+bench:
+	go run ./cmd/hmbench

@@ -1,0 +1,290 @@
+// Command hmbench measures honestmeasure against the performance targets of
+// issue 6 §2 on a realistic city, and prints one table: each target with its
+// figure, MET or NOT MET.
+//
+//	go run ./cmd/hmbench                        SQLite, 100,000 reports
+//	go run ./cmd/hmbench -reports 1000000       also 1,000,000 reports (queue ratio)
+//	go run ./cmd/hmbench -db mysql -dsn 'hm:hm@tcp(127.0.0.1:3306)/hm_bench'
+//	go run ./cmd/hmbench -skip-seed             reuse the database seeded last time
+//
+// Flags:
+//
+//	-db sqlite|mysql    database engine (default sqlite)
+//	-dsn DSN            SQLite file (default $TMPDIR/hmbench/hmbench.db) or MySQL DSN
+//	-reports N          reports to seed: 100000 (default) or 1000000; with 1000000 the
+//	                    queue is measured at 100,000, then 900,000 are added and it is
+//	                    measured again, and the ratio printed
+//	-duration D         length of every load phase: scan, ceiling, intake (default 30s)
+//	-queue-duration D   length of each officer-queue phase (default 10s)
+//	-intake-conns N     concurrent submitters in the intake phases (default 16)
+//	-skip-seed          reuse an already seeded database
+//	-fresh              drop everything in the database first (needed to re-seed a
+//	                    MySQL database or a -dsn file that already holds data)
+//	-keep               keep the work folder (server logs, built binary)
+//	-seed-only          seed (up to -reports) and stop, to prepare a database for -skip-seed
+//	-cpuprofile FILE    write hmbench's own CPU profile (seeding, QR, load generation)
+//	-server-cpuprofile FILE
+//	                    write the ceiling server's CPU profile: the product's handler
+//	                    under the scan and ceiling load
+//
+// What it does, in order:
+//
+//  1. Seeds the city through GORM batch inserts in transactions: 2,000
+//     published units with pledges and owners, 20,000 instruments with
+//     verification records, live QR tokens for every unit and instrument
+//     (a few reprinted), staff for every agency, and the reports with their
+//     cases spread over agencies, districts, statuses, categories and three
+//     years of dates.
+//  2. QR: renders the label sheet of 2,000 instrument codes with qr.SVG and all
+//     20,000 codes with qr.PNG at the label size the instrument page offers,
+//     against go-qrcode on the same payloads.
+//  3. Scan page: starts a second copy of this program as a server process
+//     ("hmbench ceiling-server": database.Open, Migrate, SeedReference and
+//     app.New exactly as cmd/honestmeasure does, plus one route,
+//     /bench/ceiling, that serves the bytes of one real scan page rendered
+//     at start-up from memory), and loads GET /q/{token} for random unit and
+//     instrument tokens and the ceiling side by side at 32 and 128
+//     connections.
+//  4. Builds cmd/honestmeasure with go build, runs it as its own process on
+//     the seeded database with the report limits off, repeats the scan load
+//     and reads the server's peak RSS (VmHWM); then measures the officer
+//     queue as a signed-in officer and the report intake (JSON, and
+//     multipart with a 1 MB photo), and checks that every 201 is a stored row.
+//
+// Every load phase runs for a fixed time and stops by itself; everything
+// listens on and talks to 127.0.0.1 only. The load generator shares the
+// machine with the server: figures are for this machine, which the table
+// names.
+//
+// hmbench is a measuring tool, not part of the product: it must never be
+// pointed at a production database (it creates users with a known password
+// and, with -fresh, drops every table).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// benchSecret is HM_SECRET of the benchmark deployment. Tokens in a seeded
+// database are signed with it, so -skip-seed needs the same one.
+const benchSecret = "hmbench-secret-not-for-production-0123456789"
+
+// options are the command-line flags.
+type options struct {
+	driver        string
+	dsn           string
+	reports       int
+	duration      time.Duration
+	queueDuration time.Duration
+	intakeConns   int
+	skipSeed      bool
+	fresh         bool
+	keep          bool
+	seedOnly      bool
+	cpuProfile    string
+	serverProfile string
+	defaultDSN    bool // dsn is the bench's own file, which may be replaced freely
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == ceilingCommand {
+		err = serveCeiling(ctx, os.Args[2:], os.Stdout)
+	} else {
+		err = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "hmbench: "+strings.Join(strings.Fields(err.Error()), " "))
+		os.Exit(1)
+	}
+}
+
+func parseOptions(args []string, stderr io.Writer) (options, error) {
+	fs := flag.NewFlagSet("hmbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.StringVar(&o.driver, "db", "sqlite", "database engine: sqlite or mysql")
+	fs.StringVar(&o.dsn, "dsn", "", "SQLite file or MySQL DSN (default $TMPDIR/hmbench/hmbench.db for SQLite)")
+	fs.IntVar(&o.reports, "reports", 100000, "reports to seed: 100000 or 1000000")
+	fs.DurationVar(&o.duration, "duration", 30*time.Second, "length of every load phase (scan, ceiling, intake)")
+	fs.DurationVar(&o.queueDuration, "queue-duration", 10*time.Second, "length of each officer-queue phase")
+	fs.IntVar(&o.intakeConns, "intake-conns", 16, "concurrent submitters in the intake phases")
+	fs.BoolVar(&o.skipSeed, "skip-seed", false, "reuse an already seeded database")
+	fs.BoolVar(&o.fresh, "fresh", false, "drop everything in the database before seeding")
+	fs.BoolVar(&o.keep, "keep", false, "keep the work folder (server logs, binary)")
+	fs.BoolVar(&o.seedOnly, "seed-only", false, "seed the database and stop (for later runs with -skip-seed)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write hmbench's own CPU profile (seeding, QR, load generator) to this file")
+	fs.StringVar(&o.serverProfile, "server-cpuprofile", "", "write the ceiling server's CPU profile (scan and ceiling phases) to this file")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	switch o.driver {
+	case "sqlite":
+		if o.dsn == "" {
+			o.dsn = filepath.Join(os.TempDir(), "hmbench", "hmbench.db")
+			o.defaultDSN = true
+		}
+	case "mysql":
+		if o.dsn == "" {
+			return o, errors.New("-db mysql needs -dsn, e.g. 'hm:hm@tcp(127.0.0.1:3306)/hm_bench'")
+		}
+	default:
+		return o, fmt.Errorf("-db must be sqlite or mysql, got %q", o.driver)
+	}
+	if o.reports < seedLevel {
+		return o, fmt.Errorf("-reports must be at least %d", seedLevel)
+	}
+	if o.duration < time.Second || o.queueDuration < time.Second {
+		return o, errors.New("-duration and -queue-duration must be at least 1s")
+	}
+	if o.intakeConns < 1 {
+		return o, errors.New("-intake-conns must be at least 1")
+	}
+	return o, nil
+}
+
+// seedLevel is the first size the queue is measured at; -reports above it
+// adds a second measurement at that size.
+const seedLevel = 100000
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseOptions(args, stderr)
+	if err != nil {
+		return err
+	}
+	progress := newProgress(stderr)
+	work, err := os.MkdirTemp("", "hmbench-run-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		progress.say("work folder %s is kept", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
+
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	b, err := openBench(ctx, o, progress)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	t := newTable(b.machineLine())
+
+	levels := []int{seedLevel}
+	if o.reports > seedLevel {
+		levels = append(levels, o.reports)
+	}
+	if err := b.ensureCity(ctx); err != nil {
+		return err
+	}
+	seeded, err := b.ensureReports(ctx, levels[0])
+	if err != nil {
+		return err
+	}
+	seeded.record(t)
+	if o.seedOnly {
+		for _, level := range levels[1:] {
+			if _, err := b.ensureReports(ctx, level); err != nil {
+				return err
+			}
+		}
+		progress.say("seeded the %s database", o.driver)
+		return nil
+	}
+	if err := b.loadTargets(ctx); err != nil {
+		return err
+	}
+
+	if err := measureQR(ctx, b, t, progress); err != nil {
+		return err
+	}
+	if err := measureScanVsCeiling(ctx, b, o, work, t, progress); err != nil {
+		return err
+	}
+
+	bin, err := buildServer(ctx, work, progress)
+	if err != nil {
+		return err
+	}
+	srv, err := b.startProduct(ctx, bin, work, "honestmeasure-1")
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	if err := measureScanMemory(ctx, b, o, srv, t, progress); err != nil {
+		return err
+	}
+	q, err := measureQueue(ctx, b, o, srv, t, progress)
+	if err != nil {
+		return err
+	}
+	queues := []queueFigures{q}
+	if err := measureIntake(ctx, b, o, srv, t, progress); err != nil {
+		return err
+	}
+	t.info("server peak RSS after all phases (VmHWM)", srv.peakRSS())
+	if err := srv.stop(); err != nil {
+		return err
+	}
+
+	// The 1M mode: grow the same database and measure the queue again.
+	for _, level := range levels[1:] {
+		if int64(level) <= queues[len(queues)-1].reports {
+			t.note(fmt.Sprintf("the database already held %s reports: the queue was not measured at %s as well, so no ratio",
+				countLabel(queues[len(queues)-1].reports), countLabel(int64(level))))
+			continue
+		}
+		seeded, err := b.ensureReports(ctx, level)
+		if err != nil {
+			return err
+		}
+		seeded.record(t)
+		srv, err := b.startProduct(ctx, bin, work, fmt.Sprintf("honestmeasure-%d", level))
+		if err != nil {
+			return err
+		}
+		q, err := measureQueue(ctx, b, o, srv, t, progress)
+		stopErr := srv.stop()
+		if err != nil {
+			return err
+		}
+		if stopErr != nil {
+			return stopErr
+		}
+		queues = append(queues, q)
+	}
+	compareQueues(queues, t)
+
+	t.print(stdout)
+	return nil
+}
