@@ -152,6 +152,10 @@ func measureIntake(ctx context.Context, b *bench, o options, srv *proc, t *table
 	if err != nil {
 		return err
 	}
+	held, err := b.countReports(ctx)
+	if err != nil {
+		return err
+	}
 	for _, m := range []struct {
 		name   string
 		photo  []byte
@@ -188,7 +192,7 @@ func measureIntake(ctx context.Context, b *bench, o options, srv *proc, t *table
 		created := after - before
 		p.say("  %.1f/s, %d answered 201, %d rows created, %d of the tracking numbers found", out.rate(), out.ok, created, found)
 
-		t.add(fmt.Sprintf("report intake, %s, %d conns, %s", m.name, o.intakeConns, o.duration),
+		t.add(fmt.Sprintf("report intake, %s, %d conns, %s, on %s reports", m.name, o.intakeConns, o.duration, countLabel(held)),
 			fmt.Sprintf("%.1f/s (%d × 201 in %.1f s; p50 %s, p99 %s; %s)", out.rate(), out.ok, out.elapsed.Seconds(),
 				ms(out.pct(50)), ms(out.pct(99)), out.errorsText()),
 			fmt.Sprintf("≥ %.0f/s", m.target), out.rate() >= m.target)

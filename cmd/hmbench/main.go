@@ -48,8 +48,13 @@
 //  4. Builds cmd/honestmeasure with go build, runs it as its own process on
 //     the seeded database with the report limits off, repeats the scan load
 //     and reads the server's peak RSS (VmHWM); then measures the officer
-//     queue as a signed-in officer and the report intake (JSON, and
-//     multipart with a 1 MB photo), and checks that every 201 is a stored row.
+//     queue as a signed-in officer (in the 1M mode again after adding
+//     900,000 closed reports: history grows, each agency's open backlog does
+//     not), and last the report intake (JSON, and multipart with a 1 MB
+//     photo), checking that every 201 is a stored row.
+//
+// -skip-seed reuses the database as the last run left it, including the
+// open cases its intake phases added.
 //
 // Every load phase runs for a fixed time and stops by itself; everything
 // listens on and talks to 127.0.0.1 only. The load generator shares the
@@ -236,11 +241,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := b.startProduct(ctx, bin, work, "honestmeasure-1")
+	srv, err := b.startProduct(ctx, bin, work, "honestmeasure")
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
+	defer func() { _ = srv.stop() }()
 	if err := measureScanMemory(ctx, b, o, srv, t, progress); err != nil {
 		return err
 	}
@@ -249,41 +254,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	queues := []queueFigures{q}
-	if err := measureIntake(ctx, b, o, srv, t, progress); err != nil {
-		return err
-	}
-	t.info("server peak RSS after all phases (VmHWM)", srv.peakRSS())
-	if err := srv.stop(); err != nil {
-		return err
-	}
 
-	// The 1M mode: grow the same database and measure the queue again.
+	// The 1M mode: grow the same database and measure the queue again on a
+	// freshly started server. Intake comes last, so the reports it adds are
+	// not part of any queue measurement.
 	for _, level := range levels[1:] {
 		if int64(level) <= queues[len(queues)-1].reports {
 			t.note(fmt.Sprintf("the database already held %s reports: the queue was not measured at %s as well, so no ratio",
 				countLabel(queues[len(queues)-1].reports), countLabel(int64(level))))
 			continue
 		}
+		if err := srv.stop(); err != nil {
+			return err
+		}
 		seeded, err := b.ensureReports(ctx, level)
 		if err != nil {
 			return err
 		}
 		seeded.record(t)
-		srv, err := b.startProduct(ctx, bin, work, fmt.Sprintf("honestmeasure-%d", level))
-		if err != nil {
+		if srv, err = b.startProduct(ctx, bin, work, fmt.Sprintf("honestmeasure-%d", level)); err != nil {
 			return err
 		}
 		q, err := measureQueue(ctx, b, o, srv, t, progress)
-		stopErr := srv.stop()
 		if err != nil {
 			return err
-		}
-		if stopErr != nil {
-			return stopErr
 		}
 		queues = append(queues, q)
 	}
 	compareQueues(queues, t)
+
+	if err := measureIntake(ctx, b, o, srv, t, progress); err != nil {
+		return err
+	}
+	t.info("server peak RSS after all its phases (VmHWM)", srv.peakRSS())
+	if err := srv.stop(); err != nil {
+		return err
+	}
 
 	t.print(stdout)
 	return nil

@@ -28,7 +28,7 @@ const (
 // measureQR times the label sheet (qr.SVG, as the labels page renders it)
 // and all the city's codes (qr.PNG at label size) against go-qrcode on the
 // same payloads, each on every core; the sheet, which takes a fraction of a
-// second, best of three rounds.
+// second, best of five rounds, raw and ours alternating.
 func measureQR(ctx context.Context, b *bench, t *table, p *progress) error {
 	urls := make([]string, len(b.instrumentTokens))
 	for i, tok := range b.instrumentTokens {
@@ -64,7 +64,7 @@ func measureQR(ctx context.Context, b *bench, t *table, p *progress) error {
 		rawFn, ourFn func(string) error
 		rounds       int
 	}{
-		{fmt.Sprintf("QR label sheet, %d codes (qr.SVG)", len(sheet)), "qrcode.New+Bitmap", sheet, rawSheet, ourSheet, 3},
+		{fmt.Sprintf("QR label sheet, %d codes (qr.SVG)", len(sheet)), "qrcode.New+Bitmap", sheet, rawSheet, ourSheet, 5},
 		{fmt.Sprintf("QR all %d codes (qr.PNG %d px)", len(urls), labelPNG), fmt.Sprintf("qrcode.New+PNG(%d)", labelPNG), urls, rawPNG, ourPNG, 1},
 	} {
 		var raw, ours time.Duration
@@ -97,6 +97,7 @@ func measureQR(ctx context.Context, b *bench, t *table, p *progress) error {
 // renderAll renders every payload once on as many goroutines as there are
 // cores and returns the wall time.
 func renderAll(ctx context.Context, urls []string, render func(string) error) (time.Duration, error) {
+	runtime.GC() // garbage from before is not this round's cost
 	workers := runtime.NumCPU()
 	errs := make([]error, workers)
 	start := time.Now()
