@@ -45,6 +45,18 @@ func TestCaseFromQueueToSuspension(t *testing.T) {
 	var c model.Case
 	a.DB.Take(&c)
 	casePath := "/staff/cases/" + strconv.FormatInt(c.ID, 10)
+
+	// The supervisor assigns it; the queue names the assignee.
+	officer := a.CreateUser("tn2@example.org", "officer-pass", model.RoleOfficer, "cz-tianning")
+	officer.DisplayName = "王科员"
+	a.DB.Save(officer)
+	a.CreateUser("tnsup@example.org", "officer-pass", model.RoleSupervisor, "cz-tianning")
+	sup := a.Browser()
+	sup.Login("tnsup@example.org", "officer-pass")
+	sup.Submit("/staff/queue", "/staff/queue/assign", form("case_id", strconv.FormatInt(c.ID, 10), "assignee_id", strconv.FormatInt(officer.ID, 10)))
+	sup.Expect(http.StatusOK, tracking, "王科员")
+	tn.Get("/staff/queue")
+	tn.Expect(http.StatusOK, tracking, "王科员")
 	if r := zl.Get(casePath); r.Status != http.StatusNotFound {
 		t.Fatalf("other agency opens the case: %d", r.Status)
 	}

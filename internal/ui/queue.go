@@ -44,6 +44,15 @@ type queueData struct {
 	Query     url.Values
 }
 
+// AssigneeName is the display name of a case's assignee, empty when the case
+// is unassigned or the assignee has left the agency.
+func (d queueData) AssigneeName(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	return d.Staffing[*id]
+}
+
 // queueFilter reads the queue's query parameters; the agency always comes
 // from the signed-in user, never from the request.
 func (h *Handler) queueFilter(c *gin.Context) storage.QueueFilter {
