@@ -15,6 +15,7 @@ import (
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/render"
+	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/ui"
@@ -33,6 +34,9 @@ type Options struct {
 	TrustedProxies []string
 	Now            func() time.Time // nil: the real clock
 	ReportLimits   intake.Limits
+	// ScanCacheBytes bounds the rendered scan pages kept in memory; 0 means
+	// 32 MB.
+	ScanCacheBytes int
 }
 
 // New returns the complete HTTP handler.
@@ -42,7 +46,10 @@ func New(opt Options) (http.Handler, error) {
 		return nil, err
 	}
 	st := storage.New(opt.DB)
-	pages := &ui.Handler{Store: st, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger,
+	if opt.ScanCacheBytes == 0 {
+		opt.ScanCacheBytes = 32 << 20
+	}
+	pages := &ui.Handler{Store: st, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger, ScanCache: scan.NewPageCache(opt.ScanCacheBytes),
 		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now,
 		Intake: &intake.Service{Store: st, Secret: opt.Secret, Limits: opt.ReportLimits, BaseURL: opt.BaseURL, Now: opt.Now}}
 	engine, err := server.NewEngine(server.Options{DB: opt.DB, Renderer: renderer, Logger: opt.Logger,

@@ -49,6 +49,10 @@ type Config struct {
 	ReportLimitPerIP   int `yaml:"report_limit_per_ip"`
 	ReportLimitPerUnit int `yaml:"report_limit_per_unit"`
 
+	// ScanCacheMB bounds the memory each instance spends on rendered scan
+	// pages (about 2 KB per code and language).
+	ScanCacheMB int `yaml:"scan_cache_mb"`
+
 	// Notifications: e-mail through SMTP and signed webhooks, delivered from
 	// the outbox by a worker in every instance.
 	SMTP          SMTP   `yaml:"smtp"`
@@ -98,6 +102,7 @@ func Defaults() Config {
 		// shoppers might send a few dozen about one stall in an hour.
 		ReportLimitPerIP:   10,
 		ReportLimitPerUnit: 60,
+		ScanCacheMB:        32,
 	}
 }
 
@@ -186,6 +191,13 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		}
 		cfg.Database.MaxOpenConns = n
 	}
+	if v := strings.TrimSpace(getenv("HM_SCAN_CACHE_MB")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("HM_SCAN_CACHE_MB must be a positive number of megabytes, got %q", v)
+		}
+		cfg.ScanCacheMB = n
+	}
 	return nil
 }
 
@@ -224,6 +236,9 @@ func (c Config) Validate() error {
 	}
 	if c.Addr == "" {
 		return errors.New("HM_ADDR must not be empty")
+	}
+	if c.ScanCacheMB < 1 {
+		return fmt.Errorf("scan_cache_mb (HM_SCAN_CACHE_MB) must be at least 1, got %d", c.ScanCacheMB)
 	}
 	switch c.LogFormat {
 	case "text", "json":

@@ -13,7 +13,14 @@ package database
 // index hold many NULLs.
 var Migrations = []Migration{
 	{Version: 1, Name: "domain model", SQL: schemaV1},
+	{Version: 2, Name: "public revision of units", SQL: schemaV2},
 }
+
+// schemaV2: scan pages are cached; units.public_rev tells a cached page
+// from a stale one (internal/storage/public.go).
+const schemaV2 = `
+ALTER TABLE units ADD COLUMN public_rev BIGINT NOT NULL DEFAULT 0;
+`
 
 const schemaV1 = `
 -- Enforcement agencies: district bureaus, the city bureau, the city

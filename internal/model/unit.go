@@ -82,8 +82,11 @@ type Unit struct {
 	SubmittedAt         *time.Time
 	ApprovedAt          *time.Time
 	ReviewedBy          *int64
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	// PublicRev changes with everything the unit's scan page shows; see
+	// storage/public.go.
+	PublicRev int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 func (Unit) TableName() string { return "units" }

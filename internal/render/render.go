@@ -130,9 +130,21 @@ func New(templatesFS, staticFS fs.FS) (*Renderer, error) {
 // name starts with "print_" are whole documents of their own (A4 posters
 // and label sheets, without the site's header and footer).
 func (r *Renderer) Render(w http.ResponseWriter, status int, page string, data Page) error {
+	b, err := r.Bytes(page, data)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err = w.Write(b)
+	return err
+}
+
+// Bytes renders a page into memory, for pages that are cached.
+func (r *Renderer) Bytes(page string, data Page) ([]byte, error) {
 	t, ok := r.pages[page]
 	if !ok {
-		return fmt.Errorf("no template %q", page)
+		return nil, fmt.Errorf("no template %q", page)
 	}
 	root := "layout.html"
 	if strings.HasPrefix(page, "print_") {
@@ -140,12 +152,9 @@ func (r *Renderer) Render(w http.ResponseWriter, status int, page string, data P
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, root, data); err != nil {
-		return fmt.Errorf("render %s: %w", page, err)
+		return nil, fmt.Errorf("render %s: %w", page, err)
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
-	return err
+	return buf.Bytes(), nil
 }
 
 // Assets serves the static files and names them by content hash.

@@ -67,12 +67,19 @@ func (w *gzipWriter) Flush() {
 	w.ResponseWriter.Flush()
 }
 
+// AcceptsGzip reports whether the client takes a gzipped body, so a handler
+// may send bytes it compressed earlier (with Content-Encoding set, compress
+// passes them through).
+func AcceptsGzip(c *gin.Context) bool {
+	return strings.Contains(c.GetHeader("Accept-Encoding"), "gzip") && c.GetHeader("Range") == ""
+}
+
 // compress gzips text responses for clients that accept it: a scan page on a
 // weak mobile connection must arrive in the first round trip.
 func compress() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Header("Vary", "Accept-Encoding")
-		if !strings.Contains(c.GetHeader("Accept-Encoding"), "gzip") || c.GetHeader("Range") != "" {
+		if !AcceptsGzip(c) {
 			c.Next()
 			return
 		}

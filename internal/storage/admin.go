@@ -73,9 +73,14 @@ func (s *Store) AllAgencies(ctx context.Context) ([]model.Agency, error) {
 
 // UpdateAgency stores the editable fields of a (not its code or kind).
 func (s *Store) UpdateAgency(ctx context.Context, a *model.Agency) error {
-	return s.q(ctx).Model(&model.Agency{}).Where("id = ?", a.ID).Updates(map[string]any{
-		"name_zh": a.NameZh, "name_en": a.NameEn, "phone": a.Phone, "email": a.Email,
-		"webhook_url": a.WebhookURL, "active": a.Active}).Error
+	return s.Tx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Model(&model.Agency{}).Where("id = ?", a.ID).Updates(map[string]any{
+			"name_zh": a.NameZh, "name_en": a.NameEn, "phone": a.Phone, "email": a.Email,
+			"webhook_url": a.WebhookURL, "active": a.Active}).Error; err != nil {
+			return err
+		}
+		return tx.touchAllUnits(ctx) // scan pages name the supervising bureau
+	})
 }
 
 // Jurisdictions lists which agency may act in which district.
@@ -107,8 +112,13 @@ func (s *Store) SetAgencyDistricts(ctx context.Context, agencyID int64, district
 
 // UpdateDistrict sets a district's default agency and unit target.
 func (s *Store) UpdateDistrict(ctx context.Context, id int64, defaultAgencyID *int64, unitTarget int) error {
-	return s.q(ctx).Model(&model.District{}).Where("id = ?", id).
-		Updates(map[string]any{"default_agency_id": defaultAgencyID, "unit_target": unitTarget}).Error
+	return s.Tx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Model(&model.District{}).Where("id = ?", id).
+			Updates(map[string]any{"default_agency_id": defaultAgencyID, "unit_target": unitTarget}).Error; err != nil {
+			return err
+		}
+		return tx.touchAllUnits(ctx) // scan pages name the district's bureau
+	})
 }
 
 // VerificationBodies lists the verification bodies.
@@ -217,9 +227,14 @@ func (s *Store) CreateInstrumentType(ctx context.Context, t *model.InstrumentTyp
 
 // UpdateInstrumentType stores the editable fields of t (not its code).
 func (s *Store) UpdateInstrumentType(ctx context.Context, t *model.InstrumentType) error {
-	return s.q(ctx).Model(&model.InstrumentType{}).Where("id = ?", t.ID).Updates(map[string]any{
-		"name_zh": t.NameZh, "name_en": t.NameEn, "cycle_months": t.CycleMonths, "mandatory": t.Mandatory,
-		"regulation": t.Regulation, "active": t.Active}).Error
+	return s.Tx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Model(&model.InstrumentType{}).Where("id = ?", t.ID).Updates(map[string]any{
+			"name_zh": t.NameZh, "name_en": t.NameEn, "cycle_months": t.CycleMonths, "mandatory": t.Mandatory,
+			"regulation": t.Regulation, "active": t.Active}).Error; err != nil {
+			return err
+		}
+		return tx.touchAllUnits(ctx) // scan pages name instrument types
+	})
 }
 
 // PledgeTexts lists every pledge text version, the current one first.

@@ -20,7 +20,12 @@ func (s *Store) CreateInstrument(ctx context.Context, in *model.Instrument) erro
 		serial := in.SerialNo
 		in.SerialLive = &serial
 	}
-	err := s.q(ctx).Create(in).Error
+	err := s.Tx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Create(in).Error; err != nil {
+			return err
+		}
+		return tx.touchUnit(ctx, in.UnitID)
+	})
 	if isDuplicate(err) {
 		return ErrDuplicate
 	}
@@ -32,7 +37,12 @@ func (s *Store) AddVerification(ctx context.Context, v *model.VerificationRecord
 	if v.CreatedAt.IsZero() {
 		v.CreatedAt = time.Now().UTC()
 	}
-	return s.q(ctx).Create(v).Error
+	return s.Tx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Create(v).Error; err != nil {
+			return err
+		}
+		return tx.touchUnitOfInstrument(ctx, v.InstrumentID)
+	})
 }
 
 // InstrumentView is an instrument with its type and latest verification
@@ -161,7 +171,12 @@ func (s *Store) UpdateInstrument(ctx context.Context, in *model.Instrument) erro
 	if in.Status == model.InstrumentInUse {
 		set["serial_live"] = in.SerialNo
 	}
-	err := s.q(ctx).Model(&model.Instrument{}).Where("id = ?", in.ID).Updates(set).Error
+	err := s.Tx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Model(&model.Instrument{}).Where("id = ?", in.ID).Updates(set).Error; err != nil {
+			return err
+		}
+		return tx.touchUnitOfInstrument(ctx, in.ID)
+	})
 	if isDuplicate(err) {
 		return &DuplicateSerialError{Serial: in.SerialNo}
 	}
@@ -171,8 +186,13 @@ func (s *Store) UpdateInstrument(ctx context.Context, in *model.Instrument) erro
 // RetireInstrument takes an instrument out of use; its serial number becomes
 // free for a replacement.
 func (s *Store) RetireInstrument(ctx context.Context, id int64, at time.Time) error {
-	return s.q(ctx).Model(&model.Instrument{}).Where("id = ? AND status = ?", id, model.InstrumentInUse).
-		Updates(map[string]any{"status": model.InstrumentRetired, "serial_live": nil, "retired_at": at, "updated_at": at}).Error
+	return s.Tx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Model(&model.Instrument{}).Where("id = ? AND status = ?", id, model.InstrumentInUse).
+			Updates(map[string]any{"status": model.InstrumentRetired, "serial_live": nil, "retired_at": at, "updated_at": at}).Error; err != nil {
+			return err
+		}
+		return tx.touchUnitOfInstrument(ctx, id)
+	})
 }
 
 // Verifications lists an instrument's records, newest first.

@@ -49,7 +49,12 @@ func (s *Store) CountUnits(ctx context.Context) (int64, error) {
 
 // CreatePledge stores a signed pledge.
 func (s *Store) CreatePledge(ctx context.Context, p *model.Pledge) error {
-	return s.q(ctx).Create(p).Error
+	return s.Tx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Create(p).Error; err != nil {
+			return err
+		}
+		return tx.touchUnit(ctx, p.UnitID)
+	})
 }
 
 // CreateSpotCheck stores a spot-check result.
@@ -57,7 +62,12 @@ func (s *Store) CreateSpotCheck(ctx context.Context, sc *model.SpotCheck) error 
 	if sc.CreatedAt.IsZero() {
 		sc.CreatedAt = time.Now().UTC()
 	}
-	return s.q(ctx).Create(sc).Error
+	return s.Tx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Create(sc).Error; err != nil {
+			return err
+		}
+		return tx.touchUnit(ctx, sc.UnitID)
+	})
 }
 
 // ErrConflict is returned when a row changed under the caller (another
@@ -102,7 +112,7 @@ func (s *Store) UpdateUnitDetails(ctx context.Context, u *model.Unit) error {
 	err := s.q(ctx).Model(&model.Unit{}).Where("id = ?", u.ID).Updates(map[string]any{
 		"name": u.Name, "uscc": u.USCC, "uscc_live": live, "business_type": u.BusinessType, "address": u.Address,
 		"district_id": u.DistrictID, "contact_name": u.ContactName, "contact_phone": u.ContactPhone,
-		"opening_hours": u.OpeningHours, "updated_at": u.UpdatedAt,
+		"opening_hours": u.OpeningHours, "updated_at": u.UpdatedAt, "public_rev": bumpPublicRev,
 	}).Error
 	if isDuplicate(err) {
 		return ErrDuplicate
@@ -126,7 +136,7 @@ type UnitChange struct {
 // releases the credit code so the business may apply again one day.
 func (s *Store) ChangeUnitStatus(ctx context.Context, c UnitChange) error {
 	return s.Tx(ctx, func(tx *Store) error {
-		set := map[string]any{"status": c.To, "status_reason": c.Reason, "updated_at": c.At}
+		set := map[string]any{"status": c.To, "status_reason": c.Reason, "updated_at": c.At, "public_rev": bumpPublicRev}
 		switch c.To {
 		case model.UnitSubmitted:
 			set["submitted_at"] = c.At
@@ -227,7 +237,10 @@ func (s *Store) SignPledge(ctx context.Context, p *model.Pledge) error {
 			Update("superseded_at", p.SignedAt).Error; err != nil {
 			return err
 		}
-		return tx.q(ctx).Create(p).Error
+		if err := tx.q(ctx).Create(p).Error; err != nil {
+			return err
+		}
+		return tx.touchUnit(ctx, p.UnitID)
 	})
 }
 

@@ -211,13 +211,15 @@ func TestSuspensionShowsOnTheScanPageAtOnce(t *testing.T) {
 	a := apptest.New(t)
 	_, unitID, ins := a.ApprovedUnit("钟楼菜场 8号摊位")
 	unitPath, _ := scanPaths(t, a, unitID, ins)
+	v := a.Browser()
+	v.Get(unitPath) // the page is now cached
+	v.Expect(http.StatusOK, "✓ 诚信计量示范单位")
 	a.CreateUser("tn@example.org", "officer-pass", model.RoleOfficer, "cz-tianning")
 	o := a.Browser()
 	o.Login("tn@example.org", "officer-pass")
 	staff := "/staff/units/" + strconv.FormatInt(unitID, 10)
 	o.Submit(staff, staff+"/suspend", form("reason", "计价秤铅封破损"))
 	o.Expect(http.StatusOK, "示范资格已暂停")
-	v := a.Browser()
 	v.Get(unitPath)
 	v.Expect(http.StatusOK, "示范资格已暂停", "计价秤铅封破损")
 }

@@ -1,8 +1,13 @@
 package ui
 
 import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -27,39 +32,60 @@ type scanData struct {
 func (d scanData) Replaced() bool { return d.Status == scan.Replaced }
 
 // scanPage is /q/{token}: the URL printed on every code. It must work
-// without JavaScript and arrive in the first round trip.
+// without JavaScript and arrive in the first round trip, for thousands of
+// shoppers at once. One indexed query (ScanStamp) tells whether the code is
+// genuine and which revision of its unit's page is current; a page already
+// rendered at that revision is sent from memory (see scan.PageCache).
 func (h *Handler) scanPage(c *gin.Context) {
 	ctx := c.Request.Context()
-	token := strings.TrimSpace(c.Param("token"))
-	res, err := scan.Resolve(ctx, h.Store, h.QR, token)
+	raw := strings.TrimSpace(c.Param("token"))
+	ref, err := h.QR.Parse(raw)
+	if err != nil {
+		h.scanInvalid(c, raw)
+		return
+	}
+	stamp, err := h.Store.ScanStamp(ctx, ref.Kind, ref.ID, ref.Version)
+	if errors.Is(err, storage.ErrNotFound) {
+		// Signed with our key but never issued (only possible if the key
+		// leaked or rows were lost), or its unit or instrument row is gone:
+		// not a code we stand behind.
+		h.scanInvalid(c, raw)
+		return
+	}
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
+	// Statuses change at any moment and a suspension must show at once:
+	// browsers and proxies must ask again every time (a cached page answers
+	// with its ETag, so asking again costs a few bytes).
+	c.Header("Cache-Control", "no-cache")
+	now := h.now()
 	l := server.Printer(c)
-	d := scanData{Token: token, Status: res.Status}
-	if res.Status == scan.NotIssued {
-		c.Header("Cache-Control", "no-store")
-		h.render(c, http.StatusNotFound, "scan_invalid", h.page(c, l.T("scan.invalid_title"), d))
-		return
-	}
-	unitID := res.Ref.ID
-	if res.Ref.Kind == model.QRInstrument {
-		in, err := h.Store.InstrumentByID(ctx, res.Ref.ID)
-		if err != nil {
-			h.scanError(c, err)
+	key := scan.PageKey{Ref: ref, Lang: l.Lang}
+	cacheable := h.ScanCache != nil && !stamp.Revoked && server.AcceptsGzip(c)
+	if cacheable {
+		if p := h.ScanCache.Get(key, stamp, now); p != nil {
+			writeCachedPage(c, p)
 			return
 		}
-		unitID = in.UnitID
 	}
-	d.Unit, err = scan.LoadUnit(ctx, h.Store, h.QR, h.BaseURL, unitID, h.now())
+
+	// The canonical token: what the printed code says, whatever case or
+	// leading zeros the request used.
+	token := h.QR.Token(ref)
+	d := scanData{Token: token, Status: scan.Genuine}
+	if stamp.Revoked {
+		d.Status = scan.Replaced
+	}
+	d.Unit, err = scan.LoadUnit(ctx, h.Store, h.QR, h.BaseURL, stamp.UnitID, now)
 	if err != nil {
-		h.scanError(c, err)
+		h.scanError(c, raw, err)
 		return
 	}
-	if res.Ref.Kind == model.QRInstrument {
+	if ref.Kind == model.QRInstrument {
 		for i := range d.Unit.Instruments {
-			if d.Unit.Instruments[i].Instrument.ID == res.Ref.ID {
+			if d.Unit.Instruments[i].Instrument.ID == ref.ID {
 				d.Instrument = &d.Unit.Instruments[i]
 			}
 		}
@@ -71,17 +97,76 @@ func (h *Handler) scanPage(c *gin.Context) {
 	if d.Status == scan.Replaced && d.Unit.Badge != scan.BadgeNotListed && d.Unit.Unit.Status != model.UnitRevoked {
 		d.CurrentURL = d.Unit.URL
 	}
-	// Statuses change at any moment and a suspension must show at once:
-	// browsers and proxies must ask again every time.
-	c.Header("Cache-Control", "no-cache")
-	h.render(c, http.StatusOK, "scan", h.page(c, d.Unit.Unit.Name, d))
+	page := h.page(c, d.Unit.Unit.Name, d)
+	// Nothing from the request beyond the code and the language may reach
+	// a page that others will be sent.
+	page.Path = "/q/" + token
+	page.Notice = ""
+	if !cacheable || d.Status != scan.Genuine {
+		h.render(c, http.StatusOK, "scan", page)
+		return
+	}
+	html, err := h.Renderer.Bytes("scan", page)
+	if err != nil {
+		server.Logger(c).Error("render failed", "page", "scan", "err", err)
+		h.ErrorPage(c, http.StatusInternalServerError)
+		return
+	}
+	p, err := newCachedPage(html)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	p.UnitID, p.Rev, p.Expires = stamp.UnitID, stamp.PublicRev, d.Unit.StableUntil(now)
+	h.ScanCache.Put(key, p)
+	writeCachedPage(c, p)
+}
+
+// newCachedPage compresses a rendered page once, harder than the per-request
+// compression can afford: every later scan sends these bytes.
+func newCachedPage(html []byte) (*scan.CachedPage, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(html); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	return &scan.CachedPage{Gzip: bytes.Clone(buf.Bytes()), ETag: `"` + hex.EncodeToString(sum[:12]) + `"`}, nil
+}
+
+// writeCachedPage sends a cached page, or 304 when the browser already has
+// exactly these bytes.
+func writeCachedPage(c *gin.Context, p *scan.CachedPage) {
+	c.Header("ETag", p.ETag)
+	if inm := c.GetHeader("If-None-Match"); inm != "" && strings.Contains(inm, p.ETag) {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Header("Content-Encoding", "gzip")
+	c.Header("Content-Length", strconv.Itoa(len(p.Gzip)))
+	c.Status(http.StatusOK)
+	_, _ = c.Writer.Write(p.Gzip)
+}
+
+// scanInvalid answers a code the platform does not stand behind; its report
+// button carries the code so the officer sees what was printed.
+func (h *Handler) scanInvalid(c *gin.Context, token string) {
+	c.Header("Cache-Control", "no-store")
+	h.render(c, http.StatusNotFound, "scan_invalid", h.page(c, server.Printer(c).T("scan.invalid_title"), scanData{Token: token, Status: scan.NotIssued}))
 }
 
 // scanError: a genuine code whose unit or instrument row is gone is treated
 // like a code the platform does not stand behind.
-func (h *Handler) scanError(c *gin.Context, err error) {
+func (h *Handler) scanError(c *gin.Context, token string, err error) {
 	if errors.Is(err, storage.ErrNotFound) {
-		h.render(c, http.StatusNotFound, "scan_invalid", h.page(c, server.Printer(c).T("scan.invalid_title"), scanData{Status: scan.NotIssued}))
+		h.scanInvalid(c, token)
 		return
 	}
 	h.serverError(c, err)

@@ -17,6 +17,7 @@ import (
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/render"
+	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
 )
@@ -35,6 +36,7 @@ type Handler struct {
 	BaseURL       string     // public base URL, printed into QR codes
 	QR            *qr.Signer // signs and checks QR tokens
 	Intake        *intake.Service
+	ScanCache     *scan.PageCache // nil: every scan renders afresh
 	// Now is the clock; tests move it to check expiry and throttling.
 	Now func() time.Time
 }
