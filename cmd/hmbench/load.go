@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -95,7 +96,21 @@ func (o outcome) errorsText() string {
 // after another until the time is up; requests in flight then finish (they
 // count, and so does the time they take).
 func runLoad(ctx context.Context, client *http.Client, conns int, d time.Duration, want int, do request) outcome {
-	ctx, cancel := context.WithTimeout(ctx, d+2*time.Minute) // a hung server cannot hang the bench
+	deadline := time.Now().Add(d)
+	return runWorkers(ctx, client, conns, d+2*time.Minute, want, do, func() bool { return time.Now().Before(deadline) })
+}
+
+// runCount runs do exactly n times on conns workers.
+func runCount(ctx context.Context, client *http.Client, conns, n int, want int, do request) outcome {
+	var claimed atomic.Int64
+	return runWorkers(ctx, client, conns, 10*time.Minute, want, do, func() bool { return claimed.Add(1) <= int64(n) })
+}
+
+// runWorkers has each of conns workers issue requests one after another
+// while more says so; limit bounds the whole phase, so a hung server cannot
+// hang the bench.
+func runWorkers(ctx context.Context, client *http.Client, conns int, limit time.Duration, want int, do request, more func() bool) outcome {
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	type partial struct {
 		ok, failed int
@@ -106,7 +121,6 @@ func runLoad(ctx context.Context, client *http.Client, conns int, d time.Duratio
 	}
 	parts := make([]partial, conns)
 	start := time.Now()
-	deadline := start.Add(d)
 	var wg sync.WaitGroup
 	for w := range conns {
 		wg.Add(1)
@@ -115,7 +129,7 @@ func runLoad(ctx context.Context, client *http.Client, conns int, d time.Duratio
 			p := &parts[w]
 			p.statuses = map[int]int{}
 			rng := mrand.New(mrand.NewPCG(uint64(w)+1, uint64(start.UnixNano())))
-			for time.Now().Before(deadline) && ctx.Err() == nil {
+			for ctx.Err() == nil && more() {
 				t0 := time.Now()
 				h := do(ctx, client, rng)
 				p.lat = append(p.lat, time.Since(t0))

@@ -22,6 +22,8 @@
 //	                    MySQL database or a -dsn file that already holds data)
 //	-keep               keep the work folder (server logs, built binary)
 //	-seed-only          seed (up to -reports) and stop, to prepare a database for -skip-seed
+//	-only LIST          measure only these phases, comma-separated: qr, scan, queue, intake
+//	                    (default all; the table then lacks the others' rows)
 //	-cpuprofile FILE    write hmbench's own CPU profile (seeding, QR, load generation)
 //	-server-cpuprofile FILE
 //	                    write the ceiling server's CPU profile: the product's handler
@@ -99,7 +101,8 @@ type options struct {
 	seedOnly      bool
 	cpuProfile    string
 	serverProfile string
-	defaultDSN    bool // dsn is the bench's own file, which may be replaced freely
+	only          map[string]bool // phases to run; all when empty
+	defaultDSN    bool            // dsn is the bench's own file, which may be replaced freely
 }
 
 func main() {
@@ -136,8 +139,21 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.seedOnly, "seed-only", false, "seed the database and stop (for later runs with -skip-seed)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write hmbench's own CPU profile (seeding, QR, load generator) to this file")
 	fs.StringVar(&o.serverProfile, "server-cpuprofile", "", "write the ceiling server's CPU profile (scan and ceiling phases) to this file")
+	only := fs.String("only", "", "measure only these phases, comma-separated: qr, scan, queue, intake")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	for _, p := range strings.Split(*only, ",") {
+		switch p = strings.TrimSpace(p); p {
+		case "":
+		case "qr", "scan", "queue", "intake":
+			if o.only == nil {
+				o.only = map[string]bool{}
+			}
+			o.only[p] = true
+		default:
+			return o, fmt.Errorf("-only: unknown phase %q (qr, scan, queue or intake)", p)
+		}
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -230,11 +246,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	if err := measureQR(ctx, b, t, progress); err != nil {
-		return err
+	if o.runs("qr") {
+		if err := measureQR(ctx, b, t, progress); err != nil {
+			return err
+		}
 	}
-	if err := measureScanVsCeiling(ctx, b, o, work, t, progress); err != nil {
-		return err
+	if o.runs("scan") {
+		if err := measureScanVsCeiling(ctx, b, o, work, t, progress); err != nil {
+			return err
+		}
 	}
 
 	bin, err := buildServer(ctx, work, progress)
@@ -246,19 +266,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer func() { _ = srv.stop() }()
-	if err := measureScanMemory(ctx, b, o, srv, t, progress); err != nil {
-		return err
+	if o.runs("scan") {
+		if err := measureScanMemory(ctx, b, o, srv, t, progress); err != nil {
+			return err
+		}
 	}
-	q, err := measureQueue(ctx, b, o, srv, t, progress)
-	if err != nil {
-		return err
+	var queues []queueFigures
+	if o.runs("queue") {
+		q, err := measureQueue(ctx, b, o, srv, t, progress)
+		if err != nil {
+			return err
+		}
+		queues = append(queues, q)
 	}
-	queues := []queueFigures{q}
 
 	// The 1M mode: grow the same database and measure the queue again on a
 	// freshly started server. Intake comes last, so the reports it adds are
 	// not part of any queue measurement.
 	for _, level := range levels[1:] {
+		if len(queues) == 0 {
+			break
+		}
 		if int64(level) <= queues[len(queues)-1].reports {
 			t.note(fmt.Sprintf("the database already held %s reports: the queue was not measured at %s as well, so no ratio",
 				countLabel(queues[len(queues)-1].reports), countLabel(int64(level))))
@@ -283,8 +311,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	compareQueues(queues, t)
 
-	if err := measureIntake(ctx, b, o, srv, t, progress); err != nil {
-		return err
+	if o.runs("intake") {
+		if err := measureIntake(ctx, b, o, srv, t, progress); err != nil {
+			return err
+		}
 	}
 	t.info("server peak RSS after all its phases (VmHWM)", srv.peakRSS())
 	if err := srv.stop(); err != nil {
@@ -294,3 +324,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	t.print(stdout)
 	return nil
 }
+
+// runs reports whether phase is measured in this run.
+func (o options) runs(phase string) bool { return len(o.only) == 0 || o.only[phase] }

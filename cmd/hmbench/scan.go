@@ -5,6 +5,7 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"honestmeasure/internal/model"
@@ -96,8 +97,11 @@ func measureScanVsCeiling(ctx context.Context, b *bench, o options, work string,
 	}
 	defer srv.stop()
 	p.say("scan vs ceiling: ceiling page is the label page of a unit with %d instruments", n)
+	first := b.scanEveryCode(ctx, srv)
+	p.say("  first scan of each code: %s", loadFigure(first))
+	t.info(fmt.Sprintf("first scan of each of the %d codes (fills the page cache) @%d conns", first.ok+first.failed, scanConns[0]),
+		loadFigure(first)+fmt.Sprintf(", server CPU %s/req", ms(first.cpuPerRequest())))
 	warm := newClient(scanConns[0])
-	runLoad(ctx, warm, scanConns[0], 3*time.Second, http.StatusOK, b.scanRequest(srv.base))
 	runLoad(ctx, warm, scanConns[0], time.Second, http.StatusOK, ceilingRequest(srv.base))
 	warm.CloseIdleConnections()
 	for _, conns := range scanConns {
@@ -131,10 +135,7 @@ func measureScanVsCeiling(ctx context.Context, b *bench, o options, work string,
 // measureScanMemory repeats the scan load on cmd/honestmeasure itself and
 // reads its peak resident memory.
 func measureScanMemory(ctx context.Context, b *bench, o options, srv *proc, t *table, p *progress) error {
-	warm := newClient(scanConns[0])
-	runLoad(ctx, warm, scanConns[0], 3*time.Second, http.StatusOK, b.scanRequest(srv.base))
-	warm.CloseIdleConnections()
-	failed := 0
+	failed := b.scanEveryCode(ctx, srv).failed
 	for _, conns := range scanConns {
 		p.say("scan page on cmd/honestmeasure, %d connections, %s", conns, o.duration)
 		scan := loadServer(ctx, srv, conns, o.duration, b.scanRequest(srv.base))
@@ -153,6 +154,24 @@ func measureScanMemory(ctx context.Context, b *bench, o options, srv *proc, t *t
 		t.note(fmt.Sprintf("cmd/honestmeasure answered %d scan requests with an error", failed))
 	}
 	return nil
+}
+
+// scanEveryCode scans each unit and instrument code once, in random order,
+// at the first connection count: what the timed phases see afterwards is a
+// server that has served every page before, as one does an hour after it
+// starts. Its own figures show what a cold page costs.
+func (b *bench) scanEveryCode(ctx context.Context, srv *proc) outcome {
+	all := append(append([]string(nil), b.unitTokens...), b.instrumentTokens...)
+	mrand.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+	var next atomic.Int64
+	client := newClient(scanConns[0])
+	defer client.CloseIdleConnections()
+	before := srv.cpuTime()
+	out := runCount(ctx, client, scanConns[0], len(all), http.StatusOK, func(ctx context.Context, c *http.Client, _ *mrand.Rand) hit {
+		return get(ctx, c, srv.base+"/q/"+all[next.Add(1)-1])
+	})
+	out.serverCPU = srv.cpuTime() - before
+	return out
 }
 
 // loadServer runs a GET load phase on srv with a client of its own and

@@ -35,7 +35,7 @@ type Options struct {
 	Now            func() time.Time // nil: the real clock
 	ReportLimits   intake.Limits
 	// ScanCacheBytes bounds the rendered scan pages kept in memory; 0 means
-	// 32 MB.
+	// 64 MB.
 	ScanCacheBytes int
 }
 
@@ -47,7 +47,7 @@ func New(opt Options) (http.Handler, error) {
 	}
 	st := storage.New(opt.DB)
 	if opt.ScanCacheBytes == 0 {
-		opt.ScanCacheBytes = 32 << 20
+		opt.ScanCacheBytes = 64 << 20
 	}
 	pages := &ui.Handler{Store: st, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger, ScanCache: scan.NewPageCache(opt.ScanCacheBytes),
 		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now,

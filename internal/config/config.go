@@ -73,6 +73,7 @@ type Database struct {
 	Driver string `yaml:"driver"` // sqlite or mysql
 	DSN    string `yaml:"dsn"`
 	// MaxOpenConns bounds the pool; MySQL deployments tune it per instance.
+	// 0 means the driver's default: 20 for MySQL, 4 for SQLite.
 	MaxOpenConns int `yaml:"max_open_conns"`
 }
 
@@ -94,7 +95,7 @@ func Defaults() Config {
 		Addr:            ":8080",
 		BaseURL:         "http://localhost:8080",
 		DataDir:         "./data",
-		Database:        Database{Driver: "sqlite", MaxOpenConns: 20},
+		Database:        Database{Driver: "sqlite"},
 		LogFormat:       "text",
 		LogLevel:        "info",
 		ShutdownTimeout: 15 * time.Second,
@@ -102,7 +103,7 @@ func Defaults() Config {
 		// shoppers might send a few dozen about one stall in an hour.
 		ReportLimitPerIP:   10,
 		ReportLimitPerUnit: 60,
-		ScanCacheMB:        32,
+		ScanCacheMB:        64,
 	}
 }
 

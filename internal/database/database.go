@@ -39,7 +39,7 @@ type Options struct {
 	Driver       string // "sqlite" or "mysql"
 	DSN          string // empty for SQLite means DataDir/honestmeasure.db
 	DataDir      string
-	MaxOpenConns int
+	MaxOpenConns int // 0: 4 for SQLite, 20 for MySQL
 	Logger       *slog.Logger
 }
 
@@ -91,7 +91,14 @@ func Open(ctx context.Context, opt Options) (*gorm.DB, error) {
 		return nil, err
 	}
 	maxOpen := opt.MaxOpenConns
-	if maxOpen <= 0 {
+	switch {
+	case maxOpen > 0:
+	case opt.Driver == "sqlite":
+		// SQLite writes one transaction at a time, and each connection
+		// keeps megabytes of page cache and schema: beyond a few readers,
+		// connections only cost memory.
+		maxOpen = 4
+	default:
 		maxOpen = 20
 	}
 	sqlDB.SetMaxOpenConns(maxOpen)
