@@ -2,6 +2,9 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"sync"
 
 	"gorm.io/gorm"
 
@@ -56,23 +59,48 @@ type ScanStamp struct {
 // ScanStamp looks up an issued token version together with the unit it
 // leads to and that unit's public revision, in one indexed query. A token
 // never issued, or whose unit or instrument row is gone, gives ErrNotFound.
+//
+// It runs on every scan, so it skips GORM and uses a statement prepared once
+// per connection: parsing the SQL would cost more than executing it.
 func (s *Store) ScanStamp(ctx context.Context, kind model.QRKind, targetID int64, version int) (ScanStamp, error) {
-	join := "JOIN units u ON u.id = t.target_id"
-	if kind == model.QRInstrument {
-		join = "JOIN instruments i ON i.id = t.target_id JOIN units u ON u.id = i.unit_id"
-	}
-	var rows []struct {
-		Revoked   bool
-		UnitID    int64
-		PublicRev int64
-	}
-	err := s.q(ctx).Raw("SELECT t.revoked_at IS NOT NULL AS revoked, u.id AS unit_id, u.public_rev AS public_rev FROM qr_tokens t "+
-		join+" WHERE t.kind = ? AND t.target_id = ? AND t.version = ?", kind, targetID, version).Scan(&rows).Error
+	stmt, err := s.scanStmts.get(ctx, s.db, kind)
 	if err != nil {
 		return ScanStamp{}, err
 	}
-	if len(rows) == 0 {
+	var st ScanStamp
+	err = stmt.QueryRowContext(ctx, string(kind), targetID, version).Scan(&st.Revoked, &st.UnitID, &st.PublicRev)
+	if errors.Is(err, sql.ErrNoRows) {
 		return ScanStamp{}, ErrNotFound
 	}
-	return ScanStamp{Revoked: rows[0].Revoked, UnitID: rows[0].UnitID, PublicRev: rows[0].PublicRev}, nil
+	return st, err
+}
+
+// scanStatements holds the two prepared ScanStamp queries. database/sql
+// prepares them again on each pooled connection as needed.
+type scanStatements struct {
+	mu         sync.Mutex
+	unit, inst *sql.Stmt
+}
+
+func (p *scanStatements) get(ctx context.Context, db *gorm.DB, kind model.QRKind) (*sql.Stmt, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	target, join := &p.unit, "JOIN units u ON u.id = t.target_id"
+	if kind == model.QRInstrument {
+		target, join = &p.inst, "JOIN instruments i ON i.id = t.target_id JOIN units u ON u.id = i.unit_id"
+	}
+	if *target != nil {
+		return *target, nil
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	stmt, err := sqlDB.PrepareContext(ctx, "SELECT t.revoked_at IS NOT NULL, u.id, u.public_rev FROM qr_tokens t "+
+		join+" WHERE t.kind = ? AND t.target_id = ? AND t.version = ?")
+	if err != nil {
+		return nil, err
+	}
+	*target = stmt
+	return stmt, nil
 }

@@ -17,11 +17,12 @@ var ErrNotFound = errors.New("not found")
 
 // Store wraps the database handle.
 type Store struct {
-	db *gorm.DB
+	db        *gorm.DB
+	scanStmts *scanStatements // shared by the transactions' Stores; see ScanStamp
 }
 
 // New returns a Store on db.
-func New(db *gorm.DB) *Store { return &Store{db: db} }
+func New(db *gorm.DB) *Store { return &Store{db: db, scanStmts: &scanStatements{}} }
 
 // DB exposes the handle for health checks and tests.
 func (s *Store) DB() *gorm.DB { return s.db }
@@ -29,7 +30,7 @@ func (s *Store) DB() *gorm.DB { return s.db }
 // Tx runs fn in one transaction: everything fn writes is stored, or nothing.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx})
+		return fn(&Store{db: tx, scanStmts: s.scanStmts})
 	})
 }
 

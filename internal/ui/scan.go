@@ -6,9 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -122,14 +124,20 @@ func (h *Handler) scanPage(c *gin.Context) {
 	writeCachedPage(c, p)
 }
 
+// cachedPageWriters: a flate compressor holds about a megabyte of tables;
+// one per page filled would be garbage the collector keeps chasing.
+var cachedPageWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestCompression)
+	return zw
+}}
+
 // newCachedPage compresses a rendered page once, harder than the per-request
 // compression can afford: every later scan sends these bytes.
 func newCachedPage(html []byte) (*scan.CachedPage, error) {
 	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
-		return nil, err
-	}
+	zw := cachedPageWriters.Get().(*gzip.Writer)
+	defer cachedPageWriters.Put(zw)
+	zw.Reset(&buf)
 	if _, err := zw.Write(html); err != nil {
 		return nil, err
 	}
