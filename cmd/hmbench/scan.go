@@ -35,9 +35,9 @@ func (b *bench) scanRequest(base string) request {
 	}
 }
 
-func ceilingRequest(base string) request {
+func ceilingRequest(url string) request {
 	return func(ctx context.Context, c *http.Client, _ *mrand.Rand) hit {
-		return get(ctx, c, base+ceilingPath)
+		return get(ctx, c, url)
 	}
 }
 
@@ -102,19 +102,25 @@ func measureScanVsCeiling(ctx context.Context, b *bench, o options, work string,
 	t.info(fmt.Sprintf("first scan of each of the %d codes (fills the page cache) @%d conns", first.ok+first.failed, scanConns[0]),
 		loadFigure(first)+fmt.Sprintf(", server CPU %s/req", ms(first.cpuPerRequest())))
 	warm := newClient(scanConns[0])
-	runLoad(ctx, warm, scanConns[0], time.Second, http.StatusOK, ceilingRequest(srv.base))
+	runLoad(ctx, warm, scanConns[0], time.Second, http.StatusOK, ceilingRequest(srv.base+ceilingPath))
+	runLoad(ctx, warm, scanConns[0], time.Second, http.StatusOK, ceilingRequest(srv.base+ceilingGzipPath))
 	warm.CloseIdleConnections()
 	for _, conns := range scanConns {
 		p.say("scan page, %d connections, %s", conns, o.duration)
 		scan := loadServer(ctx, srv, conns, o.duration, b.scanRequest(srv.base))
 		p.say("ceiling, %d connections, %s", conns, o.duration)
-		ceil := loadServer(ctx, srv, conns, o.duration, ceilingRequest(srv.base))
-		p.say("  scan %.0f req/s p99 %s; ceiling %.0f req/s p99 %s", scan.rate(), ms(scan.pct(99)), ceil.rate(), ms(ceil.pct(99)))
+		ceil := loadServer(ctx, srv, conns, o.duration, ceilingRequest(srv.base+ceilingPath))
+		p.say("ceiling pre-compressed, %d connections, %s", conns, o.duration)
+		ceilGz := loadServer(ctx, srv, conns, o.duration, ceilingRequest(srv.base+ceilingGzipPath))
+		p.say("  scan %.0f req/s p99 %s; ceiling %.0f req/s p99 %s; pre-compressed %.0f req/s p99 %s",
+			scan.rate(), ms(scan.pct(99)), ceil.rate(), ms(ceil.pct(99)), ceilGz.rate(), ms(ceilGz.pct(99)))
 
 		label := fmt.Sprintf("scan GET /q/{token} @%d conns", conns)
 		t.info(label, loadFigure(scan)+fmt.Sprintf(", %.1f KB gz/page, server CPU %s/req", scan.meanBytes()/1024, ms(scan.cpuPerRequest())))
 		t.info(fmt.Sprintf("ceiling %s (same router) @%d conns", ceilingPath, conns),
 			loadFigure(ceil)+fmt.Sprintf(", %.1f KB gz/page, server CPU %s/req", ceil.meanBytes()/1024, ms(ceil.cpuPerRequest())))
+		t.info(fmt.Sprintf("ceiling %s, pre-compressed @%d conns", ceilingGzipPath, conns),
+			loadFigure(ceilGz)+fmt.Sprintf(", server CPU %s/req; scan is %.0f%% of it", ms(ceilGz.cpuPerRequest()), 100*scan.rate()/ceilGz.rate()))
 		share := scan.rate() / ceil.rate()
 		t.add(fmt.Sprintf("scan throughput / ceiling @%d conns", conns),
 			fmt.Sprintf("%.0f%% (%.0f / %.0f req/s)", share*100, scan.rate(), ceil.rate()),

@@ -3,6 +3,7 @@ package database
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -41,10 +42,19 @@ var typeNames = map[Dialect]*strings.Replacer{
 	),
 }
 
+// dropIndexOn is the {{ON table}} placeholder: MySQL's DROP INDEX names the
+// table, SQLite's must not.
+var dropIndexOn = regexp.MustCompile(`\{\{ON (\w+)\}\}`)
+
 // Statements renders m for dialect d, one statement per element.
 func (m Migration) Statements(d Dialect) []string {
+	on := ""
+	if d == MySQL {
+		on = " ON $1"
+	}
+	sql := dropIndexOn.ReplaceAllString(typeNames[d].Replace(m.SQL), on)
 	var out []string
-	for _, stmt := range strings.Split(typeNames[d].Replace(m.SQL), ";\n") {
+	for _, stmt := range strings.Split(sql, ";\n") {
 		var lines []string
 		for _, line := range strings.Split(stmt, "\n") {
 			if t := strings.TrimSpace(line); t != "" && !strings.HasPrefix(t, "--") {

@@ -41,8 +41,13 @@ type QueueRow struct {
 var OpenStatuses = []model.CaseStatus{model.CaseNew, model.CaseVerifying, model.CaseAccepted, model.CaseOpened,
 	model.CaseMediated, model.CaseConcluded, model.CaseReturned}
 
+// queueScope selects the filter's cases. The reports table is joined only
+// for a text search: a count or a page of cases never needs to touch it.
 func (s *Store) queueScope(ctx context.Context, f QueueFilter) *gorm.DB {
-	q := s.q(ctx).Table("cases").Joins("JOIN reports ON reports.id = cases.report_id")
+	q := s.q(ctx).Table("cases")
+	if strings.TrimSpace(f.Query) != "" {
+		q = q.Joins("JOIN reports ON reports.id = cases.report_id")
+	}
 	if f.AgencyID != nil {
 		q = q.Where("cases.agency_id = ?", *f.AgencyID)
 	}
@@ -102,10 +107,43 @@ func (s *Store) Queue(ctx context.Context, f QueueFilter) ([]QueueRow, int64, er
 	case "age":
 		order = "cases.received_at, cases.id"
 	}
-	var rows []QueueRow
-	err := s.queueScope(ctx, f).Select("cases.*, reports.tracking_no, reports.business_name, reports.description").
-		Order(order).Offset((f.Page - 1) * f.PerPage).Limit(f.PerPage).Scan(&rows).Error
-	return rows, total, err
+	// The page of cases first, then their reports by key: joining before
+	// the sort and limit would look up the report of every matching case.
+	var cases []model.Case
+	if err := s.queueScope(ctx, f).Select("cases.*").Order(order).
+		Offset((f.Page - 1) * f.PerPage).Limit(f.PerPage).Find(&cases).Error; err != nil {
+		return nil, 0, err
+	}
+	if len(cases) == 0 {
+		return nil, total, nil
+	}
+	ids := make([]int64, len(cases))
+	for i, c := range cases {
+		ids[i] = c.ReportID
+	}
+	var reports []struct {
+		ID           int64
+		TrackingNo   string
+		BusinessName string
+		Description  string
+	}
+	if err := s.q(ctx).Table("reports").Select("id, tracking_no, business_name, description").
+		Where("id IN ?", ids).Scan(&reports).Error; err != nil {
+		return nil, 0, err
+	}
+	byID := make(map[int64]int, len(reports))
+	for i, r := range reports {
+		byID[r.ID] = i
+	}
+	rows := make([]QueueRow, len(cases))
+	for i, c := range cases {
+		rows[i].Case = c
+		if j, ok := byID[c.ReportID]; ok {
+			r := reports[j]
+			rows[i].TrackingNo, rows[i].BusinessName, rows[i].Description = r.TrackingNo, r.BusinessName, r.Description
+		}
+	}
+	return rows, total, nil
 }
 
 // QueueCounts is how many open cases are overdue and due soon.
@@ -113,29 +151,20 @@ type QueueCounts struct {
 	Open, Overdue, DueSoon, Unassigned int64
 }
 
-// CountQueue counts the agency's open cases by urgency.
+// CountQueue counts the agency's open cases by urgency, in one pass over
+// the covering index idx_cases_agency_status_assignee.
 func (s *Store) CountQueue(ctx context.Context, agencyID *int64, now time.Time, dueSoon time.Duration) (QueueCounts, error) {
 	var c QueueCounts
-	base := QueueFilter{AgencyID: agencyID, Now: now, DueSoon: dueSoon}
-	for _, x := range []struct {
-		dst *int64
-		mod func(*QueueFilter)
-	}{
-		{&c.Open, func(*QueueFilter) {}},
-		{&c.Overdue, func(f *QueueFilter) { f.Due = "overdue" }},
-		{&c.DueSoon, func(f *QueueFilter) { f.Due = "due_soon" }},
-		{&c.Unassigned, func(f *QueueFilter) { f.AssigneeID = -1 }},
-	} {
-		f := base
-		x.mod(&f)
-		if err := s.queueScope(ctx, f).Count(x.dst).Error; err != nil {
-			return c, err
-		}
-	}
-	return c, nil
+	err := s.queueScope(ctx, QueueFilter{AgencyID: agencyID}).
+		Select(`COUNT(*) AS open,
+			COALESCE(SUM(CASE WHEN cases.due_at < ? THEN 1 ELSE 0 END), 0) AS overdue,
+			COALESCE(SUM(CASE WHEN cases.due_at >= ? AND cases.due_at < ? THEN 1 ELSE 0 END), 0) AS due_soon,
+			COALESCE(SUM(CASE WHEN cases.assignee_id IS NULL THEN 1 ELSE 0 END), 0) AS unassigned`,
+			now, now, now.Add(dueSoon)).
+		Scan(&c).Error
+	return c, err
 }
 
-// StaffOfAgency lists the active officers and supervisors of an agency.
 func (s *Store) StaffOfAgency(ctx context.Context, agencyID int64) ([]model.User, error) {
 	var out []model.User
 	err := s.q(ctx).Where("agency_id = ? AND disabled = ? AND role IN ?", agencyID, false,
