@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -121,6 +122,12 @@ func run(ctx context.Context, env environment) error {
 }
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environment) error {
+	// A soft limit keeps the collector from letting garbage grow to twice the
+	// live heap (which is mostly the scan page cache): the process stays
+	// inside a small container. GOMEMLIMIT, when set, is Go's own and wins.
+	if env.getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(cfg.MemoryLimitMB) << 20)
+	}
 	secret, err := resolveSecret(cfg)
 	if err != nil {
 		return err
