@@ -109,7 +109,7 @@ func Defaults() Config {
 		ReportLimitPerIP:   10,
 		ReportLimitPerUnit: 60,
 		ScanCacheMB:        64,
-		MemoryLimitMB:      100,
+		MemoryLimitMB:      90,
 	}
 }
 
