@@ -12,11 +12,12 @@
 // What this package must not do:
 //   - It stores nothing: no files, no database rows, no caches. The caller
 //     decides what to do with the returned bytes.
-//   - It never keeps metadata. The output is produced by image/jpeg, which
-//     writes no APPn or COM segments, so EXIF (including GPS position, camera
-//     serial numbers and timestamps), XMP, ICC profiles and comments of the
-//     input are always dropped. Only the orientation is read, and it is
-//     applied to the pixels rather than copied.
+//   - It never keeps metadata. The output is a fresh encode by the jpeg
+//     subpackage (a fork of image/jpeg), which writes no APPn or COM
+//     segments, so EXIF (including GPS position, camera serial numbers and
+//     timestamps), XMP, ICC profiles and comments of the input are always
+//     dropped. Only the orientation is read, and it is applied to the
+//     pixels rather than copied.
 //   - It never trusts the input: every failure is returned as an *Error with
 //     a Kind, and a panic inside a decoder is recovered and reported as
 //     KindCorrupt.
@@ -28,11 +29,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"image"
-	"image/jpeg"
+	"image/color"
 	"image/png"
 
-	"golang.org/x/image/draw"
 	"golang.org/x/image/webp"
+
+	"honestmeasure/internal/photos/jpeg" // image/jpeg, forked for scaled decoding
 )
 
 // Default limits used for zero (or negative) fields of Options.
@@ -261,7 +263,7 @@ func process(data []byte, opt Options) (*Photo, error) {
 	r := bytes.NewReader(data)
 	switch f {
 	case formatJPEG:
-		cfg, err = jpeg.DecodeConfig(r)
+		cfg, err = jpeg.DecodeConfig(data)
 	case formatPNG:
 		cfg, err = png.DecodeConfig(r)
 	case formatWebP:
@@ -283,12 +285,28 @@ func process(data []byte, opt Options) (*Photo, error) {
 		orientation = webpOrientation(data)
 	}
 
-	// 5. Full decode.
+	// 5. Full decode. The output size is known from the header, and a JPEG
+	// is decoded straight at the smallest n/8 scale that still covers it
+	// (see jpeg.Decode): at 3000x2000 -> 1600x1067 that is 5/8, and most of
+	// the decoder's work is never done. The longer edge is the same in
+	// either orientation, so the size can be worked out before orienting.
+	w, h := fitWithin(cfg.Width, cfg.Height, opt.MaxDimension)
+	wantW, wantH := cfg.Width, cfg.Height
+	cover := [2]float64{float64(cfg.Width), float64(cfg.Height)} // picture size in decoded pixels
 	r.Reset(data)
 	var img image.Image
 	switch f {
 	case formatJPEG:
-		img, err = jpeg.Decode(r)
+		n := 8
+		if cfg.ColorModel == color.YCbCrModel || cfg.ColorModel == color.GrayModel {
+			// Not for RGB or CMYK JPEGs, rare enough: their subsampled
+			// planes are colours, not chroma, and at n/8 would be too
+			// coarse for the output.
+			n = jpegScale(cfg.Width, cfg.Height, w, h)
+		}
+		wantW, wantH = jpeg.ScaledSize(cfg.Width, cfg.Height, n)
+		cover = [2]float64{float64(cfg.Width*n) / 8, float64(cfg.Height*n) / 8}
+		img, err = jpeg.Decode(data, n)
 	case formatPNG:
 		img, err = png.Decode(r)
 	case formatWebP:
@@ -301,31 +319,58 @@ func process(data []byte, opt Options) (*Photo, error) {
 		return nil, reject(KindCorrupt, "decoder returned no image")
 	}
 	b := img.Bounds()
-	if b.Dx() != cfg.Width || b.Dy() != cfg.Height {
-		return nil, reject(KindCorrupt, "decoded size %dx%d differs from header %dx%d", b.Dx(), b.Dy(), cfg.Width, cfg.Height)
+	if b.Dx() != wantW || b.Dy() != wantH {
+		return nil, reject(KindCorrupt, "decoded size %dx%d differs from header %dx%d", b.Dx(), b.Dy(), wantW, wantH)
 	}
 
-	// 6. Resize (in stored orientation: the longer edge is the same either
-	// way, and rotating the small image is much cheaper), flatten onto
-	// white, then orient.
-	w, h := fitWithin(b.Dx(), b.Dy(), opt.MaxDimension)
-	rgba := orient(flatten(img, w, h), orientation)
+	// 6. Resize, flatten onto white and orient, in one pass (see render).
+	if orientation >= 5 {
+		w, h = h, w
+	}
+	out := renderCover(img, cover[0], cover[1], w, h, orientation)
 
-	// 7. Encode. image/jpeg writes SOI, DQT, SOF0, DHT, SOS and EOI only: no
-	// APPn/COM segment, hence no metadata.
+	// 7. Encode. The encoder writes SOI, DQT, SOF0, DHT, SOS and EOI only:
+	// no APPn/COM segment, hence no metadata.
 	var buf bytes.Buffer
-	buf.Grow(rgba.Rect.Dx() * rgba.Rect.Dy() / 4)
-	if err := jpeg.Encode(&buf, rgba, &jpeg.Options{Quality: opt.JPEGQuality}); err != nil {
+	if err := jpeg.Encode(&buf, out, &jpeg.Options{Quality: opt.JPEGQuality}); err != nil {
 		return nil, reject(KindCorrupt, "cannot encode: %v", err)
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	return &Photo{
 		Data:        buf.Bytes(),
 		ContentType: "image/jpeg",
-		Width:       rgba.Rect.Dx(),
-		Height:      rgba.Rect.Dy(),
+		Width:       w,
+		Height:      h,
 		SHA256:      hex.EncodeToString(sum[:]),
 	}, nil
+}
+
+// Cost per photo, measured on BenchmarkProcess1MB (a 1 MB 3000x2000 JPEG
+// to 1600x1067) on the two-core server, where 25 reports a second, each
+// with such a photo, share the CPU with the HTTP server and the database:
+//   - Before: 142 ms. image/jpeg's full decode about 65 ms, the
+//     x/image/draw resize about 45 ms and image/jpeg's encode about 30 ms.
+//   - Now: about 42 ms. The decode at 5/8 about 20 ms (12 of them entropy
+//     decoding, which no scale saves), render 8 ms, the encode 12 ms.
+//
+// The scaled decode is the one trade-off. Like libjpeg's, it drops each
+// 8x8 block's frequencies above n/8 instead of filtering across block
+// edges. Detail a camera delivers comes out as from a full-size decode
+// (TestProcessFineDetail); full-contrast 1-pixel stripes, which lenses do
+// not deliver, keep a faint ripple (about 25 levels in 255 at 2.5x) that
+// a full-size decode and resize would smooth away, for about 20 ms more.
+
+// jpegScale returns the smallest n for which a w x h JPEG decoded at n/8
+// still covers tw x th, so that shrinking it further only ever averages:
+// the picture is w*n/8 pixels wide at that scale (the decoded image is
+// rounded up to whole pixels, but the last one is partly outside it).
+func jpegScale(w, h, tw, th int) int {
+	for n := 1; n < 8; n++ {
+		if w*n >= 8*tw && h*n >= 8*th {
+			return n
+		}
+	}
+	return 8
 }
 
 // checkPixels applies the header limits. Done in int64-safe order: each side
@@ -354,115 +399,4 @@ func fitWithin(w, h, maxDim int) (int, int) {
 	nw := int((int64(w)*int64(maxDim) + int64(long)/2) / int64(long))
 	nh := int((int64(h)*int64(maxDim) + int64(long)/2) / int64(long))
 	return max(nw, 1), max(nh, 1)
-}
-
-// Resizing uses draw.ApproxBiLinear, in steps, and not draw.CatmullRom.
-//
-// The server has two cores, so the cost per photo matters. Measured there
-// on BenchmarkProcess1MB (a 1 MB 3000x2000 JPEG; decoding alone takes about
-// 65 ms of it):
-//   - CatmullRom: about 350 ms and 120 MB allocated per photo. Its kernel
-//     scaler keeps a float64 RGBA scratch buffer of output width x input
-//     height (32 bytes per entry); for a 40-megapixel square input that is
-//     over 300 MB, a memory problem on its own.
-//   - ApproxBiLinear: about 140 ms and 16 MB per photo. Used in a single
-//     pass it reads only the 2x2 source pixels nearest each output pixel,
-//     so at the usual phone downscale (4000 -> 1600, 2.5x) most source
-//     pixels are skipped and fine detail aliases into moire - and the digits
-//     of a scale's display or a price label are exactly such detail.
-//
-// So flatten halves the image with ApproxBiLinear while it is still at least
-// twice the target size (at exactly 2x, bilinear sampling falls midway
-// between four pixels: an exact 2x2 box average, i.e. real anti-aliasing),
-// then does one last ApproxBiLinear pass of less than 2x, in which every
-// source pixel still contributes. This keeps ApproxBiLinear's speed and
-// small memory without its moire; TestResizeAntiAliasing checks it.
-var resampler draw.Interpolator = draw.ApproxBiLinear
-
-// flatten draws img into a new w x h RGBA image, downscaling if needed and
-// compositing any transparency onto white (JPEG has no alpha channel; a
-// transparent PNG would otherwise turn black).
-func flatten(img image.Image, w, h int) *image.RGBA {
-	sb := img.Bounds()
-	cw, ch := sb.Dx(), sb.Dy()
-	// First step: the only one that reads img, so the only one that needs
-	// to composite. Halve if the result still covers the target.
-	if cw/2 >= w && ch/2 >= h {
-		cw, ch = cw/2, ch/2
-	} else {
-		cw, ch = w, h
-	}
-	dst := image.NewRGBA(image.Rect(0, 0, cw, ch))
-	if o, ok := img.(interface{ Opaque() bool }); !ok || !o.Opaque() {
-		draw.Draw(dst, dst.Rect, image.White, image.Point{}, draw.Src)
-	}
-	// draw.Over onto white is the composite; for opaque sources image/draw
-	// and x/image/draw switch to the faster Src path themselves.
-	if cw == sb.Dx() && ch == sb.Dy() {
-		draw.Draw(dst, dst.Rect, img, sb.Min, draw.Over)
-	} else {
-		resampler.Scale(dst, dst.Rect, img, sb, draw.Over, nil)
-	}
-	// Further steps work on the opaque RGBA result. Each at least halves
-	// the pixel count, so there are at most about log2(30000) of them.
-	for cw != w || ch != h {
-		if cw/2 >= w && ch/2 >= h {
-			cw, ch = cw/2, ch/2
-		} else {
-			cw, ch = w, h
-		}
-		next := image.NewRGBA(image.Rect(0, 0, cw, ch))
-		resampler.Scale(next, next.Rect, dst, dst.Rect, draw.Src, nil)
-		dst = next
-	}
-	return dst
-}
-
-// orient returns src transformed for display according to an EXIF
-// orientation value (1..8). For 1 (or any unknown value) src is returned.
-//
-// For a W x H source, with (x, y) the output pixel:
-//
-//	2 mirror horizontal    src(W-1-x, y)
-//	3 rotate 180           src(W-1-x, H-1-y)
-//	4 mirror vertical      src(x, H-1-y)
-//	5 transpose            src(y, x)             output is H x W
-//	6 rotate 90 clockwise  src(y, H-1-x)         output is H x W
-//	7 transverse           src(W-1-y, H-1-x)     output is H x W
-//	8 rotate 90 counter-cw src(W-1-y, x)         output is H x W
-func orient(src *image.RGBA, o int) *image.RGBA {
-	if o < 2 || o > 8 {
-		return src
-	}
-	W, H := src.Rect.Dx(), src.Rect.Dy()
-	dw, dh := W, H
-	if o >= 5 {
-		dw, dh = H, W
-	}
-	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
-	for y := range dh {
-		drow := dst.Pix[y*dst.Stride : y*dst.Stride+4*dw]
-		for x := range dw {
-			var sx, sy int
-			switch o {
-			case 2:
-				sx, sy = W-1-x, y
-			case 3:
-				sx, sy = W-1-x, H-1-y
-			case 4:
-				sx, sy = x, H-1-y
-			case 5:
-				sx, sy = y, x
-			case 6:
-				sx, sy = y, H-1-x
-			case 7:
-				sx, sy = W-1-y, H-1-x
-			case 8:
-				sx, sy = W-1-y, x
-			}
-			si := sy*src.Stride + 4*sx
-			copy(drow[4*x:4*x+4], src.Pix[si:si+4])
-		}
-	}
-	return dst
 }

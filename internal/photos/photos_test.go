@@ -15,6 +15,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -357,14 +358,13 @@ func TestExifOrientation(t *testing.T) {
 	}
 }
 
-// TestOrientExact checks the transform pixel by pixel on a 3x2 image.
+// TestOrientExact checks the transform pixel by pixel on a 3x2 image (see
+// orientation for the table).
 func TestOrientExact(t *testing.T) {
 	// src:  a b c
 	//       d e f
-	src := image.NewRGBA(image.Rect(0, 0, 3, 2))
-	for i, v := range "abcdef" {
-		src.Pix[4*i] = byte(v)
-	}
+	src := image.NewGray(image.Rect(0, 0, 3, 2))
+	copy(src.Pix, "abcdef")
 	want := map[int][]string{
 		1: {"abc", "def"},
 		2: {"cba", "fed"},
@@ -378,14 +378,11 @@ func TestOrientExact(t *testing.T) {
 		9: {"abc", "def"},
 	}
 	for o, rows := range want {
-		d := orient(src, o)
+		w, h := len(rows[0]), len(rows)
+		d := render(src, w, h, o)
 		var got []string
-		for y := range d.Rect.Dy() {
-			var s []byte
-			for x := range d.Rect.Dx() {
-				s = append(s, d.Pix[y*d.Stride+4*x])
-			}
-			got = append(got, string(s))
+		for y := range h {
+			got = append(got, string(d.Y[y*d.YStride:y*d.YStride+w]))
 		}
 		if strings.Join(got, "/") != strings.Join(rows, "/") {
 			t.Errorf("orientation %d: got %v, want %v", o, got, rows)
@@ -547,8 +544,8 @@ func TestResize(t *testing.T) {
 }
 
 // TestResizeAntiAliasing: 1-pixel black/white stripes shrunk 2.5x must come
-// out as even grey, not as moire bands. The control shows that a single
-// ApproxBiLinear pass really does alias on this pattern.
+// out as even grey, not as moire bands, in every orientation. The control
+// shows that a plain bilinear resize really does alias on this pattern.
 func TestResizeAntiAliasing(t *testing.T) {
 	src := image.NewGray(image.Rect(0, 0, 4000, 300))
 	for y := range 300 {
@@ -556,24 +553,25 @@ func TestResizeAntiAliasing(t *testing.T) {
 			src.Pix[y*src.Stride+x] = uint8(255 * (x % 2))
 		}
 	}
-	spread := func(m *image.RGBA) (lo, hi uint8) {
-		lo, hi = 255, 0
-		for i := 0; i < len(m.Pix); i += 4 {
-			lo, hi = min(lo, m.Pix[i]), max(hi, m.Pix[i])
-		}
-		return lo, hi
-	}
 	control := image.NewRGBA(image.Rect(0, 0, 1600, 120))
 	draw.ApproxBiLinear.Scale(control, control.Rect, src, src.Rect, draw.Src, nil)
-	if lo, hi := spread(control); hi-lo < 100 {
+	lo, hi := uint8(255), uint8(0)
+	for i := 0; i < len(control.Pix); i += 4 {
+		lo, hi = min(lo, control.Pix[i]), max(hi, control.Pix[i])
+	}
+	if hi-lo < 100 {
 		t.Fatalf("control: single pass gave %d..%d; the pattern does not provoke aliasing", lo, hi)
 	}
-	got := flatten(src, 1600, 120)
-	if got.Rect.Dx() != 1600 || got.Rect.Dy() != 120 {
-		t.Fatalf("size %v", got.Rect)
-	}
-	if lo, hi := spread(got); lo < 120 || hi > 135 {
-		t.Fatalf("stepped resize gave %d..%d, want even grey about 127", lo, hi)
+	for o := 1; o <= 8; o++ {
+		w, h := 1600, 120
+		if o >= 5 {
+			w, h = h, w
+		}
+		got := render(src, w, h, o)
+		lo, hi := slices.Min(got.Y), slices.Max(got.Y)
+		if lo < 120 || hi > 135 {
+			t.Fatalf("orientation %d: resize gave %d..%d, want even grey about 127", o, lo, hi)
+		}
 	}
 }
 
@@ -997,5 +995,19 @@ func BenchmarkProcess1MB(b *testing.B) {
 		if _, err := Process(in, Options{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkRender: the resize, flatten and orient step alone, on what the
+// 5/8 scaled decode of BenchmarkProcess1MB's input gives.
+func BenchmarkRender(b *testing.B) {
+	m := image.NewYCbCr(image.Rect(0, 0, 1875, 1250), image.YCbCrSubsampleRatio420)
+	r := rand.New(rand.NewPCG(1, 1))
+	for i := range m.Y {
+		m.Y[i] = uint8(r.Uint32())
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		render(m, 1600, 1067, 1)
 	}
 }
