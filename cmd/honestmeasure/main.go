@@ -121,12 +121,18 @@ func run(ctx context.Context, env environment) error {
 	}
 }
 
+// serverGCPercent is the server's GOGC unless the environment sets one.
+const serverGCPercent = 30
+
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environment) error {
-	// A soft limit keeps the collector from letting garbage grow to twice the
-	// live heap (which is mostly the scan page cache): the process stays
-	// inside a small container. GOMEMLIMIT, when set, is Go's own and wins.
-	if env.getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(int64(cfg.MemoryLimitMB) << 20)
+	// Most of the live heap is the scan page cache, which lives long: with
+	// Go's default the heap would grow to twice it before each collection.
+	// Collecting at 30% growth keeps the process small (peak RSS under a
+	// scan load ~133 MB instead of ~175 MB, see hmbench) for little CPU,
+	// and unlike a fixed memory limit it leaves room when photos arrive.
+	// GOGC (and GOMEMLIMIT), when set, are Go's own and win.
+	if env.getenv("GOGC") == "" {
+		debug.SetGCPercent(serverGCPercent)
 	}
 	secret, err := resolveSecret(cfg)
 	if err != nil {

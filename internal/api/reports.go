@@ -15,7 +15,6 @@ import (
 
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
-	"honestmeasure/internal/photos"
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
@@ -143,7 +142,7 @@ type input struct {
 	sub      reports.Submission
 	token    string
 	district string
-	photos   [][]byte
+	photos   []intake.Upload
 }
 
 // submitReport files a complaint or tip. It never claims success for a
@@ -280,9 +279,11 @@ func readJSON(body io.Reader) (input, int, string) {
 }
 
 func readMultipart(r *http.Request) (input, int, string) {
-	// Up to 8 MB of it in memory, the rest in temporary files the server
-	// removes after the request; the body limit applies while reading.
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
+	// Up to 256 KB of it in memory, the rest (any phone photo) in temporary
+	// files the server removes after the request, read when their turn to
+	// be processed comes (intake.Upload); the body limit applies while
+	// reading.
+	if err := r.ParseMultipartForm(256 << 10); err != nil {
 		if tooBig(err) {
 			return input{}, http.StatusRequestEntityTooLarge, ""
 		}
@@ -308,17 +309,7 @@ func readMultipart(r *http.Request) (input, int, string) {
 		if fh.Size == 0 && fh.Filename == "" {
 			continue // an empty file input
 		}
-		f, err := fh.Open()
-		if err != nil {
-			return input{}, http.StatusBadRequest, "malformed multipart body"
-		}
-		// One byte over the limit is enough for photos.Process to say "too large".
-		b, err := io.ReadAll(io.LimitReader(f, photos.DefaultMaxBytes+1))
-		f.Close()
-		if err != nil {
-			return input{}, http.StatusBadRequest, "malformed multipart body"
-		}
-		in.photos = append(in.photos, b)
+		in.photos = append(in.photos, intake.UploadOf(fh))
 	}
 	return in, 0, ""
 }

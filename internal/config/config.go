@@ -53,11 +53,6 @@ type Config struct {
 	// pages (about 2 KB per code and language).
 	ScanCacheMB int `yaml:"scan_cache_mb"`
 
-	// MemoryLimitMB is the Go runtime's soft memory limit for the server
-	// (GOMEMLIMIT, when set, overrides it). It must leave room above the
-	// scan cache for requests in flight.
-	MemoryLimitMB int `yaml:"memory_limit_mb"`
-
 	// Notifications: e-mail through SMTP and signed webhooks, delivered from
 	// the outbox by a worker in every instance.
 	SMTP          SMTP   `yaml:"smtp"`
@@ -109,7 +104,6 @@ func Defaults() Config {
 		ReportLimitPerIP:   10,
 		ReportLimitPerUnit: 60,
 		ScanCacheMB:        64,
-		MemoryLimitMB:      90,
 	}
 }
 
@@ -198,13 +192,6 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		}
 		cfg.Database.MaxOpenConns = n
 	}
-	if v := strings.TrimSpace(getenv("HM_MEMORY_LIMIT_MB")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return fmt.Errorf("HM_MEMORY_LIMIT_MB must be a positive number of megabytes, got %q", v)
-		}
-		cfg.MemoryLimitMB = n
-	}
 	if v := strings.TrimSpace(getenv("HM_SCAN_CACHE_MB")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -253,10 +240,6 @@ func (c Config) Validate() error {
 	}
 	if c.ScanCacheMB < 1 {
 		return fmt.Errorf("scan_cache_mb (HM_SCAN_CACHE_MB) must be at least 1, got %d", c.ScanCacheMB)
-	}
-	if c.MemoryLimitMB < c.ScanCacheMB+24 {
-		return fmt.Errorf("memory_limit_mb (HM_MEMORY_LIMIT_MB) is %d: it must exceed scan_cache_mb (%d) by at least 24 for requests in flight",
-			c.MemoryLimitMB, c.ScanCacheMB)
 	}
 	switch c.LogFormat {
 	case "text", "json":

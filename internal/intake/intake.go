@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"mime/multipart"
 	"runtime"
 	"strconv"
 	"strings"
@@ -32,6 +33,16 @@ import (
 // photo can need a few hundred MB while decoding, and there are as many
 // cores as slots, so more at once would only queue for CPU anyway.
 var photoSlots = make(chan struct{}, runtime.NumCPU())
+
+// An Upload reads one uploaded photo. Submit calls it only when a photo
+// slot is free: uploads waiting their turn stay in the multipart form's
+// temporary files instead of holding a megabyte of memory each.
+type Upload func() ([]byte, error)
+
+// UploadOf is an Upload of file fh of a parsed multipart form.
+func UploadOf(fh *multipart.FileHeader) Upload {
+	return func() ([]byte, error) { return photos.ReadUpload(fh) }
+}
 
 // Limits bounds how often reports may arrive; zero disables a limit.
 type Limits struct {
@@ -57,7 +68,7 @@ type Service struct {
 type Request struct {
 	Submission reports.Submission
 	Target     reports.Target
-	Photos     [][]byte
+	Photos     []Upload
 	ClientIP   string
 	Locale     string
 }
@@ -125,11 +136,16 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, form.Error
 	}
 	var cleaned []model.ReportPhoto
 	if !errs.Has("photos") {
-		for i, data := range req.Photos {
+		for i, upload := range req.Photos {
 			select {
 			case photoSlots <- struct{}{}:
 			case <-ctx.Done():
 				return nil, nil, ctx.Err()
+			}
+			data, err := upload()
+			if err != nil {
+				<-photoSlots
+				return nil, nil, fmt.Errorf("reading photo %d: %w", i+1, err)
 			}
 			p, err := photos.Process(data, photos.DefaultOptions())
 			<-photoSlots

@@ -31,6 +31,8 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
+	"mime/multipart"
 
 	"golang.org/x/image/webp"
 
@@ -294,7 +296,11 @@ func process(data []byte, opt Options) (*Photo, error) {
 	wantW, wantH := cfg.Width, cfg.Height
 	cover := [2]float64{float64(cfg.Width), float64(cfg.Height)} // picture size in decoded pixels
 	r.Reset(data)
-	var img image.Image
+	var (
+		img image.Image
+		s   scratch
+	)
+	defer s.release()
 	switch f {
 	case formatJPEG:
 		n := 8
@@ -306,7 +312,7 @@ func process(data []byte, opt Options) (*Photo, error) {
 		}
 		wantW, wantH = jpeg.ScaledSize(cfg.Width, cfg.Height, n)
 		cover = [2]float64{float64(cfg.Width*n) / 8, float64(cfg.Height*n) / 8}
-		img, err = jpeg.Decode(data, n)
+		img, err = jpeg.DecodeWith(data, n, s.bytes)
 	case formatPNG:
 		img, err = png.Decode(r)
 	case formatWebP:
@@ -327,7 +333,7 @@ func process(data []byte, opt Options) (*Photo, error) {
 	if orientation >= 5 {
 		w, h = h, w
 	}
-	out := renderCover(img, cover[0], cover[1], w, h, orientation)
+	out := renderCover(&s, img, cover[0], cover[1], w, h, orientation)
 
 	// 7. Encode. The encoder writes SOI, DQT, SOF0, DHT, SOS and EOI only:
 	// no APPn/COM segment, hence no metadata.
@@ -399,4 +405,20 @@ func fitWithin(w, h, maxDim int) (int, int) {
 	nw := int((int64(w)*int64(maxDim) + int64(long)/2) / int64(long))
 	nh := int((int64(h)*int64(maxDim) + int64(long)/2) / int64(long))
 	return max(nw, 1), max(nh, 1)
+}
+
+// ReadUpload reads an uploaded file for Process: in one buffer of the
+// declared size (growing a buffer through a megabyte leaves as much again
+// in garbage), and never more than one byte over DefaultMaxBytes, which is
+// enough for Process to say "too large".
+func ReadUpload(fh *multipart.FileHeader) ([]byte, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	limit := int64(DefaultMaxBytes) + 1
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(fh.Size, 0), limit)+bytes.MinRead))
+	_, err = buf.ReadFrom(io.LimitReader(f, limit))
+	return buf.Bytes(), err
 }

@@ -37,8 +37,8 @@ type plane struct {
 	w, h   int
 }
 
-func newPlane(w, h int) plane {
-	return plane{pix: make([]uint8, w*h), stride: w, w: w, h: h}
+func newPlane(s *scratch, w, h int) plane {
+	return plane{pix: s.bytes(w * h), stride: w, w: w, h: h}
 }
 
 func (p plane) row(y int) []uint8 { return p.pix[y*p.stride : y*p.stride+p.w] }
@@ -334,16 +334,18 @@ func orientationOf(o int) orientation {
 // as 4:2:0 YCbCr, ready for the encoder. w x h is the displayed size.
 func render(img image.Image, w, h, o int) *image.YCbCr {
 	b := img.Bounds()
-	return renderCover(img, float64(b.Dx()), float64(b.Dy()), w, h, o)
+	return renderCover(nil, img, float64(b.Dx()), float64(b.Dy()), w, h, o)
 }
 
 // renderCover is render for an image whose picture covers only cw x ch of
 // its pixels, from the top-left corner: a JPEG decoded at n/8 is rounded
 // up to whole pixels, so its last column and row are partly outside the
 // picture, and the picture must be stretched from its true size.
-func renderCover(img image.Image, cw, ch float64, w, h, o int) *image.YCbCr {
+//
+// Its buffers, the result's included, come from s (nil: make).
+func renderCover(s *scratch, img image.Image, cw, ch float64, w, h, o int) *image.YCbCr {
 	or := orientationOf(o)
-	dst := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	dst := newYCbCr420(s, w, h)
 	outs := []plane{
 		{pix: dst.Y, stride: dst.YStride, w: w, h: h},
 		{pix: dst.Cb, stride: dst.CStride, w: (w + 1) / 2, h: (h + 1) / 2},
@@ -375,7 +377,7 @@ func renderCover(img image.Image, cw, ch float64, w, h, o int) *image.YCbCr {
 			fx, fy := filters(p, in, subs[p][0], subs[p][1])
 			// Vertical first: it streams whole rows, which is cheaper
 			// than the horizontal pass, so the latter gets fewer rows.
-			mid := newPlane(in.w, len(fy.start))
+			mid := newPlane(s, in.w, len(fy.start))
 			fy.vertical(mid, in, false)
 			fx.horizontal(outs[p], mid, or.transpose)
 		}
@@ -392,9 +394,9 @@ func renderCover(img image.Image, cw, ch float64, w, h, o int) *image.YCbCr {
 		fys  [3]filter
 	)
 	for p := range rows {
-		rows[p] = newPlane(b.Dx(), 4)
+		rows[p] = newPlane(s, b.Dx(), 4)
 		fxs[p], fys[p] = filters(p, plane{w: b.Dx(), h: b.Dy()}, 1, 1)
-		mids[p] = newPlane(len(fxs[p].start), b.Dy())
+		mids[p] = newPlane(s, len(fxs[p].start), b.Dy())
 	}
 	for j := 0; j < b.Dy(); j += 4 {
 		m := min(4, b.Dy()-j)
@@ -540,4 +542,13 @@ func toYCbCr(r, g, b uint8) (uint8, uint8, uint8) {
 		cr = ^(cr >> 31)
 	}
 	return uint8(yy), uint8(cb), uint8(cr)
+}
+
+// newYCbCr420 is image.NewYCbCr(w x h, 4:2:0) with its pixels from s.
+func newYCbCr420(s *scratch, w, h int) *image.YCbCr {
+	cw, ch := (w+1)/2, (h+1)/2
+	i0, i1 := w*h, w*h+cw*ch
+	b := s.bytes(i1 + cw*ch)
+	return &image.YCbCr{Y: b[:i0:i0], Cb: b[i0:i1:i1], Cr: b[i1:], SubsampleRatio: image.YCbCrSubsampleRatio420,
+		YStride: w, CStride: cw, Rect: image.Rect(0, 0, w, h)}
 }

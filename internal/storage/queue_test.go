@@ -29,9 +29,9 @@ func TestQueueCountsAndPage(t *testing.T) {
 		assignee *int64
 		category model.Category
 	}{
-		{mine, model.CaseNew, at(-5), nil, model.CategoryShortWeight},             // overdue, unassigned
+		{mine, model.CaseNew, at(-5), nil, model.CategoryShortWeight},               // overdue, unassigned
 		{mine, model.CaseVerifying, at(-1), &officer.ID, model.CategoryShortWeight}, // overdue
-		{mine, model.CaseOpened, at(20), nil, model.CategoryShortWeight},          // due soon, unassigned
+		{mine, model.CaseOpened, at(20), nil, model.CategoryShortWeight},            // due soon, unassigned
 		{mine, model.CaseAccepted, at(24 * 30), &officer.ID, model.CategoryShortWeight},
 		{mine, model.CaseVerifying, at(24 * 40), nil, model.CategoryOther},
 		{mine, model.CaseClosed, nil, nil, model.CategoryShortWeight}, // history

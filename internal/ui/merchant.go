@@ -434,7 +434,7 @@ func (h *Handler) shopPhoto(c *gin.Context) (*photos.Photo, *form.Message, bool)
 	if err != nil || fh.Size == 0 {
 		return nil, nil, true // no photo chosen: it is optional
 	}
-	data, err := readUpload(fh)
+	data, err := photos.ReadUpload(fh)
 	if err != nil {
 		h.serverError(c, err)
 		return nil, nil, false

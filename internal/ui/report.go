@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -101,10 +100,15 @@ func (h *Handler) reportForm(c *gin.Context) {
 
 // reportSubmit stores a report and shows its receipt. Problems bring the
 // form back as typed; a database failure says plainly nothing was saved.
+// multipartMemory is how much of a report's photos is kept in memory while
+// the request is parsed: a phone photo is larger and goes to a temporary
+// file, read when its turn to be processed comes (see intake.Upload).
+const multipartMemory = 256 << 10
+
 func (h *Handler) reportSubmit(c *gin.Context) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxReportBody)
 	l := server.Printer(c)
-	if err := c.Request.ParseMultipartForm(8 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+	if err := c.Request.ParseMultipartForm(multipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			h.render(c, http.StatusRequestEntityTooLarge, "error", h.page(c, l.T("report.too_large_title"), l.T("report.too_large_body", reports.MaxPhotos, photos.DefaultMaxBytes>>20)))
@@ -129,17 +133,12 @@ func (h *Handler) reportSubmit(c *gin.Context) {
 	if c.Request.MultipartForm != nil {
 		files = c.Request.MultipartForm.File["photos"]
 	}
-	var uploads [][]byte
+	var uploads []intake.Upload
 	for _, fh := range files {
 		if fh.Size == 0 && fh.Filename == "" {
 			continue // an empty file input
 		}
-		b, err := readUpload(fh)
-		if err != nil {
-			h.serverError(c, err)
-			return
-		}
-		uploads = append(uploads, b)
+		uploads = append(uploads, intake.UploadOf(fh))
 	}
 	receipt, errs, err := h.Intake.Submit(c.Request.Context(), intake.Request{Submission: sub, Target: target, Photos: uploads,
 		ClientIP: c.ClientIP(), Locale: l.Lang})
@@ -166,16 +165,6 @@ func (h *Handler) reportSubmit(c *gin.Context) {
 		return
 	}
 	h.receiptPage(c, receipt)
-}
-
-func readUpload(fh *multipart.FileHeader) ([]byte, error) {
-	f, err := fh.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	// One byte over the limit is enough for photos.Process to say "too large".
-	return io.ReadAll(io.LimitReader(f, photos.DefaultMaxBytes+1))
 }
 
 type receiptData struct {

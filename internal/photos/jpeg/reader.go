@@ -104,6 +104,8 @@ var unzig = [blockSize]int{
 }
 
 type decoder struct {
+	alloc Alloc // where the output's pixels come from; nil: make
+
 	// data is the whole file; pos is the read position.
 	data []byte
 	pos  int
@@ -656,10 +658,16 @@ func ScaledSize(w, h, n int) (int, int) {
 // It returns an *image.Gray, *image.YCbCr, *image.RGBA or *image.CMYK,
 // like image/jpeg.
 func Decode(data []byte, n int) (image.Image, error) {
+	return DecodeWith(data, n, nil)
+}
+
+// DecodeWith is Decode taking the output's Gray or YCbCr pixels from alloc
+// (nil: make). RGB and CMYK outputs are converted copies and always made.
+func DecodeWith(data []byte, n int, alloc Alloc) (image.Image, error) {
 	if n < 1 || n > 8 {
 		return nil, FormatError("scale must be 1/8 to 8/8")
 	}
-	d := decoder{data: data, scale: n}
+	d := decoder{data: data, scale: n, alloc: alloc}
 	return d.decode(false)
 }
 

@@ -14,7 +14,7 @@ func (d *decoder) makeImg(mxx, myy int) {
 	s := d.scale
 	w, h := ScaledSize(d.width, d.height, s)
 	if d.nComp == 1 {
-		m := image.NewGray(image.Rect(0, 0, s*mxx, s*myy))
+		m := newGray(image.Rect(0, 0, s*mxx, s*myy), d.alloc)
 		d.img1 = m.SubImage(image.Rect(0, 0, w, h)).(*image.Gray)
 		return
 	}
@@ -40,7 +40,7 @@ func (d *decoder) makeImg(mxx, myy int) {
 	default:
 		panic("unreachable")
 	}
-	m := image.NewYCbCr(image.Rect(0, 0, s*h0*mxx, s*v0*myy), subsampleRatio)
+	m := newYCbCr(image.Rect(0, 0, s*h0*mxx, s*v0*myy), subsampleRatio, d.alloc)
 	d.img3 = m.SubImage(image.Rect(0, 0, w, h)).(*image.YCbCr)
 
 	if d.nComp == 4 {
