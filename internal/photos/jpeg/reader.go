@@ -393,8 +393,15 @@ func (d *decoder) processApp14Marker(n int) error {
 	return nil
 }
 
+// maxScans bounds the scans of one image. Each progressive scan walks every
+// block of its components, so a small file of thousands of tiny scans would
+// cost minutes of CPU; encoders write about ten, libjpeg's progressive
+// scripts at most a few dozen. (Not in image/jpeg.)
+const maxScans = 256
+
 // decode reads a JPEG image from d.data and returns it as an image.Image.
 func (d *decoder) decode(configOnly bool) (image.Image, error) {
+	scans := 0
 	// Check for the Start Of Image marker.
 	tmp, err := d.readFull(2)
 	if err != nil {
@@ -496,6 +503,9 @@ func (d *decoder) decode(configOnly bool) (image.Image, error) {
 		case sosMarker:
 			if configOnly {
 				return nil, nil
+			}
+			if scans++; scans > maxScans {
+				return nil, FormatError("too many scans")
 			}
 			err = d.processSOS(n)
 		case driMarker:

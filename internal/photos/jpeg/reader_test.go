@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -334,3 +335,32 @@ func BenchmarkStdlibDecode(b *testing.B) {
 }
 
 func BenchmarkDecode1(b *testing.B) { benchmarkDecode(b, 1) }
+
+// TestTooManyScans: a file made of thousands of scans is refused instead of
+// burning CPU on each of them.
+func TestTooManyScans(t *testing.T) {
+	data, err := os.ReadFile("testdata/video-001.progressive.jpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Decode(data, 8); err != nil {
+		t.Fatalf("a normal progressive JPEG: %v", err)
+	}
+	// Repeat its first scan (SOS segment and entropy-coded data up to the
+	// next marker) past the limit, just before the next marker.
+	sos := bytes.Index(data, []byte{0xff, 0xda})
+	next := sos + 2
+	for next < len(data)-1 && !(data[next] == 0xff && data[next+1] != 0 && (data[next+1] < 0xd0 || data[next+1] > 0xd7)) {
+		next++
+	}
+	scan := data[sos:next]
+	var b bytes.Buffer
+	b.Write(data[:next])
+	for range maxScans + 1 {
+		b.Write(scan)
+	}
+	b.Write(data[next:])
+	if _, err := Decode(b.Bytes(), 8); err == nil || !strings.Contains(err.Error(), "too many scans") {
+		t.Fatalf("%d scans: %v", maxScans+2, err)
+	}
+}
