@@ -1,6 +1,7 @@
 package photos
 
 import (
+	"honestmeasure/internal/photos/jpeg"
 	"image"
 	"math"
 )
@@ -345,7 +346,7 @@ func render(img image.Image, w, h, o int) *image.YCbCr {
 // Its buffers, the result's included, come from s (nil: make).
 func renderCover(s *scratch, img image.Image, cw, ch float64, w, h, o int) *image.YCbCr {
 	or := orientationOf(o)
-	dst := newYCbCr420(s, w, h)
+	dst := jpeg.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420, s.bytes)
 	outs := []plane{
 		{pix: dst.Y, stride: dst.YStride, w: w, h: h},
 		{pix: dst.Cb, stride: dst.CStride, w: (w + 1) / 2, h: (h + 1) / 2},
@@ -542,13 +543,4 @@ func toYCbCr(r, g, b uint8) (uint8, uint8, uint8) {
 		cr = ^(cr >> 31)
 	}
 	return uint8(yy), uint8(cb), uint8(cr)
-}
-
-// newYCbCr420 is image.NewYCbCr(w x h, 4:2:0) with its pixels from s.
-func newYCbCr420(s *scratch, w, h int) *image.YCbCr {
-	cw, ch := (w+1)/2, (h+1)/2
-	i0, i1 := w*h, w*h+cw*ch
-	b := s.bytes(i1 + cw*ch)
-	return &image.YCbCr{Y: b[:i0:i0], Cb: b[i0:i1:i1], Cr: b[i1:], SubsampleRatio: image.YCbCrSubsampleRatio420,
-		YStride: w, CStride: cw, Rect: image.Rect(0, 0, w, h)}
 }

@@ -14,8 +14,8 @@ func (a Alloc) bytes(n int) []byte {
 	return a(n)
 }
 
-// newYCbCr is image.NewYCbCr with its pixels from a.
-func newYCbCr(r image.Rectangle, ratio image.YCbCrSubsampleRatio, a Alloc) *image.YCbCr {
+// NewYCbCr is image.NewYCbCr with its pixels from a (nil: make).
+func NewYCbCr(r image.Rectangle, ratio image.YCbCrSubsampleRatio, a Alloc) *image.YCbCr {
 	if a == nil {
 		return image.NewYCbCr(r, ratio)
 	}

@@ -40,7 +40,7 @@ func (d *decoder) makeImg(mxx, myy int) {
 	default:
 		panic("unreachable")
 	}
-	m := newYCbCr(image.Rect(0, 0, s*h0*mxx, s*v0*myy), subsampleRatio, d.alloc)
+	m := NewYCbCr(image.Rect(0, 0, s*h0*mxx, s*v0*myy), subsampleRatio, d.alloc)
 	d.img3 = m.SubImage(image.Rect(0, 0, w, h)).(*image.YCbCr)
 
 	if d.nComp == 4 {
