@@ -136,30 +136,8 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, form.Error
 	}
 	var cleaned []model.ReportPhoto
 	if !errs.Has("photos") {
-		for i, upload := range req.Photos {
-			select {
-			case photoSlots <- struct{}{}:
-			case <-ctx.Done():
-				return nil, nil, ctx.Err()
-			}
-			data, err := upload()
-			if err != nil {
-				<-photoSlots
-				return nil, nil, fmt.Errorf("reading photo %d: %w", i+1, err)
-			}
-			p, err := photos.Process(data, photos.DefaultOptions())
-			<-photoSlots
-			if err != nil {
-				var pe *photos.Error
-				if !errors.As(err, &pe) {
-					return nil, nil, err
-				}
-				key, args := PhotoMessage(pe.Kind, i+1)
-				errs.Add("photos", key, args...)
-				break
-			}
-			cleaned = append(cleaned, model.ReportPhoto{ContentType: p.ContentType, Width: p.Width, Height: p.Height,
-				SizeBytes: len(p.Data), SHA256: p.SHA256, Data: p.Data})
+		if cleaned, err = cleanPhotos(ctx, req.Photos, errs); err != nil {
+			return nil, nil, err
 		}
 	}
 	if errs.Any() {
@@ -207,6 +185,39 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, form.Error
 		return nil, nil, err
 	}
 	return &Receipt{Report: report, Case: c, AccessCode: code}, nil, nil
+}
+
+// cleanPhotos decodes and re-encodes the uploads one slot at a time. A photo
+// that is refused adds its problem to errs and ends the work; an error means
+// the photos could not be read at all.
+func cleanPhotos(ctx context.Context, uploads []Upload, errs form.Errors) ([]model.ReportPhoto, error) {
+	var cleaned []model.ReportPhoto
+	for i, upload := range uploads {
+		select {
+		case photoSlots <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		data, err := upload()
+		if err != nil {
+			<-photoSlots
+			return nil, fmt.Errorf("reading photo %d: %w", i+1, err)
+		}
+		p, err := photos.Process(data, photos.DefaultOptions())
+		<-photoSlots
+		if err != nil {
+			var pe *photos.Error
+			if !errors.As(err, &pe) {
+				return nil, err
+			}
+			key, args := PhotoMessage(pe.Kind, i+1)
+			errs.Add("photos", key, args...)
+			return nil, nil
+		}
+		cleaned = append(cleaned, model.ReportPhoto{ContentType: p.ContentType, Width: p.Width, Height: p.Height,
+			SizeBytes: len(p.Data), SHA256: p.SHA256, Data: p.Data})
+	}
+	return cleaned, nil
 }
 
 func (s *Service) replay(ctx context.Context, key string) (*Receipt, error) {
