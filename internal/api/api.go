@@ -23,7 +23,9 @@ import (
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/photos"
 	"honestmeasure/internal/qr"
+	"honestmeasure/internal/reports"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
 )
@@ -41,6 +43,12 @@ type Handler struct {
 }
 
 // Register declares every API route.
+// Uploads are the API routes that take files, with their limits (see
+// server.Upload); every other route takes bodies of server.FormBodyLimit.
+var Uploads = map[string]server.Upload{
+	"POST /api/v1/reports": {MaxBytes: intake.MaxReportBody, MaxFiles: reports.MaxPhotos, MaxFileBytes: photos.DefaultMaxBytes},
+}
+
 func (h *Handler) Register(e *gin.Engine) {
 	v1 := e.Group("/api/v1", recoverJSON)
 	v1.GET("/openapi.json", h.openAPI)

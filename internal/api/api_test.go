@@ -30,12 +30,12 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"honestmeasure/internal/app/apptest"
+	"honestmeasure/internal/intake"
 	"honestmeasure/internal/locale"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/storage"
-	"honestmeasure/internal/ui"
 	"honestmeasure/internal/uscc"
 )
 
@@ -300,8 +300,8 @@ func TestOpenAPIDocumentIsServed(t *testing.T) {
 		t.Errorf("Cache-Control %q", cc)
 	}
 	// The limits the document states are the ones the server applies.
-	if !bytes.Contains(raw, []byte(strconv.Itoa(ui.MaxReportBody)+" bytes")) || !bytes.Contains(raw, fmt.Appendf(nil, `"maxItems": %d`, reports.MaxPhotos)) {
-		t.Error("openapi.json states another body or photo limit than ui.MaxReportBody / reports.MaxPhotos")
+	if !bytes.Contains(raw, []byte(strconv.Itoa(intake.MaxReportBody)+" bytes")) || !bytes.Contains(raw, fmt.Appendf(nil, `"maxItems": %d`, reports.MaxPhotos)) {
+		t.Error("openapi.json states another body or photo limit than intake.MaxReportBody / reports.MaxPhotos")
 	}
 }
 
@@ -920,7 +920,7 @@ func (zeros) Read(b []byte) (int, error) {
 }
 
 // TestOversizeBodyIsRefusedWhileStillArriving sends a multipart report
-// larger than ui.MaxReportBody, slowly: the client stops sending a little
+// larger than intake.MaxReportBody, slowly: the client stops sending a little
 // past the limit and waits. The server must answer 413 without waiting for
 // the rest — whether the length was declared or the body is chunked.
 func TestOversizeBodyIsRefusedWhileStillArriving(t *testing.T) {
@@ -942,7 +942,7 @@ func TestOversizeBodyIsRefusedWhileStillArriving(t *testing.T) {
 	head.Reset()
 	_ = mw.Close()
 	suffix := head.Bytes()
-	const photoSize = ui.MaxReportBody + 2<<20
+	const photoSize = intake.MaxReportBody + 2<<20
 	total := int64(len(prefix)) + photoSize + int64(len(suffix))
 	body := func() io.Reader {
 		return io.MultiReader(bytes.NewReader(prefix), io.LimitReader(zeros{}, photoSize), bytes.NewReader(suffix))
@@ -954,7 +954,7 @@ func TestOversizeBodyIsRefusedWhileStillArriving(t *testing.T) {
 		pauseAt  int64
 	}{
 		{"declared length", true, 64 << 10},
-		{"chunked", false, ui.MaxReportBody + 1<<20},
+		{"chunked", false, intake.MaxReportBody + 1<<20},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := c.newRequest(http.MethodPost, "/reports", "Content-Type", mw.FormDataContentType())
@@ -996,7 +996,7 @@ func TestOversizeBodyIsRefusedWhileStillArriving(t *testing.T) {
 				MaxBytes int64 `json:"max_bytes"`
 			}
 			r.decode(t, &tl)
-			if tl.MaxBytes != ui.MaxReportBody {
+			if tl.MaxBytes != intake.MaxReportBody {
 				t.Fatalf("max_bytes %d", tl.MaxBytes)
 			}
 			t.Logf("413 after %s, %d of %d bytes sent", time.Since(start).Round(time.Millisecond), src.n.Load(), total)

@@ -19,7 +19,6 @@ import (
 	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
-	"honestmeasure/internal/ui"
 )
 
 // reportJSON is the application/json request body. Amount and anonymous
@@ -149,13 +148,8 @@ type input struct {
 // report that was not stored: every failure after validation is a 503.
 func (h *Handler) submitReport(c *gin.Context) {
 	private(c)
-	// Refuse a declared oversize body before reading a byte of it; a body of
-	// unknown length is cut off while being read.
-	if c.Request.ContentLength > ui.MaxReportBody {
-		tooLarge(c)
-		return
-	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, ui.MaxReportBody)
+	// The edge refused a declared oversize body before reading a byte of it
+	// and cuts off one of unknown length (see Uploads).
 	in, status, msg := readReport(c)
 	if status != 0 {
 		if status == http.StatusRequestEntityTooLarge {
@@ -228,7 +222,7 @@ func (h *Handler) submitReport(c *gin.Context) {
 func tooLarge(c *gin.Context) {
 	// The rest of the body is not read: the connection closes after this.
 	c.Header("Connection", "close")
-	c.JSON(http.StatusRequestEntityTooLarge, tooLargeJSON{Error: "request body too large", MaxBytes: ui.MaxReportBody})
+	c.JSON(http.StatusRequestEntityTooLarge, tooLargeJSON{Error: "request body too large", MaxBytes: intake.MaxReportBody})
 }
 
 func notSaved(c *gin.Context, err error) {
@@ -248,7 +242,7 @@ func readReport(c *gin.Context) (input, int, string) {
 	case "application/json":
 		return readJSON(c.Request.Body)
 	case "multipart/form-data":
-		return readMultipart(c.Request)
+		return readMultipart(c)
 	}
 	return input{}, http.StatusUnsupportedMediaType, "send application/json or multipart/form-data"
 }
@@ -278,23 +272,20 @@ func readJSON(body io.Reader) (input, int, string) {
 			ReporterEmail: j.ReporterEmail, Anonymous: bool(j.Anonymous), IdempotencyKey: j.IdempotencyKey}}, 0, ""
 }
 
-func readMultipart(r *http.Request) (input, int, string) {
-	// Up to 256 KB of it in memory, the rest (any phone photo) in temporary
-	// files the server removes after the request, read when their turn to
-	// be processed comes (intake.Upload); the body limit applies while
-	// reading.
-	if err := r.ParseMultipartForm(256 << 10); err != nil {
-		if tooBig(err) {
-			return input{}, http.StatusRequestEntityTooLarge, ""
-		}
+func readMultipart(c *gin.Context) (input, int, string) {
+	// The edge parsed the body within reportUpload's limits: text in
+	// memory, photos in temporary files read when their turn to be
+	// processed comes (intake.Upload).
+	up := server.UploadOf(c)
+	switch {
+	case up == nil:
 		return input{}, http.StatusBadRequest, "malformed multipart body"
+	case up.TooLarge:
+		return input{}, http.StatusRequestEntityTooLarge, ""
+	case up.Busy:
+		return input{}, http.StatusServiceUnavailable, "busy, try again"
 	}
-	v := func(name string) string {
-		if vs := r.MultipartForm.Value[name]; len(vs) > 0 {
-			return vs[0]
-		}
-		return ""
-	}
+	v := c.PostForm
 	anonymous, err := parseBool(v("anonymous"))
 	if err != nil {
 		return input{}, http.StatusBadRequest, "anonymous: want true or false"
@@ -305,11 +296,8 @@ func readMultipart(r *http.Request) (input, int, string) {
 			IncidentAt: v("incident_at"), Amount: v("amount"), ReporterName: v("reporter_name"), ReporterPhone: v("reporter_phone"),
 			ReporterAddress: v("reporter_address"), ReporterEmail: v("reporter_email"), Anonymous: anonymous,
 			IdempotencyKey: v("idempotency_key")}}
-	for _, fh := range r.MultipartForm.File["photos"] {
-		if fh.Size == 0 && fh.Filename == "" {
-			continue // an empty file input
-		}
-		in.photos = append(in.photos, intake.UploadOf(fh))
+	for _, f := range up.FilesOf("photos") {
+		in.photos = append(in.photos, f.ReadAll)
 	}
 	return in, 0, ""
 }

@@ -5,6 +5,7 @@ package app
 
 import (
 	"log/slog"
+	"maps"
 	"net/http"
 	"time"
 
@@ -34,6 +35,9 @@ type Options struct {
 	TrustedProxies []string
 	Now            func() time.Time // nil: the real clock
 	ReportLimits   intake.Limits
+	// Spool holds uploaded files while their requests are handled; nil
+	// means server.DefaultSpoolBytes in the system's temporary directory.
+	Spool *server.Spool
 	// ScanCacheBytes bounds the rendered scan pages kept in memory; 0 means
 	// 64 MB.
 	ScanCacheBytes int
@@ -52,8 +56,11 @@ func New(opt Options) (http.Handler, error) {
 	pages := &ui.Handler{Store: st, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger, ScanCache: scan.NewPageCache(opt.ScanCacheBytes),
 		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now,
 		Intake: &intake.Service{Store: st, Secret: opt.Secret, Limits: opt.ReportLimits, BaseURL: opt.BaseURL, Now: opt.Now}}
+	uploads := maps.Clone(ui.Uploads)
+	maps.Copy(uploads, api.Uploads)
 	engine, err := server.NewEngine(server.Options{DB: opt.DB, Renderer: renderer, Logger: opt.Logger,
-		SecureCookies: opt.SecureCookies, TrustedProxies: opt.TrustedProxies, ErrorPage: pages.ErrorPage})
+		SecureCookies: opt.SecureCookies, TrustedProxies: opt.TrustedProxies, ErrorPage: pages.ErrorPage,
+		Uploads: uploads, Spool: opt.Spool})
 	if err != nil {
 		return nil, err
 	}

@@ -53,6 +53,11 @@ type Config struct {
 	// pages (about 2 KB per code and language).
 	ScanCacheMB int `yaml:"scan_cache_mb"`
 
+	// UploadSpoolMB bounds the disk space each instance gives to uploaded
+	// files while their requests are handled (in TMPDIR); an upload that
+	// does not fit is answered "busy, try again".
+	UploadSpoolMB int `yaml:"upload_spool_mb"`
+
 	// Notifications: e-mail through SMTP and signed webhooks, delivered from
 	// the outbox by a worker in every instance.
 	SMTP          SMTP   `yaml:"smtp"`
@@ -104,6 +109,8 @@ func Defaults() Config {
 		ReportLimitPerIP:   10,
 		ReportLimitPerUnit: 60,
 		ScanCacheMB:        64,
+		// A hundred reports with five phone photos each arriving at once.
+		UploadSpoolMB: 512,
 	}
 }
 
@@ -199,6 +206,13 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		}
 		cfg.ScanCacheMB = n
 	}
+	if v := strings.TrimSpace(getenv("HM_UPLOAD_SPOOL_MB")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("HM_UPLOAD_SPOOL_MB must be a positive number of megabytes, got %q", v)
+		}
+		cfg.UploadSpoolMB = n
+	}
 	return nil
 }
 
@@ -240,6 +254,9 @@ func (c Config) Validate() error {
 	}
 	if c.ScanCacheMB < 1 {
 		return fmt.Errorf("scan_cache_mb (HM_SCAN_CACHE_MB) must be at least 1, got %d", c.ScanCacheMB)
+	}
+	if c.UploadSpoolMB < 1 {
+		return fmt.Errorf("upload_spool_mb (HM_UPLOAD_SPOOL_MB) must be at least 1, got %d", c.UploadSpoolMB)
 	}
 	switch c.LogFormat {
 	case "text", "json":

@@ -60,6 +60,7 @@ func TestValidate(t *testing.T) {
 		{"base URL with path", map[string]string{"HM_BASE_URL": "https://x.cn/app"}, "path"},
 		{"bad pool size", map[string]string{"HM_DB_MAX_OPEN_CONNS": "0"}, "HM_DB_MAX_OPEN_CONNS"},
 		{"bad scan cache size", map[string]string{"HM_SCAN_CACHE_MB": "0"}, "HM_SCAN_CACHE_MB"},
+		{"bad upload spool size", map[string]string{"HM_UPLOAD_SPOOL_MB": "-1"}, "HM_UPLOAD_SPOOL_MB"},
 		{"bad log format", map[string]string{"HM_LOG_FORMAT": "xml"}, "HM_LOG_FORMAT"},
 	}
 	for _, tt := range tests {

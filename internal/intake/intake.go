@@ -44,6 +44,10 @@ func UploadOf(fh *multipart.FileHeader) Upload {
 	return func() ([]byte, error) { return photos.ReadUpload(fh) }
 }
 
+// MaxReportBody bounds a report request on either edge: MaxPhotos photos at
+// the photo limit, plus a megabyte for the text and the multipart framing.
+const MaxReportBody = reports.MaxPhotos*photos.DefaultMaxBytes + 1<<20
+
 // Limits bounds how often reports may arrive; zero disables a limit.
 type Limits struct {
 	PerIPPerHour   int

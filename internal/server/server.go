@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -33,7 +34,19 @@ type Options struct {
 	TrustedProxies []string
 	// ErrorPage renders a full error page for status in the request's language.
 	ErrorPage func(c *gin.Context, status int)
+	// Uploads are the routes that take files ("POST /report"), with their
+	// limits; every other route takes plain forms of FormBodyLimit at most.
+	Uploads map[string]Upload
+	// Spool holds uploaded files on disk within its budget; nil means 512 MB
+	// in the system's temporary directory.
+	Spool *Spool
 }
+
+// DefaultSpoolBytes is the upload spool's budget when none is configured.
+const DefaultSpoolBytes = 512 << 20
+
+// apiPrefix marks the JSON API, whose refusals are JSON, not pages.
+const apiPrefix = "/api/"
 
 // NewEngine returns the engine with middleware and the operational routes.
 // The caller adds its own routes before serving.
@@ -44,8 +57,25 @@ func NewEngine(opt Options) (*gin.Engine, error) {
 	}
 	e.HandleMethodNotAllowed = false
 	e.RedirectTrailingSlash = true
+	if opt.Spool == nil {
+		opt.Spool = NewSpool("", DefaultSpoolBytes)
+	}
+	refuse := func(c *gin.Context, status int, limit int64) {
+		if !strings.HasPrefix(c.Request.URL.Path, apiPrefix) {
+			opt.ErrorPage(c, status)
+			return
+		}
+		body := gin.H{"error": strings.ToLower(http.StatusText(status))}
+		if status == http.StatusRequestEntityTooLarge {
+			body["max_bytes"] = limit
+		}
+		c.JSON(status, body)
+	}
 	e.Use(requestID(), accessLog(opt.Logger), compress(), recovery(opt.Logger, opt.ErrorPage), securityHeaders(opt.SecureCookies), language(opt.SecureCookies),
-		crossOrigin(opt.ErrorPage))
+		crossOrigin(opt.ErrorPage), bodyLimits(opt.Uploads, opt.Spool, refuse))
+	// Nothing parses a multipart body through Gin (bodyLimits has done it),
+	// but if something did, its memory would be bounded by this.
+	e.MaxMultipartMemory = MaxTextBytes
 
 	healthz := func(c *gin.Context) {
 		c.Header("Cache-Control", "no-store")

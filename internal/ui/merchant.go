@@ -421,20 +421,21 @@ func (h *Handler) pageWithNotice(c *gin.Context, title string, data any, key str
 // shopPhoto reads the optional shop-front photo from a multipart form. A
 // bad file is a field error; ok is false when a response was already sent.
 func (h *Handler) shopPhoto(c *gin.Context) (*photos.Photo, *form.Message, bool) {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, photos.DefaultMaxBytes+1<<20)
-	if err := c.Request.ParseMultipartForm(8 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, &form.Message{Key: "report.photo_too_large", Args: []any{1, photos.DefaultMaxBytes >> 20}}, true
-		}
-		h.ErrorPage(c, http.StatusBadRequest)
+	up := server.UploadOf(c)
+	if up != nil && up.Busy {
+		c.Header("Retry-After", "30")
+		h.ErrorPage(c, http.StatusServiceUnavailable)
 		return nil, nil, false
 	}
-	fh, err := c.FormFile("shop_photo")
-	if err != nil || fh.Size == 0 {
+	files := up.FilesOf("shop_photo")
+	if up != nil && up.TooLarge && len(files) == 0 {
+		h.ErrorPage(c, http.StatusRequestEntityTooLarge)
+		return nil, nil, false
+	}
+	if len(files) == 0 || files[0].Size == 0 {
 		return nil, nil, true // no photo chosen: it is optional
 	}
-	data, err := photos.ReadUpload(fh)
+	data, err := files[0].ReadAll()
 	if err != nil {
 		h.serverError(c, err)
 		return nil, nil, false

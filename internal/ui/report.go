@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"mime/multipart"
 	"net/http"
 	"strings"
 
@@ -16,10 +15,6 @@ import (
 	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
 )
-
-// MaxReportBody bounds a report upload: five photos at the limit plus the
-// text. Larger bodies are cut off while being read, never buffered whole.
-const MaxReportBody = reports.MaxPhotos*photos.DefaultMaxBytes + 1<<20
 
 type reportFormData struct {
 	Sub        reports.Submission
@@ -100,21 +95,20 @@ func (h *Handler) reportForm(c *gin.Context) {
 
 // reportSubmit stores a report and shows its receipt. Problems bring the
 // form back as typed; a database failure says plainly nothing was saved.
-// multipartMemory is how much of a report's photos is kept in memory while
-// the request is parsed: a phone photo is larger and goes to a temporary
-// file, read when its turn to be processed comes (see intake.Upload).
-const multipartMemory = 256 << 10
-
+// The body was parsed by the edge within ReportUpload's limits: the photos
+// wait in its temporary files and are read when their turn to be processed
+// comes (see intake.Upload).
 func (h *Handler) reportSubmit(c *gin.Context) {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxReportBody)
 	l := server.Printer(c)
-	if err := c.Request.ParseMultipartForm(multipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			h.render(c, http.StatusRequestEntityTooLarge, "error", h.page(c, l.T("report.too_large_title"), l.T("report.too_large_body", reports.MaxPhotos, photos.DefaultMaxBytes>>20)))
-			return
-		}
-		h.render(c, http.StatusBadRequest, "error", h.page(c, l.T("report.bad_request_title"), l.T("report.bad_request_body")))
+	up := server.UploadOf(c)
+	if up != nil && up.Busy {
+		c.Header("Retry-After", "30")
+		h.render(c, http.StatusServiceUnavailable, "error", h.page(c, l.T("report.not_saved_title"), l.T("report.busy_body")))
+		return
+	}
+	if up != nil && up.TooLarge {
+		c.Header("Connection", "close")
+		h.render(c, http.StatusRequestEntityTooLarge, "error", h.page(c, l.T("report.too_large_title"), l.T("report.too_large_body", reports.MaxPhotos, photos.DefaultMaxBytes>>20)))
 		return
 	}
 	sub := reports.Submission{Kind: c.PostForm("kind"), Category: c.PostForm("category"), DistrictID: c.PostForm("district_id"),
@@ -129,16 +123,9 @@ func (h *Handler) reportSubmit(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	var files []*multipart.FileHeader
-	if c.Request.MultipartForm != nil {
-		files = c.Request.MultipartForm.File["photos"]
-	}
 	var uploads []intake.Upload
-	for _, fh := range files {
-		if fh.Size == 0 && fh.Filename == "" {
-			continue // an empty file input
-		}
-		uploads = append(uploads, intake.UploadOf(fh))
+	for _, f := range up.FilesOf("photos") {
+		uploads = append(uploads, f.ReadAll)
 	}
 	receipt, errs, err := h.Intake.Submit(c.Request.Context(), intake.Request{Submission: sub, Target: target, Photos: uploads,
 		ClientIP: c.ClientIP(), Locale: l.Lang})

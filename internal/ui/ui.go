@@ -14,9 +14,11 @@ import (
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/photos"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/render"
+	"honestmeasure/internal/reports"
 	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
@@ -122,6 +124,21 @@ func (h *Handler) Register(e *gin.Engine) {
 	h.registerAdmin(admin)
 }
 
+// Uploads are the routes that take files, with their limits. The edge
+// (internal/server) parses their bodies within these limits and refuses
+// multipart bodies, and anything over server.FormBodyLimit, everywhere else.
+var Uploads = map[string]server.Upload{
+	"POST /report":             reportUpload,
+	"POST /merchant/units":     shopPhotoUpload,
+	"POST /merchant/units/:id": shopPhotoUpload,
+}
+
+// reportUpload bounds a report: five photos at the limit plus the text.
+var reportUpload = server.Upload{MaxBytes: intake.MaxReportBody, MaxFiles: reports.MaxPhotos, MaxFileBytes: photos.DefaultMaxBytes}
+
+// shopPhotoUpload bounds a unit application with its shop-front photo.
+var shopPhotoUpload = server.Upload{MaxBytes: photos.DefaultMaxBytes + server.MaxTextBytes + 1<<20, MaxFiles: 1, MaxFileBytes: photos.DefaultMaxBytes}
+
 type renderPage = render.Page
 
 // page builds the data every template receives.
@@ -167,6 +184,12 @@ func (h *Handler) ErrorPage(c *gin.Context, status int) {
 		title, body = l.T("error.403.title"), l.T("error.403.body")
 	case http.StatusServiceUnavailable:
 		title, body = l.T("error.503.title"), l.T("error.503.body")
+	case http.StatusBadRequest:
+		title, body = l.T("error.400.title"), l.T("error.400.body")
+	case http.StatusRequestEntityTooLarge:
+		title, body = l.T("error.413.title"), l.T("error.413.body")
+	case http.StatusUnsupportedMediaType:
+		title, body = l.T("error.415.title"), l.T("error.415.body")
 	default:
 		title, body = l.T("error.500.title"), l.T("error.500.body")
 	}

@@ -36,13 +36,15 @@ const Secret = "test-secret-0123456789-abcdefghijklmnop"
 
 // App is a running application.
 type App struct {
-	t      testing.TB
-	URL    string
-	DB     *gorm.DB
-	Store  *storage.Store
-	Ref    *reference.Data
-	mu     sync.Mutex
-	offset time.Duration
+	t   testing.TB
+	URL string
+	// Handler is the application's handler (a *gin.Engine) that URL serves.
+	Handler http.Handler
+	DB      *gorm.DB
+	Store   *storage.Store
+	Ref     *reference.Data
+	mu      sync.Mutex
+	offset  time.Duration
 }
 
 // New starts the application on a fresh database with the Changzhou
@@ -66,7 +68,7 @@ func New(t testing.TB) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Config.Handler = h
+	srv.Config.Handler, a.Handler = h, h
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return a
