@@ -123,7 +123,7 @@ func (b *bench) close() {
 func (b *bench) serverEnv(addr string) []string {
 	env := []string{"HM_DB_DRIVER=" + b.o.driver, "HM_DB_DSN=" + b.o.dsn, "HM_ADDR=" + addr,
 		"HM_BASE_URL=http://" + addr, "HM_SECRET=" + benchSecret,
-		"HM_REPORT_LIMIT_PER_IP=0", "HM_REPORT_LIMIT_PER_UNIT=0", "HM_DATA_DIR=" + os.TempDir()}
+		"HM_REPORT_LIMIT_PER_IP=0", "HM_REPORT_BURST_PER_UNIT=0", "HM_DATA_DIR=" + os.TempDir()}
 	for _, k := range []string{"PATH", "HOME", "TMPDIR", "GODEBUG", "GOGC", "GOMEMLIMIT"} { // Go's own, to try other GC settings
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)

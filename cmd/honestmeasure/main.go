@@ -165,7 +165,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	}
 	handler, err := app.New(app.Options{DB: db, Ref: ref, Logger: log, BaseURL: cfg.PublicBaseURL(), Secret: secret,
 		SecureCookies: cfg.SecureCookies(), TrustedProxies: cfg.TrustedProxies,
-		ReportLimits:   intake.Limits{PerIPPerHour: cfg.ReportLimitPerIP, PerUnitPerHour: cfg.ReportLimitPerUnit},
+		ReportLimits:   intake.Limits{PerIPPerHour: cfg.ReportLimitPerIP, UnitBurstPerHour: cfg.ReportBurstPerUnit},
 		ScanCacheBytes: cfg.ScanCacheMB << 20, Spool: server.NewSpool("", int64(cfg.UploadSpoolMB)<<20)})
 	if err != nil {
 		return err

@@ -794,6 +794,18 @@ func TestReportIdempotency(t *testing.T) {
 	if n := countRows(t, a, "reports", ""); n != 2 {
 		t.Fatalf("%d reports, want two", n)
 	}
+	// A known key with another body gets a 422 and nothing of the first
+	// report: the key alone is not a password to its receipt.
+	tip["description"] = "换了内容，想拿到别人的查询码。"
+	reused := c.postJSON(tip, "Idempotency-Key", key)
+	expectStatus(t, reused, http.StatusUnprocessableEntity)
+	if bytes.Contains(reused.Body, []byte(r1.TrackingNumber)) || bytes.Contains(reused.Body, []byte(r1.AccessCode)) ||
+		!bytes.Contains(reused.Body, []byte("idempotency_key")) {
+		t.Fatalf("reused key: %s", reused.Body)
+	}
+	if n := countRows(t, a, "reports", ""); n != 2 {
+		t.Fatalf("%d reports after a reused key, want two", n)
+	}
 }
 
 func TestReportAboutScannedCodeTrustsOnlyTheCode(t *testing.T) {
@@ -1010,10 +1022,12 @@ func TestOversizeBodyIsRefusedWhileStillArriving(t *testing.T) {
 func TestTrackingIsRateLimited(t *testing.T) {
 	a := apptest.New(t)
 	c := newClient(t, a)
+	// Thirty lookups of different numbers from one address (the per-number
+	// limit is intake's own test).
 	for i := 1; i <= 30; i++ {
-		expectStatus(t, c.get("/reports/ABCD-EFGH-JKMN", "X-Access-Code", "12345678"), http.StatusNotFound)
+		expectStatus(t, c.get("/reports/"+reports.NewTrackingNumber(), "X-Access-Code", "12345678"), http.StatusNotFound)
 	}
-	r := c.get("/reports/ABCD-EFGH-JKMN", "X-Access-Code", "12345678")
+	r := c.get("/reports/"+reports.NewTrackingNumber(), "X-Access-Code", "12345678")
 	expectStatus(t, r, http.StatusTooManyRequests)
 	var rl struct {
 		RetryAfterSeconds int `json:"retry_after_seconds"`

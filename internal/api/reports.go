@@ -186,6 +186,10 @@ func (h *Handler) submitReport(c *gin.Context) {
 		ClientIP: c.ClientIP(), Locale: l.Lang})
 	var limited *intake.RateLimitError
 	switch {
+	case errors.Is(err, intake.ErrKeyReused):
+		c.JSON(http.StatusUnprocessableEntity, validationJSON{Error: "invalid input",
+			Errors: map[string]string{"idempotency_key": l.T("report.key_reused_api")}})
+		return
 	case errors.As(err, &limited):
 		secs := retryAfter(c, limited.RetryAfter)
 		c.JSON(http.StatusTooManyRequests, rateLimitedJSON{Error: "too many reports, try again later", RetryAfterSeconds: secs})

@@ -4,21 +4,10 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/intake"
-)
-
-// Lookups per client address in a window. The bucket is the one the /track
-// page counts in (internal/ui/track.go), so the page and the API together
-// allow these numbers: enough for a person who mistypes, far too few to try
-// access codes. Keep the two in step.
-const (
-	trackBucket = "track:ip:"
-	trackWindow = 10 * time.Minute
-	trackLimit  = 30
 )
 
 type trackedJSON struct {
@@ -44,17 +33,13 @@ type eventJSON struct {
 func (h *Handler) trackReport(c *gin.Context) {
 	ctx := c.Request.Context()
 	private(c)
-	st, err := h.Store.RateHit(ctx, trackBucket+c.ClientIP(), trackWindow, trackLimit+1, h.now())
-	if err != nil {
-		serverError(c, err)
-		return
-	}
-	if st.Blocked {
-		secs := retryAfter(c, st.RetryAfter)
+	res, err := h.Intake.Track(ctx, c.Param("tracking_number"), strings.TrimSpace(c.GetHeader("X-Access-Code")), c.ClientIP())
+	var limited *intake.RateLimitError
+	if errors.As(err, &limited) {
+		secs := retryAfter(c, limited.RetryAfter)
 		c.JSON(http.StatusTooManyRequests, rateLimitedJSON{Error: "too many lookups, try again later", RetryAfterSeconds: secs})
 		return
 	}
-	res, err := h.Intake.Track(ctx, c.Param("tracking_number"), strings.TrimSpace(c.GetHeader("X-Access-Code")))
 	if errors.Is(err, intake.ErrNotFound) {
 		c.JSON(http.StatusNotFound, errorJSON{Error: "not found"})
 		return

@@ -44,10 +44,11 @@ type Config struct {
 	// into the binary.
 	ReferenceDir string `yaml:"reference_dir"`
 
-	// Reports accepted per client address and per unit each hour; 0 turns a
-	// limit off (the benchmark does).
+	// Reports accepted per client address each hour, and reports about one
+	// unit in an hour beyond which their cases are marked as a burst (never
+	// refused); 0 turns either off (the benchmark does).
 	ReportLimitPerIP   int `yaml:"report_limit_per_ip"`
-	ReportLimitPerUnit int `yaml:"report_limit_per_unit"`
+	ReportBurstPerUnit int `yaml:"report_burst_per_unit"`
 
 	// ScanCacheMB bounds the memory each instance spends on rendered scan
 	// pages (about 2 KB per code and language).
@@ -107,7 +108,7 @@ func Defaults() Config {
 		// A person reports a few problems a day; a market full of angry
 		// shoppers might send a few dozen about one stall in an hour.
 		ReportLimitPerIP:   10,
-		ReportLimitPerUnit: 60,
+		ReportBurstPerUnit: 60,
 		ScanCacheMB:        64,
 		// A hundred reports with five phone photos each arriving at once.
 		UploadSpoolMB: 512,
@@ -170,7 +171,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	if v := getenv("HM_SECRET"); v != "" {
 		cfg.Secret = v
 	}
-	for name, dst := range map[string]*int{"HM_REPORT_LIMIT_PER_IP": &cfg.ReportLimitPerIP, "HM_REPORT_LIMIT_PER_UNIT": &cfg.ReportLimitPerUnit} {
+	for name, dst := range map[string]*int{"HM_REPORT_LIMIT_PER_IP": &cfg.ReportLimitPerIP, "HM_REPORT_BURST_PER_UNIT": &cfg.ReportBurstPerUnit} {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 {

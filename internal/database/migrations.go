@@ -15,7 +15,16 @@ var Migrations = []Migration{
 	{Version: 1, Name: "domain model", SQL: schemaV1},
 	{Version: 2, Name: "public revision of units", SQL: schemaV2},
 	{Version: 3, Name: "queue indexes lead with agency and status", SQL: schemaV3},
+	{Version: 4, Name: "report request hash and burst marker", SQL: schemaV4},
 }
+
+// schemaV4: an idempotency key replays a receipt only for the submission it
+// came with (reports.request_hash); a report is never refused because of
+// other reports about its unit, its case is marked instead (cases.burst).
+const schemaV4 = `
+ALTER TABLE reports ADD COLUMN request_hash VARCHAR(64) NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN burst INTEGER NOT NULL DEFAULT 0;
+`
 
 // schemaV3: the officer queue always filters by agency and (open) status.
 // Indexes that began (agency_id, due_at|priority|category|district_id) made

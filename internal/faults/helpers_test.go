@@ -102,7 +102,7 @@ func start(t *testing.T, env []string) *server {
 func baseEnv(t *testing.T) []string {
 	driver, dsn := dbtest.Options(t)
 	return []string{"HM_DB_DRIVER=" + driver, "HM_DB_DSN=" + dsn, "HM_DATA_DIR=" + t.TempDir(),
-		"HM_SECRET=fault-test-secret-0123456789abcdefghij", "HM_REPORT_LIMIT_PER_IP=0", "HM_REPORT_LIMIT_PER_UNIT=0",
+		"HM_SECRET=fault-test-secret-0123456789abcdefghij", "HM_REPORT_LIMIT_PER_IP=0", "HM_REPORT_BURST_PER_UNIT=0",
 		"HM_LOG_LEVEL=warn", "HM_DB_MAX_OPEN_CONNS=8"}
 }
 

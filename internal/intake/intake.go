@@ -8,9 +8,11 @@ package intake
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"mime/multipart"
 	"runtime"
 	"strconv"
@@ -26,6 +28,7 @@ import (
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/routing"
 	"honestmeasure/internal/storage"
+	"honestmeasure/internal/throttle"
 	"honestmeasure/internal/workdays"
 )
 
@@ -50,9 +53,19 @@ const MaxReportBody = reports.MaxPhotos*photos.DefaultMaxBytes + 1<<20
 
 // Limits bounds how often reports may arrive; zero disables a limit.
 type Limits struct {
-	PerIPPerHour   int
-	PerUnitPerHour int
+	// PerIPPerHour is how many reports one client address (an IPv6 /64)
+	// may file in an hour; every attempt that gets as far as its photos
+	// counts, accepted or not.
+	PerIPPerHour int
+	// UnitBurstPerHour is how many reports about one unit in an hour are
+	// ordinary. Beyond it reports are still accepted — a report is never
+	// refused because of other people's reports — and their cases are
+	// marked as part of a burst for the officers.
+	UnitBurstPerHour int
 }
+
+// limitWindow is the window of both report limits.
+const limitWindow = time.Hour
 
 // Service is the intake.
 type Service struct {
@@ -85,12 +98,17 @@ type Receipt struct {
 	Replayed   bool // the same submission arrived before; this is its receipt
 }
 
-// RateLimitError says the submitter (or the unit) sent too many reports.
+// RateLimitError says the submitter sent too many reports (or lookups).
 type RateLimitError struct{ RetryAfter time.Duration }
 
 func (e *RateLimitError) Error() string {
-	return fmt.Sprintf("too many reports; retry in %s", e.RetryAfter.Round(time.Minute))
+	return fmt.Sprintf("too many requests; retry in %s", e.RetryAfter.Round(time.Minute))
 }
+
+// ErrKeyReused says an idempotency key arrived with another submission than
+// the one it first came with. Nothing about the first is returned: the key
+// alone must not open someone else's receipt.
+var ErrKeyReused = errors.New("idempotency key reused for a different submission")
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -116,16 +134,17 @@ func (s *Service) calendar(ctx context.Context) (*workdays.Calendar, error) {
 }
 
 // Submit handles one submission. Field problems come back as form.Errors
-// (nothing stored); a rate limit as *RateLimitError; anything else is an
-// error meaning the report was NOT stored.
+// (nothing stored); a rate limit as *RateLimitError; a reused idempotency
+// key as ErrKeyReused; anything else is an error meaning the report was NOT
+// stored.
+//
+// The order is the defence: the text is checked first, which costs next to
+// nothing; then the attempt is charged to the client's address, atomically,
+// before the photos (the expensive part) are touched; a charge is given
+// back only when nothing expensive was done (a replayed receipt, a failure
+// to store).
 func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, form.Errors, error) {
 	sub := req.Submission
-	key := sub.IdempotencyKey
-	if key != "" && reports.ValidKey(key) {
-		if rec, err := s.replay(ctx, key); err == nil || !errors.Is(err, storage.ErrNotFound) {
-			return rec, nil, err
-		}
-	}
 	districts, err := s.Store.Districts(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -138,22 +157,42 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, form.Error
 	if len(req.Photos) > reports.MaxPhotos {
 		errs.Add("photos", "report.too_many_photos", reports.MaxPhotos)
 	}
-	var cleaned []model.ReportPhoto
-	if !errs.Has("photos") {
-		if cleaned, err = cleanPhotos(ctx, req.Photos, errs); err != nil {
-			return nil, nil, err
-		}
-	}
 	if errs.Any() {
 		return nil, errs, nil
 	}
-	if err := s.checkLimits(ctx, req, report, now); err != nil {
+	hash := reports.RequestHash(report, len(req.Photos))
+
+	refund, err := s.charge(ctx, req.ClientIP, now)
+	if err != nil {
 		return nil, nil, err
+	}
+	key := sub.IdempotencyKey
+	if key != "" && reports.ValidKey(key) {
+		rec, err := s.replay(ctx, key, hash)
+		if err == nil {
+			refund()
+			return rec, nil, nil
+		}
+		if !errors.Is(err, storage.ErrNotFound) {
+			if !errors.Is(err, ErrKeyReused) {
+				refund()
+			}
+			return nil, nil, err
+		}
+	}
+	cleaned, err := cleanPhotos(ctx, req.Photos, errs)
+	if err != nil {
+		refund()
+		return nil, nil, err
+	}
+	if errs.Any() {
+		return nil, errs, nil
 	}
 	if key == "" {
 		key = reports.NewKey()
 	}
 	report.IdempotencyKey = &key
+	report.RequestHash = hash
 	report.TrackingNo = reports.NewTrackingNumber()
 	code := reports.AccessCodeFor(s.Secret, key)
 	report.AccessCodeHash = reports.HashAccessCode(s.Secret, report.TrackingNo, code)
@@ -165,14 +204,24 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, form.Error
 
 	c, events, err := s.route(ctx, report, req.Target, now)
 	if err != nil {
+		refund()
 		return nil, nil, err
+	}
+	if c.Burst, err = s.unitBurst(ctx, report, now); err != nil {
+		refund()
+		return nil, nil, err
+	}
+	if c.Burst > 0 {
+		events = append(events, model.CaseEvent{Kind: "burst", CreatedAt: now, Body: ptr(strconv.Itoa(c.Burst))})
 	}
 	agency, err := s.Store.AgencyByID(ctx, c.AgencyID)
 	if err != nil {
+		refund()
 		return nil, nil, err
 	}
 	district, err := s.Store.DistrictByID(ctx, report.DistrictID)
 	if err != nil {
+		refund()
 		return nil, nil, err
 	}
 	announce := func(r *model.Report, c *model.Case) ([]model.OutboxMessage, error) {
@@ -182,13 +231,53 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, form.Error
 	err = s.Store.CreateIntake(ctx, storage.Intake{Report: report, Photos: cleaned, Case: c, Events: events, Notices: announce})
 	if errors.Is(err, storage.ErrDuplicate) {
 		// The same key raced in from a double tap: show the first receipt.
-		rec, err := s.replay(ctx, key)
+		refund()
+		rec, err := s.replay(ctx, key, hash)
 		return rec, nil, err
 	}
 	if err != nil {
+		refund()
 		return nil, nil, err
 	}
 	return &Receipt{Report: report, Case: c, AccessCode: code}, nil, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// charge takes one attempt from the client address's hourly allowance, in
+// one atomic step, and returns the function that gives it back.
+func (s *Service) charge(ctx context.Context, clientIP string, now time.Time) (refund func(), err error) {
+	if s.Limits.PerIPPerHour <= 0 || clientIP == "" {
+		return func() {}, nil
+	}
+	bucket := "report:ip:" + throttle.AddressKey(clientIP)
+	st, err := s.Store.RateTake(ctx, bucket, limitWindow, s.Limits.PerIPPerHour, now)
+	if err != nil {
+		return nil, err
+	}
+	if st.Blocked {
+		return nil, &RateLimitError{RetryAfter: st.RetryAfter}
+	}
+	return func() {
+		// Best effort: a refund that fails only costs the client one attempt.
+		_ = s.Store.RateRefund(context.WithoutCancel(ctx), bucket)
+	}, nil
+}
+
+// unitBurst counts the report against its unit's hourly count and returns
+// that count when it is past the ordinary (0 otherwise). Nothing is refused.
+func (s *Service) unitBurst(ctx context.Context, r *model.Report, now time.Time) (int, error) {
+	if s.Limits.UnitBurstPerHour <= 0 || r.UnitID == nil {
+		return 0, nil
+	}
+	st, err := s.Store.RateHit(ctx, "report:unit:"+strconv.FormatInt(*r.UnitID, 10), limitWindow, math.MaxInt32, now)
+	if err != nil {
+		return 0, err
+	}
+	if st.Hits > s.Limits.UnitBurstPerHour {
+		return st.Hits, nil
+	}
+	return 0, nil
 }
 
 // cleanPhotos decodes and re-encodes the uploads one slot at a time. A photo
@@ -224,10 +313,16 @@ func cleanPhotos(ctx context.Context, uploads []Upload, errs form.Errors) ([]mod
 	return cleaned, nil
 }
 
-func (s *Service) replay(ctx context.Context, key string) (*Receipt, error) {
+// replay returns the receipt of the report first filed under key, if the
+// submission is the same one (hash); a different one gets ErrKeyReused.
+func (s *Service) replay(ctx context.Context, key, hash string) (*Receipt, error) {
 	r, err := s.Store.ReportByIdempotencyKey(ctx, key)
 	if err != nil {
 		return nil, err
+	}
+	// Reports filed before the hash was kept have none: never a match.
+	if r.RequestHash == "" || subtle.ConstantTimeCompare([]byte(r.RequestHash), []byte(hash)) != 1 {
+		return nil, ErrKeyReused
 	}
 	c, err := s.Store.CaseOfReport(ctx, r.ID)
 	if err != nil {
@@ -269,35 +364,6 @@ func (s *Service) route(ctx context.Context, r *model.Report, target reports.Tar
 	}
 	events := []model.CaseEvent{{Kind: "received", ToStatus: model.CaseNew, Public: true, CreatedAt: now}, routed}
 	return c, events, nil
-}
-
-// checkLimits counts the submission against the per-address and per-unit
-// hourly limits.
-func (s *Service) checkLimits(ctx context.Context, req Request, r *model.Report, now time.Time) error {
-	buckets := map[string]int{}
-	if s.Limits.PerIPPerHour > 0 && req.ClientIP != "" {
-		buckets["report:ip:"+req.ClientIP] = s.Limits.PerIPPerHour
-	}
-	if s.Limits.PerUnitPerHour > 0 && r.UnitID != nil {
-		buckets["report:unit:"+strconv.FormatInt(*r.UnitID, 10)] = s.Limits.PerUnitPerHour
-	}
-	for bucket := range buckets {
-		st, err := s.Store.RateCheck(ctx, bucket, now)
-		if err != nil {
-			return err
-		}
-		if st.Blocked {
-			return &RateLimitError{RetryAfter: st.RetryAfter}
-		}
-	}
-	for bucket, limit := range buckets {
-		// Counting after the check: the submission that reaches the limit is
-		// still accepted; the next one waits.
-		if _, err := s.Store.RateHit(ctx, bucket, time.Hour, limit+1, now); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // submitterHash lets staff see that several reports came from one address

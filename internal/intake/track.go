@@ -3,10 +3,12 @@ package intake
 import (
 	"context"
 	"errors"
+	"time"
 
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/storage"
+	"honestmeasure/internal/throttle"
 )
 
 // ErrNotFound covers both a tracking number that does not exist and a wrong
@@ -21,11 +23,48 @@ type Tracked struct {
 	Agency *model.Agency
 }
 
-// Track looks a report up by tracking number and access code.
-func (s *Service) Track(ctx context.Context, trackingNo, accessCode string) (*Tracked, error) {
+// Tracking limits, for the page and the API together. Every lookup counts
+// against the client's address: enough for a person who mistypes, far too
+// few to try access codes. Wrong codes also count against the tracking
+// number, from whatever addresses they come, so guessing one report's
+// 10^8 codes from many addresses is as slow as from one: at most
+// trackFailsPerNumber tries an hour, about 570 years for even odds. The
+// price is that a stranger who has the tracking number can keep its owner
+// from looking it up for an hour at a time; the owner's e-mail updates,
+// if any, still arrive.
+const (
+	trackWindow         = 10 * time.Minute
+	trackPerAddress     = 30
+	trackFailWindow     = time.Hour
+	trackFailsPerNumber = 10
+)
+
+// Track looks a report up by tracking number and access code for a client
+// at clientIP. It answers ErrNotFound for an unknown number and a wrong code
+// alike, and *RateLimitError when the address or the number has had its
+// tries.
+func (s *Service) Track(ctx context.Context, trackingNo, accessCode, clientIP string) (*Tracked, error) {
+	now := s.now()
+	st, err := s.Store.RateTake(ctx, "track:ip:"+throttle.AddressKey(clientIP), trackWindow, trackPerAddress, now)
+	if err != nil {
+		return nil, err
+	}
+	if st.Blocked {
+		return nil, &RateLimitError{RetryAfter: st.RetryAfter}
+	}
 	no := reports.NormalizeTrackingNumber(trackingNo)
 	if no == "" || len(accessCode) == 0 || len(accessCode) > 32 {
 		return nil, ErrNotFound
+	}
+	// An attempt on the number is reserved before the code is checked and
+	// given back when the code was right; unknown numbers count the same
+	// way as known ones, so the limit says nothing about which exist.
+	numberBucket := "track:no:" + no
+	if st, err = s.Store.RateTake(ctx, numberBucket, trackFailWindow, trackFailsPerNumber, now); err != nil {
+		return nil, err
+	}
+	if st.Blocked {
+		return nil, &RateLimitError{RetryAfter: st.RetryAfter}
 	}
 	r, err := s.Store.ReportByTrackingNo(ctx, no)
 	if errors.Is(err, storage.ErrNotFound) {
@@ -38,6 +77,9 @@ func (s *Service) Track(ctx context.Context, trackingNo, accessCode string) (*Tr
 	}
 	if !reports.CheckAccessCode(s.Secret, no, accessCode, r.AccessCodeHash) {
 		return nil, ErrNotFound
+	}
+	if err := s.Store.RateRefund(ctx, numberBucket); err != nil {
+		return nil, err
 	}
 	c, err := s.Store.CaseOfReport(ctx, r.ID)
 	if err != nil {

@@ -71,10 +71,14 @@ type Case struct {
 	RewardLevel       int
 	RewardAmountCents *int64
 	DuplicateOfCaseID *int64
-	PublicReply       *string
-	LockVersion       int
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// Burst is how many reports about the unit had arrived in the hour when
+	// this one did, when that was more than ordinary (0 otherwise): a hint
+	// of a campaign by a rival or by the merchant, for the officer to weigh.
+	Burst       int
+	PublicReply *string
+	LockVersion int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 func (Case) TableName() string { return "cases" }

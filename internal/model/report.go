@@ -65,6 +65,7 @@ type Report struct {
 	ReporterEmail   string
 	Anonymous       bool
 	IdempotencyKey  *string
+	RequestHash     string // what was submitted under IdempotencyKey (reports.RequestHash)
 	SubmitterHash   string
 	Locale          string
 	CreatedAt       time.Time

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -249,4 +251,27 @@ func AccessCodeFor(secret []byte, idempotencyKey string) string {
 	m.Write([]byte("honestmeasure access code v1:" + idempotencyKey))
 	n := binary.BigEndian.Uint64(m.Sum(nil)[:8]) % 100_000_000
 	return fmt.Sprintf("%08d", n)
+}
+
+// RequestHash identifies what was submitted: the validated report and how
+// many photos came with it. A retry of the same submission has the same
+// hash; anything else filed under the same idempotency key does not.
+func RequestHash(r *model.Report, photos int) string {
+	b, _ := json.Marshal(struct {
+		Kind, Category                               string
+		UnitID, InstrumentID, QRTokenID              *int64
+		DistrictID                                   int64
+		BusinessName, BusinessAddress                string
+		Description, Request                         string
+		IncidentAt                                   *time.Time
+		AmountCents                                  *int64
+		ReporterName, ReporterPhone, ReporterAddress string
+		ReporterEmail                                string
+		Anonymous                                    bool
+		Photos                                       int
+	}{string(r.Kind), string(r.Category), r.UnitID, r.InstrumentID, r.QRTokenID, r.DistrictID, r.BusinessName, r.BusinessAddress,
+		r.Description, r.Request, r.IncidentAt, r.AmountCents, r.ReporterName, r.ReporterPhone, r.ReporterAddress,
+		r.ReporterEmail, r.Anonymous, photos})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

@@ -120,6 +120,18 @@ func TestReportsFromAScan(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("%d reports after a retry, want 1", n)
 	}
+	// Back, edit, send again: the same key with other content shows nothing
+	// of the first receipt and brings the form back, as typed, with a new key.
+	edited := reportFields("tip", "t", token, "idempotency_key", key, "anonymous", "yes")
+	edited.Set("description", "改过的内容：秤盘下面有磁铁。")
+	v.PostMultipart("/report", edited)
+	v.Expect(http.StatusUnprocessableEntity, "已用不同内容提交过", "改过的内容：秤盘下面有磁铁。")
+	if strings.Contains(v.Last.Body, tracking) || strings.Contains(v.Last.Body, code) {
+		t.Fatal("a reused key showed the first report's receipt")
+	}
+	if newKey := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(v.Last.Body)[1]; newKey == key {
+		t.Fatal("the form came back with the used key")
+	}
 	var r model.Report
 	a.DB.Take(&r)
 	if !r.Anonymous || r.ReporterName != "" || r.ReporterPhone != "" || r.InstrumentID == nil || *r.InstrumentID != ins[0].ID || r.UnitID == nil {

@@ -131,6 +131,17 @@ func (h *Handler) reportSubmit(c *gin.Context) {
 		ClientIP: c.ClientIP(), Locale: l.Lang})
 	var limited *intake.RateLimitError
 	switch {
+	case errors.Is(err, intake.ErrKeyReused):
+		// The form was sent before with other content (back, edit, send):
+		// it comes back as typed with a fresh key, to be filed anew.
+		sub.IdempotencyKey = reports.NewKey()
+		if target.Unit == nil {
+			token = ""
+		}
+		d := reportFormData{Sub: sub, Token: token, Unit: target.Unit, Instrument: target.Instrument, Type: typ,
+			Errors: form.Errors{"form": {Key: "report.key_reused"}}, PhotosLost: len(uploads)}
+		h.reportFormPage(c, http.StatusUnprocessableEntity, d)
+		return
 	case errors.As(err, &limited):
 		c.Header("Retry-After", retryAfterSeconds(limited.RetryAfter))
 		h.render(c, http.StatusTooManyRequests, "error", h.page(c, l.T("report.limited_title"), l.T("report.limited_body", minutesUp(limited.RetryAfter))))
