@@ -181,6 +181,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	}
 	workerDone := make(chan error, 1)
 	go func() { workerDone <- worker.Run(ctx) }()
+	go purgeRateLimits(ctx, st, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -291,4 +292,23 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 // oneLine keeps an operator-facing error on a single line.
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// purgeRateLimits forgets old rate-limit buckets every quarter of an hour.
+// Every instance does it; the deletes are idempotent.
+func purgeRateLimits(ctx context.Context, st *storage.Store, log *slog.Logger) {
+	t := time.NewTicker(15 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := st.RatePurge(ctx, time.Now()); err != nil {
+				log.Warn("rate-limit purge failed", "err", err)
+			} else if n > 0 {
+				log.Debug("rate-limit buckets purged", "rows", n)
+			}
+		}
+	}
 }

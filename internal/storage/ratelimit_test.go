@@ -82,3 +82,24 @@ func TestRateTakeWindowAndRefund(t *testing.T) {
 		t.Fatalf("a new window: %+v, want allowed as its first attempt", s)
 	}
 }
+
+func TestRatePurgeForgetsOldBuckets(t *testing.T) {
+	st := storage.New(dbtest.Open(t))
+	ctx := context.Background()
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	for _, b := range []string{"old:1", "old:2"} {
+		if _, err := st.RateTake(ctx, b, time.Hour, 5, now.Add(-storage.RateKeep-time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.RateTake(ctx, "recent", time.Hour, 5, now.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	n, err := st.RatePurge(ctx, now)
+	if err != nil || n != 2 {
+		t.Fatalf("purged %d (%v), want the 2 old buckets", n, err)
+	}
+	if s, _ := st.RateTake(ctx, "recent", 2*time.Hour, 2, now); s.Hits != 2 {
+		t.Fatalf("the recent bucket was purged too: %+v", s)
+	}
+}
