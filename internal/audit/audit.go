@@ -1,6 +1,6 @@
 // Package audit keeps the tamper-evident record of who did what: every
-// status change, assignment, export, view of a reporter's contact details and
-// administrative edit is appended to a hash chain (audit_log), in the same
+// status change, assignment, export, view of a reporter's contact details or
+// of an evidence photo, and administrative edit is appended to a hash chain (audit_log), in the same
 // transaction as the change it records, and Verify proves the chain has not
 // been altered, cut or reordered since.
 //
@@ -45,6 +45,7 @@ const (
 	ActionCaseReward           = "case_reward"
 	ActionExport               = "export"
 	ActionContactView          = "contact_view" // a reporter's identity was shown to staff
+	ActionPhotoView            = "photo_view"   // an evidence photo was sent to staff
 	ActionRuleChange           = "rule_change"
 	ActionAgencyChange         = "agency_change"
 	ActionDistrictChange       = "district_change"
@@ -59,7 +60,7 @@ var actions = map[string]bool{
 	ActionUnitCreate: true, ActionUnitChange: true, ActionUnitStatus: true, ActionUSCCOverride: true,
 	ActionCaseStatus: true, ActionCaseAssign: true, ActionCaseTransfer: true, ActionCaseMerge: true,
 	ActionCaseNote: true, ActionCaseReply: true, ActionCaseReward: true,
-	ActionExport: true, ActionContactView: true,
+	ActionExport: true, ActionContactView: true, ActionPhotoView: true,
 	ActionRuleChange: true, ActionAgencyChange: true, ActionDistrictChange: true, ActionHolidayChange: true,
 	ActionPledgeTextChange: true, ActionInstrumentTypeChange: true,
 }
