@@ -15,7 +15,16 @@ var Migrations = []Migration{
 	{Version: 1, Name: "domain model", SQL: schemaV1},
 	{Version: 2, Name: "public revision of units", SQL: schemaV2},
 	{Version: 3, Name: "queue indexes lead with agency and status", SQL: schemaV3},
+	{Version: 4, Name: "keyed MAC on audit entries", SQL: schemaV4},
 }
+
+// schemaV4: each audit entry carries HMAC-SHA256(HM_AUDIT_KEY, hash), so the
+// chain can no longer be recomputed by someone who can only write to the
+// database (internal/audit, docs/audit.md). Entries written before have an
+// empty MAC and are verified by hash only.
+const schemaV4 = `
+ALTER TABLE audit_log ADD COLUMN mac VARCHAR(64) NOT NULL DEFAULT '';
+`
 
 // schemaV3: the officer queue always filters by agency and (open) status.
 // Indexes that began (agency_id, due_at|priority|category|district_id) made
