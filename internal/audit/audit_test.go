@@ -257,6 +257,15 @@ func TestVerifyFindsTheFirstAlteredEntry(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, n + 1, "MAC does not match"},
+		{"entry appended behind audit_head's back by a key holder", func(t *testing.T, db *gorm.DB, _ []int64, es []model.AuditEntry) {
+			forged, _ := event(n + 1).Entry()
+			forged.PrevHash = es[n-1].Hash
+			forged.Hash = audit.Hash(forged.PrevHash, forged)
+			forged.MAC = testLog.MAC(forged.Hash)
+			if err := db.Create(forged).Error; err != nil {
+				t.Fatal(err)
+			}
+		}, n + 1, "comes after the newest entry recorded in audit_head"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
