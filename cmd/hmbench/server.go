@@ -23,6 +23,7 @@ import (
 
 	"honestmeasure/configs"
 	"honestmeasure/internal/app"
+	"honestmeasure/internal/audit"
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/reference"
@@ -80,7 +81,7 @@ func serveCeiling(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	h, err := app.New(app.Options{DB: db, Ref: ref, Logger: log, BaseURL: "http://" + *addr, Secret: []byte(benchSecret),
-		ReportLimits: intake.Limits{}})
+		AuditKey: audit.KeyFromSecret([]byte(benchSecret)), ReportLimits: intake.Limits{}})
 	if err != nil {
 		return err
 	}

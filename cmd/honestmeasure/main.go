@@ -3,7 +3,7 @@
 //	honestmeasure [-config FILE] [-demo] [serve]   run the web server (default)
 //	honestmeasure [-config FILE] migrate           apply database migrations and exit
 //	honestmeasure [-config FILE] user create ...   create an account
-//	honestmeasure [-config FILE] audit verify      check the audit log's hash chain
+//	honestmeasure [-config FILE] audit verify      check the audit log's hash chain and MACs
 //
 // Configuration comes from the optional YAML file and HM_* environment
 // variables (see configs/honestmeasure.example.yaml). Every failure is
@@ -108,9 +108,9 @@ func run(ctx context.Context, env environment) error {
 		return nil
 	case "audit":
 		if len(cmd) < 2 || cmd[1] != "verify" {
-			return errors.New("usage: honestmeasure audit verify")
+			return errors.New("usage: honestmeasure audit verify [-anchor ID:HASH]…")
 		}
-		return auditVerify(ctx, cfg, log, env)
+		return auditVerify(ctx, cfg, log, env, cmd[2:])
 	case "user":
 		if len(cmd) < 2 || cmd[1] != "create" {
 			return errors.New("usage: honestmeasure user create -login L -role R [-agency CODE] [-body CODE] [-name N] [-password-stdin]")
@@ -138,6 +138,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	if err != nil {
 		return err
 	}
+	auditKey, err := resolveAuditKey(cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.AuditKey == "" {
+		log.Warn("HM_AUDIT_KEY not set: the audit log's MACs use a key derived from HM_SECRET (development only)")
+	}
 	db, err := openDB(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -163,7 +170,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 			return err
 		}
 	}
-	handler, err := app.New(app.Options{DB: db, Ref: ref, Logger: log, BaseURL: cfg.PublicBaseURL(), Secret: secret,
+	handler, err := app.New(app.Options{DB: db, Ref: ref, Logger: log, BaseURL: cfg.PublicBaseURL(), Secret: secret, AuditKey: auditKey,
 		SecureCookies: cfg.SecureCookies(), TrustedProxies: cfg.TrustedProxies,
 		ReportLimits:   intake.Limits{PerIPPerHour: cfg.ReportLimitPerIP, UnitBurstPerHour: cfg.ReportBurstPerUnit},
 		ScanCacheBytes: cfg.ScanCacheMB << 20, Spool: server.NewSpool("", int64(cfg.UploadSpoolMB)<<20)})

@@ -192,6 +192,8 @@ func TestBadConfigurationIsOneClearLine(t *testing.T) {
 		{"mysql without DSN", map[string]string{"HM_DB_DRIVER": "mysql"}, "HM_DB_DSN is required"},
 		{"unwritable data folder", map[string]string{"HM_DATA_DIR": filepath.Join(notADir, "data")}, "data folder"},
 		{"production without secret", map[string]string{"HM_MODE": "production"}, "HM_SECRET is required in production mode"},
+		{"production without audit key", map[string]string{"HM_MODE": "production", "HM_SECRET": strings.Repeat("s", 32)}, "HM_AUDIT_KEY is required in production mode"},
+		{"short audit key", map[string]string{"HM_AUDIT_KEY": "too-short"}, "HM_AUDIT_KEY is too short"},
 		{"short secret", map[string]string{"HM_SECRET": "too-short"}, "HM_SECRET is too short"},
 		{"bad base URL", map[string]string{"HM_BASE_URL": "localhost:8080"}, "HM_BASE_URL must be an absolute"},
 		{"bad demo flag", map[string]string{"HM_DEMO": "yes please"}, "HM_DEMO must be"},
@@ -203,7 +205,7 @@ func TestBadConfigurationIsOneClearLine(t *testing.T) {
 				tt.vars["HM_DATA_DIR"] = t.TempDir()
 			}
 			cmd := exec.Command(os.Args[0])
-			cmd.Env = append(os.Environ(), "HM_TEST_RUN_MAIN=1", "HM_DB_DSN=", "HM_DB_DRIVER=", "HM_SECRET=", "HM_MODE=", "HM_DEMO=", "HM_ADDR=")
+			cmd.Env = append(os.Environ(), "HM_TEST_RUN_MAIN=1", "HM_DB_DSN=", "HM_DB_DRIVER=", "HM_SECRET=", "HM_AUDIT_KEY=", "HM_MODE=", "HM_DEMO=", "HM_ADDR=")
 			for k, v := range tt.vars {
 				cmd.Env = append(cmd.Env, k+"="+v)
 			}

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"honestmeasure/internal/api"
+	"honestmeasure/internal/audit"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
@@ -31,6 +32,7 @@ type Options struct {
 	Logger         *slog.Logger
 	BaseURL        string // public base URL, printed into QR codes
 	Secret         []byte // signs QR tokens and access codes
+	AuditKey       []byte // keys the audit log's MACs; at least audit.MinKeyLength bytes
 	SecureCookies  bool
 	TrustedProxies []string
 	Now            func() time.Time // nil: the real clock
@@ -50,10 +52,14 @@ func New(opt Options) (http.Handler, error) {
 		return nil, err
 	}
 	st := storage.New(opt.DB)
+	auditLog, err := audit.New(opt.AuditKey)
+	if err != nil {
+		return nil, err
+	}
 	if opt.ScanCacheBytes == 0 {
 		opt.ScanCacheBytes = 64 << 20
 	}
-	pages := &ui.Handler{Store: st, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger, ScanCache: scan.NewPageCache(opt.ScanCacheBytes),
+	pages := &ui.Handler{Store: st, Audit: auditLog, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger, ScanCache: scan.NewPageCache(opt.ScanCacheBytes),
 		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now,
 		Intake: &intake.Service{Store: st, Secret: opt.Secret, Limits: opt.ReportLimits, BaseURL: opt.BaseURL, Now: opt.Now}}
 	uploads := maps.Clone(ui.Uploads)

@@ -1,8 +1,11 @@
 // Package audit keeps the tamper-evident record of who did what: every
-// status change, assignment, export, view of a reporter's contact details and
-// administrative edit is appended to a hash chain (audit_log), in the same
-// transaction as the change it records, and Verify proves the chain has not
-// been altered, cut or reordered since.
+// status change, assignment, export, view of a reporter's contact details or
+// of an evidence photo, and administrative edit is appended to a hash chain (audit_log), in the same
+// transaction as the change it records. Each entry also carries a MAC under
+// a key held outside the database (Log), and Verify proves the chain has not
+// been altered, cut or reordered since, nor rewritten by someone who could
+// write to the database but does not hold the key. docs/audit.md says which
+// threat each measure covers.
 //
 // It records decisions; it does not make them (permissions and state
 // machines belong to the domain packages that call Record), and it holds no
@@ -11,7 +14,6 @@ package audit
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -19,7 +21,6 @@ import (
 	"unicode/utf8"
 
 	"honestmeasure/internal/model"
-	"honestmeasure/internal/storage"
 )
 
 // Actions: the closed list of things that are audited. Record refuses any
@@ -45,6 +46,7 @@ const (
 	ActionCaseReward           = "case_reward"
 	ActionExport               = "export"
 	ActionContactView          = "contact_view" // a reporter's identity was shown to staff
+	ActionPhotoView            = "photo_view"   // an evidence photo was sent to staff
 	ActionRuleChange           = "rule_change"
 	ActionAgencyChange         = "agency_change"
 	ActionDistrictChange       = "district_change"
@@ -59,7 +61,7 @@ var actions = map[string]bool{
 	ActionUnitCreate: true, ActionUnitChange: true, ActionUnitStatus: true, ActionUSCCOverride: true,
 	ActionCaseStatus: true, ActionCaseAssign: true, ActionCaseTransfer: true, ActionCaseMerge: true,
 	ActionCaseNote: true, ActionCaseReply: true, ActionCaseReward: true,
-	ActionExport: true, ActionContactView: true,
+	ActionExport: true, ActionContactView: true, ActionPhotoView: true,
 	ActionRuleChange: true, ActionAgencyChange: true, ActionDistrictChange: true, ActionHolidayChange: true,
 	ActionPledgeTextChange: true, ActionInstrumentTypeChange: true,
 }
@@ -110,20 +112,6 @@ type Event struct {
 	After      any
 	IP         string
 	At         time.Time // zero means now
-}
-
-// Record appends e to the audit log. Pass the Store of the transaction that
-// makes the change, so both commit or neither does; make it the last write
-// of that transaction, since the log's head stays locked until commit.
-func Record(ctx context.Context, st *storage.Store, e Event) error {
-	entry, err := e.Entry()
-	if err != nil {
-		return err
-	}
-	if err := st.AppendAudit(ctx, entry, Hash); err != nil {
-		return fmt.Errorf("audit %s: %w", e.Action, err)
-	}
-	return nil
 }
 
 // Entry builds the row for e, without its chain fields. The values are

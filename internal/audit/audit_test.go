@@ -20,6 +20,17 @@ import (
 
 func id64(v int64) *int64 { return &v }
 
+// testLog is the log under the test deployment's audit key.
+var testLog = mustLog("audit-key-for-tests-0123456789abcdef")
+
+func mustLog(key string) *audit.Log {
+	l, err := audit.New([]byte(key))
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
 // base has sub-millisecond digits on purpose: Record must cut them so the
 // hash recomputes after a round trip through either database.
 var base = time.Date(2026, 4, 15, 9, 30, 0, 123456789, time.FixedZone("CST", 8*3600))
@@ -53,15 +64,15 @@ func event(i int) audit.Event {
 func record(t *testing.T, st *storage.Store, from, to int) {
 	t.Helper()
 	for i := from; i <= to; i++ {
-		if err := audit.Record(context.Background(), st, event(i)); err != nil {
+		if err := testLog.Record(context.Background(), st, event(i)); err != nil {
 			t.Fatalf("record %d: %v", i, err)
 		}
 	}
 }
 
-func verify(t *testing.T, st *storage.Store) audit.Report {
+func verify(t *testing.T, st *storage.Store, anchors ...audit.Anchor) audit.Report {
 	t.Helper()
-	r, err := audit.Verify(context.Background(), st)
+	r, err := testLog.Verify(context.Background(), st, anchors...)
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
@@ -88,6 +99,28 @@ func exec(t *testing.T, db *gorm.DB, sql string, args ...any) {
 	if res.RowsAffected != 1 {
 		t.Fatalf("%s: %d rows changed, want 1", sql, res.RowsAffected)
 	}
+}
+
+// rechain does what an attacker with write access to the database does
+// after changing entries es[from:]: recompute their hashes (and, holding
+// some key, their MACs), store them and move audit_head to the new end.
+func rechain(t *testing.T, db *gorm.DB, es []model.AuditEntry, from int, key *audit.Log) {
+	t.Helper()
+	prev := audit.Genesis
+	if from > 0 {
+		prev = es[from-1].Hash
+	}
+	for i := from; i < len(es); i++ {
+		e := &es[i]
+		e.PrevHash = prev
+		e.Hash = audit.Hash(e.PrevHash, e)
+		if key != nil {
+			e.MAC = key.MAC(e.Hash)
+		}
+		exec(t, db, "UPDATE audit_log SET action = ?, prev_hash = ?, hash = ?, mac = ? WHERE id = ?", e.Action, e.PrevHash, e.Hash, e.MAC, e.ID)
+		prev = e.Hash
+	}
+	exec(t, db, "UPDATE audit_head SET last_id = ?, last_hash = ? WHERE id = 1", es[len(es)-1].ID, prev)
 }
 
 func TestRoundTripKeepsEveryHash(t *testing.T) {
@@ -180,22 +213,55 @@ func TestVerifyFindsTheFirstAlteredEntry(t *testing.T) {
 		}, n, "audit_head records a different hash"},
 		{"two entries swapped", func(t *testing.T, db *gorm.DB, ids []int64, es []model.AuditEntry) {
 			a, b := es[9], es[19]
-			swap := "UPDATE audit_log SET at = ?, actor_user_id = ?, actor = ?, action = ?, object_type = ?, object_id = ?, agency_id = ?, before_json = ?, after_json = ?, ip = ?, prev_hash = ?, hash = ? WHERE id = ?"
+			swap := "UPDATE audit_log SET at = ?, actor_user_id = ?, actor = ?, action = ?, object_type = ?, object_id = ?, agency_id = ?, before_json = ?, after_json = ?, ip = ?, prev_hash = ?, hash = ?, mac = ? WHERE id = ?"
 			for _, p := range [][2]model.AuditEntry{{a, b}, {b, a}} {
 				from, to := p[0], p[1]
 				exec(t, db, swap, from.At, from.ActorUserID, from.Actor, from.Action, from.ObjectType, from.ObjectID,
-					from.AgencyID, from.BeforeJSON, from.AfterJSON, from.IP, from.PrevHash, from.Hash, to.ID)
+					from.AgencyID, from.BeforeJSON, from.AfterJSON, from.IP, from.PrevHash, from.Hash, from.MAC, to.ID)
 			}
 		}, 10, "does not link to entry 9"},
 		{"entry rewritten with its own hash recomputed", func(t *testing.T, db *gorm.DB, ids []int64, es []model.AuditEntry) {
 			e := es[mid-1]
 			e.Action = audit.ActionCaseReward
 			exec(t, db, "UPDATE audit_log SET action = ?, hash = ? WHERE id = ?", e.Action, audit.Hash(e.PrevHash, &e), e.ID)
-		}, mid + 1, fmt.Sprintf("or entry %d was rewritten", mid)},
+		}, mid, "MAC does not match"},
+		// What a plain chain cannot catch: whoever can write to the database
+		// rewrites an entry and recomputes every later hash and the head.
+		{"entry rewritten and the whole chain recomputed", func(t *testing.T, db *gorm.DB, _ []int64, es []model.AuditEntry) {
+			es[mid-1].Action = audit.ActionCaseReward
+			rechain(t, db, es, mid-1, nil)
+		}, mid, "MAC does not match"},
+		{"entry rewritten, chain recomputed, MACs cleared", func(t *testing.T, db *gorm.DB, _ []int64, es []model.AuditEntry) {
+			es[mid-1].Action = audit.ActionCaseReward
+			for i := range es {
+				es[i].MAC = ""
+			}
+			rechain(t, db, es, 0, nil)
+		}, n, "carry no MAC and no anchor vouches for them"},
+		{"chain recomputed with another key", func(t *testing.T, db *gorm.DB, _ []int64, es []model.AuditEntry) {
+			es[mid-1].Action = audit.ActionCaseReward
+			rechain(t, db, es, mid-1, mustLog("a-key-the-attacker-made-up-0123456789"))
+		}, mid, "MAC does not match"},
+		{"MAC removed from one entry", func(t *testing.T, db *gorm.DB, ids []int64, _ []model.AuditEntry) {
+			exec(t, db, "UPDATE audit_log SET mac = '' WHERE id = ?", ids[mid-1])
+		}, mid, "carries no MAC although entry 1 before it does"},
+		{"MAC copied from another entry", func(t *testing.T, db *gorm.DB, ids []int64, es []model.AuditEntry) {
+			exec(t, db, "UPDATE audit_log SET mac = ? WHERE id = ?", es[mid].MAC, ids[mid-1])
+		}, mid, "MAC does not match"},
 		{"entry appended behind audit_head's back", func(t *testing.T, db *gorm.DB, _ []int64, es []model.AuditEntry) {
 			forged, _ := event(n + 1).Entry()
 			forged.PrevHash = es[n-1].Hash
 			forged.Hash = audit.Hash(forged.PrevHash, forged)
+			forged.MAC = es[n-1].MAC
+			if err := db.Create(forged).Error; err != nil {
+				t.Fatal(err)
+			}
+		}, n + 1, "MAC does not match"},
+		{"entry appended behind audit_head's back by a key holder", func(t *testing.T, db *gorm.DB, _ []int64, es []model.AuditEntry) {
+			forged, _ := event(n + 1).Entry()
+			forged.PrevHash = es[n-1].Hash
+			forged.Hash = audit.Hash(forged.PrevHash, forged)
+			forged.MAC = testLog.MAC(forged.Hash)
 			if err := db.Create(forged).Error; err != nil {
 				t.Fatal(err)
 			}
@@ -246,7 +312,7 @@ func TestConcurrentAppendsFormOneChain(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < each; i++ {
 				err := st.Tx(ctx, func(tx *storage.Store) error {
-					return audit.Record(ctx, tx, event(w*each+i))
+					return testLog.Record(ctx, tx, event(w*each+i))
 				})
 				if err != nil {
 					errs <- err
@@ -286,10 +352,10 @@ func TestAppendInsideAnOlderTransactionSeesTheNewestHead(t *testing.T) {
 		if _, _, err := tx.AuditHead(ctx); err != nil { // fixes the snapshot
 			return err
 		}
-		if err := audit.Record(ctx, st, event(2)); err != nil { // another connection, committed
+		if err := testLog.Record(ctx, st, event(2)); err != nil { // another connection, committed
 			return err
 		}
-		return audit.Record(ctx, tx, event(3))
+		return testLog.Record(ctx, tx, event(3))
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -305,7 +371,7 @@ func TestRolledBackChangeLeavesNoEntry(t *testing.T) {
 	record(t, st, 1, 3)
 	boom := errors.New("boom")
 	err := st.Tx(ctx, func(tx *storage.Store) error {
-		if err := audit.Record(ctx, tx, event(4)); err != nil {
+		if err := testLog.Record(ctx, tx, event(4)); err != nil {
 			return err
 		}
 		return boom
@@ -332,7 +398,7 @@ func TestVerifyWalksMoreThanOneBatch(t *testing.T) {
 	// One transaction keeps this fast; the chain is the same.
 	err := st.Tx(ctx, func(tx *storage.Store) error {
 		for i := 1; i <= 2100; i++ {
-			if err := audit.Record(ctx, tx, event(i)); err != nil {
+			if err := testLog.Record(ctx, tx, event(i)); err != nil {
 				return err
 			}
 		}
@@ -407,7 +473,7 @@ func TestEntryNormalisesAndRefuses(t *testing.T) {
 			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
 		}
 	}
-	if err := audit.Record(context.Background(), nil, audit.Event{Action: "nope"}); err == nil {
+	if err := testLog.Record(context.Background(), nil, audit.Event{Action: "nope"}); err == nil {
 		t.Error("Record accepted an unknown action")
 	}
 }

@@ -35,7 +35,10 @@ type Config struct {
 	BaseURL string `yaml:"base_url"`
 	DataDir string `yaml:"data_dir"`
 	Secret  string `yaml:"secret"`
-	Demo    bool   `yaml:"demo"`
+	// AuditKey keys the audit log's MACs (HM_AUDIT_KEY). Empty in
+	// development means one derived from the secret.
+	AuditKey string `yaml:"audit_key"`
+	Demo     bool   `yaml:"demo"`
 
 	Database Database `yaml:"database"`
 
@@ -171,6 +174,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	if v := getenv("HM_SECRET"); v != "" {
 		cfg.Secret = v
 	}
+	if v := getenv("HM_AUDIT_KEY"); v != "" {
+		cfg.AuditKey = v
+	}
 	for name, dst := range map[string]*int{"HM_REPORT_LIMIT_PER_IP": &cfg.ReportLimitPerIP, "HM_REPORT_BURST_PER_UNIT": &cfg.ReportBurstPerUnit} {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			n, err := strconv.Atoi(v)
@@ -221,6 +227,10 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 // sessions and printed QR codes, so a short one would let codes be forged.
 const MinSecretLength = 32
 
+// MinAuditKeyLength is the shortest HM_AUDIT_KEY accepted (the audit
+// package's own minimum, in bytes).
+const MinAuditKeyLength = 32
+
 // Validate reports the first problem as one sentence naming the setting.
 func (c Config) Validate() error {
 	switch c.Mode {
@@ -249,6 +259,18 @@ func (c Config) Validate() error {
 	}
 	if c.Secret != "" && len(c.Secret) < MinSecretLength {
 		return fmt.Errorf("HM_SECRET is too short: %d characters, at least %d required", len(c.Secret), MinSecretLength)
+	}
+	// Production needs a key of its own: the log is then verified with
+	// something other than what signs sessions and codes, whoever holds it,
+	// and changing one secret does not invalidate the other.
+	if c.Mode == Production && c.AuditKey == "" {
+		return errors.New("HM_AUDIT_KEY is required in production mode: set it to a random string of at least 32 characters, different from HM_SECRET, and keep it outside the database and its backups")
+	}
+	if c.AuditKey != "" && len(c.AuditKey) < MinAuditKeyLength {
+		return fmt.Errorf("HM_AUDIT_KEY is too short: %d characters, at least %d required", len(c.AuditKey), MinAuditKeyLength)
+	}
+	if c.AuditKey != "" && c.AuditKey == c.Secret {
+		return errors.New("HM_AUDIT_KEY must differ from HM_SECRET")
 	}
 	if c.Addr == "" {
 		return errors.New("HM_ADDR must not be empty")

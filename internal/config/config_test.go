@@ -52,8 +52,12 @@ func TestValidate(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{"production with secret", map[string]string{"HM_MODE": "production", "HM_SECRET": long}, ""},
-		{"production without secret", map[string]string{"HM_MODE": "production"}, "HM_SECRET is required"},
+		{"production with secret and audit key", map[string]string{"HM_MODE": "production", "HM_SECRET": long, "HM_AUDIT_KEY": strings.Repeat("a", 32)}, ""},
+		{"production without secret", map[string]string{"HM_MODE": "production", "HM_AUDIT_KEY": strings.Repeat("a", 32)}, "HM_SECRET is required"},
+		{"production without audit key", map[string]string{"HM_MODE": "production", "HM_SECRET": long}, "HM_AUDIT_KEY is required in production"},
+		{"development without audit key", map[string]string{"HM_SECRET": long}, ""},
+		{"short audit key", map[string]string{"HM_AUDIT_KEY": strings.Repeat("a", 31)}, "HM_AUDIT_KEY is too short: 31 characters"},
+		{"audit key equal to the secret", map[string]string{"HM_SECRET": long, "HM_AUDIT_KEY": long}, "HM_AUDIT_KEY must differ from HM_SECRET"},
 		{"unknown mode", map[string]string{"HM_MODE": "staging"}, "HM_MODE"},
 		{"unknown driver", map[string]string{"HM_DB_DRIVER": "oracle"}, "unknown database driver"},
 		{"mysql needs dsn", map[string]string{"HM_DB_DRIVER": "mysql"}, "HM_DB_DSN"},
@@ -68,5 +72,20 @@ func TestValidate(t *testing.T) {
 		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
 			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
 		}
+	}
+}
+
+// The audit key is taken verbatim, like the secret: spaces are part of it.
+func TestAuditKeyFromFileAndEnvironment(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(path, []byte("audit_key: "+strings.Repeat("f", 40)+"\n"), 0o600)
+	cfg, err := Load(path, func(string) string { return "" })
+	if err != nil || cfg.AuditKey != strings.Repeat("f", 40) {
+		t.Fatalf("from file: %q %v", cfg.AuditKey, err)
+	}
+	key := " " + strings.Repeat("e", 40) + " "
+	cfg, err = Load(path, func(k string) string { return map[string]string{"HM_AUDIT_KEY": key}[k] })
+	if err != nil || cfg.AuditKey != key {
+		t.Fatalf("from environment: %q %v", cfg.AuditKey, err)
 	}
 }

@@ -16,7 +16,16 @@ var Migrations = []Migration{
 	{Version: 2, Name: "public revision of units", SQL: schemaV2},
 	{Version: 3, Name: "queue indexes lead with agency and status", SQL: schemaV3},
 	{Version: 4, Name: "report request hash and burst marker", SQL: schemaV4},
+	{Version: 5, Name: "keyed MAC on audit entries", SQL: schemaV5},
 }
+
+// schemaV5: each audit entry carries HMAC-SHA256(HM_AUDIT_KEY, hash), so the
+// chain can no longer be recomputed by someone who can only write to the
+// database (internal/audit, docs/audit.md). Entries written before have an
+// empty MAC and are verified by hash only.
+const schemaV5 = `
+ALTER TABLE audit_log ADD COLUMN mac VARCHAR(64) NOT NULL DEFAULT '';
+`
 
 // schemaV4: an idempotency key replays a receipt only for the submission it
 // came with (reports.request_hash); a report is never refused because of

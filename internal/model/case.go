@@ -133,6 +133,9 @@ type AuditEntry struct {
 	IP          string  `gorm:"column:ip"`
 	PrevHash    string
 	Hash        string
+	// MAC is HMAC-SHA256 of Hash under the audit key (internal/audit); empty
+	// for entries written before the MAC existed.
+	MAC string `gorm:"column:mac"`
 }
 
 func (AuditEntry) TableName() string { return "audit_log" }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -214,9 +213,9 @@ func TestBodyLimits(t *testing.T) {
 	}
 }
 
-// Concurrent uploads beyond the spool's budget are answered "busy" instead
-// of filling the disk; the budget is whole again afterwards.
-func TestSpoolBudgetHoldsUnderConcurrentUploads(t *testing.T) {
+// Uploads beyond the spool's budget are answered "busy" instead of filling
+// the disk; what is held is given back when each request ends.
+func TestSpoolBudgetHoldsAcrossRequests(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
 	spool := server.NewSpool("", 4<<20)
 	r, err := render.New(templates.FS, static.FS)
@@ -231,24 +230,17 @@ func TestSpoolBudgetHoldsUnderConcurrentUploads(t *testing.T) {
 		t.Fatal(err)
 	}
 	release := make(chan struct{})
-	var mu sync.Mutex
-	var peak int64
-	busy, kept := 0, 0
+	arrived := make(chan bool)
 	e.POST("/upload", func(c *gin.Context) {
-		up := server.UploadOf(c)
-		mu.Lock()
-		peak = max(peak, spool.InFlight())
-		if up.Busy {
-			busy++
-		} else {
-			kept++
+		busy := server.UploadOf(c).Busy
+		arrived <- busy
+		if !busy {
+			<-release // a kept upload holds its file until released
 		}
-		mu.Unlock()
-		<-release // every upload holds its file until all have arrived
 		c.Status(http.StatusOK)
 	})
 	var wg sync.WaitGroup
-	for range 6 {
+	send := func() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -256,21 +248,24 @@ func TestSpoolBudgetHoldsUnderConcurrentUploads(t *testing.T) {
 			post(e, "/upload", ct, body)
 		}()
 	}
-	for {
-		mu.Lock()
-		n := busy + kept
-		mu.Unlock()
-		if n == 6 {
-			break
+	// Two uploads of 1.5 MB are held; the third does not fit in 4 MB.
+	for i, wantBusy := range []bool{false, false, true} {
+		send()
+		if busy := <-arrived; busy != wantBusy {
+			t.Fatalf("upload %d: busy %v, want %v (spool holds %d bytes)", i+1, busy, wantBusy, spool.InFlight())
 		}
-		time.Sleep(5 * time.Millisecond)
+		if n := spool.InFlight(); n > 4<<20 {
+			t.Fatalf("spool holds %d bytes, over its budget", n)
+		}
 	}
 	close(release)
 	wg.Wait()
-	if peak > 4<<20 || kept == 0 || busy == 0 {
-		t.Fatalf("peak %d bytes spooled (budget %d), %d kept, %d busy", peak, 4<<20, kept, busy)
+	if n := spool.InFlight(); n != 0 {
+		t.Fatalf("spool holds %d bytes after the requests", n)
 	}
-	if spool.InFlight() != 0 {
-		t.Fatalf("spool holds %d bytes after the requests", spool.InFlight())
+	send()
+	if busy := <-arrived; busy {
+		t.Fatal("an upload after the others ended was refused")
 	}
+	wg.Wait()
 }

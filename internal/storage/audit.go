@@ -18,14 +18,14 @@ type auditHead struct {
 }
 
 // AppendAudit adds e to the end of the hash chain: it sets e.PrevHash to the
-// hash of the newest entry, e.Hash to hash(e.PrevHash, e), inserts e and
-// moves audit_head to it. The hash function is the caller's (the audit
-// package owns the canonical form); storage only guarantees that appends are
-// serialised. When s is already a transaction the append joins it (as a
+// hash of the newest entry, lets seal fill in e.Hash (and e.MAC) from it,
+// inserts e and moves audit_head to it. Hashing and keying are the caller's
+// (the audit package owns the canonical form and the key); storage only
+// guarantees that appends are serialised. When s is already a transaction the append joins it (as a
 // savepoint), so the entry commits or rolls back with the change it records.
 // The head row stays locked until that outer transaction ends, so callers
 // should append as the last write of their transaction.
-func (s *Store) AppendAudit(ctx context.Context, e *model.AuditEntry, hash func(prevHash string, e *model.AuditEntry) string) error {
+func (s *Store) AppendAudit(ctx context.Context, e *model.AuditEntry, seal func(e *model.AuditEntry)) error {
 	return s.Tx(ctx, func(tx *Store) error {
 		// Take the write lock on the head row before reading it. An UPDATE
 		// is the one statement that locks on both engines: SQLite has no
@@ -53,7 +53,7 @@ func (s *Store) AppendAudit(ctx context.Context, e *model.AuditEntry, hash func(
 		}
 		e.ID = 0
 		e.PrevHash = head.LastHash
-		e.Hash = hash(e.PrevHash, e)
+		seal(e)
 		if err := tx.q(ctx).Create(e).Error; err != nil {
 			return err
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm"
+
 	"honestmeasure/internal/model"
 )
 
@@ -94,21 +96,61 @@ type RelatedCase struct {
 	CreatedAt  time.Time
 }
 
-// RelatedCases lists other reports on the same unit (or instrument), newest
-// first: possible duplicates.
-func (s *Store) RelatedCases(ctx context.Context, r *model.Report, limit int) ([]RelatedCase, error) {
+// relatedTo selects the cases of other reports on the same unit (or, for a
+// report about an instrument, on that instrument or its unit); nil when the
+// report names neither.
+func (s *Store) relatedTo(ctx context.Context, r *model.Report) *gorm.DB {
 	if r.UnitID == nil && r.InstrumentID == nil {
-		return nil, nil
+		return nil
 	}
 	q := s.q(ctx).Table("reports").Joins("JOIN cases ON cases.report_id = reports.id").Where("reports.id <> ?", r.ID)
-	if r.InstrumentID != nil {
-		q = q.Where("reports.instrument_id = ? OR reports.unit_id = ?", *r.InstrumentID, *r.UnitID)
-	} else {
+	switch {
+	case r.InstrumentID != nil && r.UnitID != nil:
+		// Parenthesised by hand: more conditions are ANDed on after this one.
+		q = q.Where("(reports.instrument_id = ? OR reports.unit_id = ?)", *r.InstrumentID, *r.UnitID)
+	case r.InstrumentID != nil:
+		q = q.Where("reports.instrument_id = ?", *r.InstrumentID)
+	default:
 		q = q.Where("reports.unit_id = ?", *r.UnitID)
+	}
+	return q
+}
+
+// RelatedCases lists other reports on the same unit (or instrument), newest
+// first: possible duplicates. With agencyID set it lists only the cases that
+// agency handles; nil lists every agency's.
+func (s *Store) RelatedCases(ctx context.Context, r *model.Report, agencyID *int64, limit int) ([]RelatedCase, error) {
+	q := s.relatedTo(ctx, r)
+	if q == nil {
+		return nil, nil
+	}
+	if agencyID != nil {
+		q = q.Where("cases.agency_id = ?", *agencyID)
 	}
 	var out []RelatedCase
 	err := q.Select("cases.id AS case_id, reports.tracking_no, cases.status, cases.category, cases.agency_id, reports.created_at").
 		Order("reports.id DESC").Limit(limit).Scan(&out).Error
+	return out, err
+}
+
+// RelatedCount is how many related cases one agency has in one status.
+type RelatedCount struct {
+	AgencyID int64
+	Status   model.CaseStatus
+	N        int
+}
+
+// RelatedCasesElsewhere counts, per agency and status, the other reports on
+// the same unit (or instrument) that agencies other than agencyID handle:
+// their existence without anything that identifies them.
+func (s *Store) RelatedCasesElsewhere(ctx context.Context, r *model.Report, agencyID int64) ([]RelatedCount, error) {
+	q := s.relatedTo(ctx, r)
+	if q == nil {
+		return nil, nil
+	}
+	var out []RelatedCount
+	err := q.Where("cases.agency_id <> ?", agencyID).Select("cases.agency_id, cases.status, COUNT(*) AS n").
+		Group("cases.agency_id, cases.status").Order("cases.agency_id, cases.status").Scan(&out).Error
 	return out, err
 }
 

@@ -21,5 +21,5 @@ func (h *Handler) record(c *gin.Context, st *storage.Store, action, objectType s
 	if u := currentUser(c); u != nil {
 		ev.ActorID, ev.Actor = &u.ID, u.Login
 	}
-	return audit.Record(c.Request.Context(), st, ev)
+	return h.Audit.Record(c.Request.Context(), st, ev)
 }

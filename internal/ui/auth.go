@@ -282,7 +282,7 @@ func (h *Handler) login(c *gin.Context) {
 		if user != nil {
 			failed.ObjectType, failed.ObjectID = audit.ObjectUser, strconv.FormatInt(user.ID, 10)
 		}
-		if err := audit.Record(ctx, h.Store, failed); err != nil {
+		if err := h.Audit.Record(ctx, h.Store, failed); err != nil {
 			h.serverError(c, err)
 			return
 		}
@@ -301,7 +301,7 @@ func (h *Handler) login(c *gin.Context) {
 		return
 	}
 	server.Logger(c).Info("login", "user_id", user.ID, "role", string(user.Role))
-	if err := audit.Record(ctx, h.Store, audit.Event{ActorID: &user.ID, Actor: user.Login, Action: audit.ActionLogin,
+	if err := h.Audit.Record(ctx, h.Store, audit.Event{ActorID: &user.ID, Actor: user.Login, Action: audit.ActionLogin,
 		ObjectType: audit.ObjectUser, ObjectID: strconv.FormatInt(user.ID, 10), AgencyID: user.AgencyID, IP: c.ClientIP(), At: now}); err != nil {
 		h.serverError(c, err)
 		return

@@ -44,21 +44,23 @@ type casePageData struct {
 	Unit       *model.Unit
 	Instrument *storage.InstrumentView
 	History    []model.VerificationRecord
-	Related    []storage.RelatedCase
-	Events     []model.CaseEvent
-	Actions    []cases.Action
-	Grounds    []string
-	Staff      []model.User
-	CanAssign  bool
-	CanExtend  bool
-	CanMove    bool // transfer to another agency
-	CanReroute bool
-	CanReward  bool
-	Agencies   []model.Agency
-	Errors     form.Errors
-	Now        time.Time
-	DaysLeft   int
-	Overdue    bool
+	Related    []storage.RelatedCase // handled by the viewer's agency (every agency for the city admin)
+	// RelatedElsewhere counts the related cases other agencies handle.
+	RelatedElsewhere []relatedElsewhere
+	Events           []model.CaseEvent
+	Actions          []cases.Action
+	Grounds          []string
+	Staff            []model.User
+	CanAssign        bool
+	CanExtend        bool
+	CanMove          bool // transfer to another agency
+	CanReroute       bool
+	CanReward        bool
+	Agencies         []model.Agency
+	Errors           form.Errors
+	Now              time.Time
+	DaysLeft         int
+	Overdue          bool
 }
 
 func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form.Errors) {
@@ -100,7 +102,7 @@ func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form
 			return
 		}
 	}
-	if d.Related, err = h.Store.RelatedCases(ctx, d.Report, 20); err != nil {
+	if d.Related, d.RelatedElsewhere, err = h.relatedCases(c, d.Report); err != nil {
 		h.serverError(c, err)
 		return
 	}
@@ -146,6 +148,50 @@ func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form
 	h.render(c, status, "staff_case", h.page(c, d.Report.TrackingNo, d))
 }
 
+// relatedElsewhere is what an officer learns of another agency's cases on
+// the same unit: that they exist, how many are still open, and whom to ask.
+type relatedElsewhere struct {
+	Agency      *model.Agency
+	Total, Open int
+}
+
+// relatedCases lists the other reports on the report's unit or instrument.
+// Staff see their own agency's in full (the city admin sees all); of other
+// agencies' only a count per agency. A tracking number is half of what opens
+// a report on /track, and other agencies' cases are theirs to disclose;
+// knowing that the same stall has open cases with another bureau is still
+// what an officer needs to spot a duplicate and ask for a transfer (merging
+// is only ever within one agency).
+func (h *Handler) relatedCases(c *gin.Context, r *model.Report) ([]storage.RelatedCase, []relatedElsewhere, error) {
+	ctx := c.Request.Context()
+	own := staffAgency(currentUser(c))
+	related, err := h.Store.RelatedCases(ctx, r, own, 20)
+	if err != nil || own == nil {
+		return related, nil, err
+	}
+	counts, err := h.Store.RelatedCasesElsewhere(ctx, r, *own)
+	if err != nil || len(counts) == 0 {
+		return related, nil, err
+	}
+	var out []relatedElsewhere
+	for _, n := range counts { // ordered by agency
+		if len(out) == 0 || out[len(out)-1].Agency.ID != n.AgencyID {
+			// By id, not from the active list: a case may outlive its agency's listing.
+			agency, err := h.Store.AgencyByID(ctx, n.AgencyID)
+			if err != nil {
+				return nil, nil, err
+			}
+			out = append(out, relatedElsewhere{Agency: agency})
+		}
+		last := &out[len(out)-1]
+		last.Total += n.N
+		if n.Status.Open() {
+			last.Open += n.N
+		}
+	}
+	return related, out, nil
+}
+
 func (h *Handler) calendar(c *gin.Context) (*workdays.Calendar, error) {
 	days, err := h.Store.Holidays(c.Request.Context())
 	if err != nil {
@@ -177,6 +223,16 @@ func (h *Handler) casePhoto(c *gin.Context) {
 		return
 	}
 	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	// Evidence shows the reporter's surroundings and sometimes the reporter:
+	// every time it leaves the server to staff is on record, and it is sent
+	// only once that record is committed. no-store keeps every cache (shared
+	// or the browser's) from answering in our place, so each view comes here
+	// and is recorded again.
+	if err := h.record(c, h.Store, audit.ActionPhotoView, audit.ObjectCase, cs.ID, &cs.AgencyID, nil,
+		map[string]any{"report_id": cs.ReportID, "photo_seq": p.Seq}); err != nil {
 		h.serverError(c, err)
 		return
 	}

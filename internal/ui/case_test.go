@@ -133,7 +133,11 @@ func TestCaseFromQueueToSuspension(t *testing.T) {
 			t.Errorf("audit log has %d %q entries, want at least %d (all: %v)", counts[action], action, min, counts)
 		}
 	}
-	rep, err := audit.Verify(context.Background(), a.Store)
+	auditLog, err := audit.New([]byte(apptest.AuditKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := auditLog.Verify(context.Background(), a.Store)
 	if err != nil || !rep.OK {
 		t.Fatalf("audit chain: %+v %v", rep, err)
 	}

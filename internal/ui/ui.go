@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"honestmeasure/internal/audit"
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
@@ -31,6 +32,7 @@ import (
 // watch the context they were given from another goroutine.
 type Handler struct {
 	Store         *storage.Store
+	Audit         *audit.Log // every audit entry is appended through it
 	Renderer      *render.Renderer
 	Ref           *reference.Data
 	Logger        *slog.Logger

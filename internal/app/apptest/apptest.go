@@ -34,6 +34,9 @@ import (
 // Secret is the test deployment's HM_SECRET.
 const Secret = "test-secret-0123456789-abcdefghijklmnop"
 
+// AuditKey is the test deployment's HM_AUDIT_KEY.
+const AuditKey = "test-audit-key-0123456789-abcdefghijkl"
+
 // App is a running application.
 type App struct {
 	t   testing.TB
@@ -64,7 +67,7 @@ func New(t testing.TB) *App {
 	srv := httptest.NewUnstartedServer(nil)
 	a.URL = "http://" + srv.Listener.Addr().String()
 	h, err := app.New(app.Options{DB: db, Ref: ref, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		BaseURL: a.URL, Secret: []byte(Secret), Now: a.Now})
+		BaseURL: a.URL, Secret: []byte(Secret), AuditKey: []byte(AuditKey), Now: a.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
