@@ -179,6 +179,13 @@ const (
 	QRInstrument QRKind = "instrument"
 )
 
+// MaxQRVersion is the last version of a code that is ever issued (98
+// reprints): far more than a shop replaces stickers in its life, and it
+// keeps every token within the two version characters the QR size budget
+// was drawn up for (internal/qr). Past it a reprint is refused; the current
+// code can still be printed as often as needed.
+const MaxQRVersion = 99
+
 // QRToken is one issued version of a printed code.
 type QRToken struct {
 	ID        int64

@@ -102,7 +102,9 @@ func LoadUnit(ctx context.Context, st *storage.Store, signer *qr.Signer, baseURL
 		return nil, err
 	}
 	if tok, err := st.LiveQRToken(ctx, model.QRUnit, u.ID); err == nil {
-		p.URL = qr.URL(baseURL, signer.Token(qr.Ref{Kind: model.QRUnit, ID: u.ID, Version: tok.Version}))
+		// A version that cannot be encoded leaves the page without the
+		// "current page" link rather than without the page.
+		p.URL, _ = signer.URLFor(baseURL, qr.Ref{Kind: model.QRUnit, ID: u.ID, Version: tok.Version})
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return nil, err
 	}
