@@ -119,3 +119,14 @@ func (p *PublicUnit) Counts() map[model.VerificationState]int {
 	}
 	return m
 }
+
+// AnyDeclared reports whether some instrument's latest record is only the
+// merchant's word: the page then says what "declared" means.
+func (p *PublicUnit) AnyDeclared() bool {
+	for _, in := range p.Instruments {
+		if in.Latest != nil && in.Latest.Declared() {
+			return true
+		}
+	}
+	return false
+}

@@ -103,8 +103,8 @@ func (h *Handler) merchantHome(c *gin.Context) {
 }
 
 func validUntil(v storage.InstrumentView) time.Time {
-	if v.Latest != nil && v.Latest.ValidUntil != nil {
-		return *v.Latest.ValidUntil
+	if until := v.ValidUntil(); until != nil {
+		return *until
 	}
 	return time.Time{}
 }
