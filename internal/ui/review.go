@@ -61,11 +61,16 @@ func (h *Handler) applications(c *gin.Context) {
 }
 
 // jurisdictionUnit loads unit :id if the staff member's agency has
-// jurisdiction over its district, or answers 404.
+// jurisdiction over its district, or answers 404. A draft is the merchant's
+// private work until it is submitted: no staff member sees it.
 func (h *Handler) jurisdictionUnit(c *gin.Context) (*model.Unit, bool) {
 	ctx := c.Request.Context()
 	u, ok := loadParam(h, c, "id", h.Store.UnitByID)
 	if !ok {
+		return nil, false
+	}
+	if u.Status == model.UnitDraft {
+		h.ErrorPage(c, http.StatusNotFound)
 		return nil, false
 	}
 	if agency := staffAgency(currentUser(c)); agency != nil {
