@@ -15,7 +15,15 @@ var Migrations = []Migration{
 	{Version: 1, Name: "domain model", SQL: schemaV1},
 	{Version: 2, Name: "public revision of units", SQL: schemaV2},
 	{Version: 3, Name: "queue indexes lead with agency and status", SQL: schemaV3},
+	{Version: 4, Name: "drafts do not reserve credit codes", SQL: schemaV4},
 }
+
+// schemaV4: a credit code is reserved from submission on, not by a draft
+// (model.UnitStatus.HoldsCreditCode): drafts holding a code give it up, so
+// the business whose code a stranger typed into a draft can apply.
+const schemaV4 = `
+UPDATE units SET uscc_live = NULL WHERE status = 'draft';
+`
 
 // schemaV3: the officer queue always filters by agency and (open) status.
 // Indexes that began (agency_id, due_at|priority|category|district_id) made

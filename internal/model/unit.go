@@ -57,9 +57,13 @@ var UnitStatuses = []UnitStatus{UnitDraft, UnitSubmitted, UnitReturned, UnitAppr
 // Published is true when the unit appears in the public directory.
 func (s UnitStatus) Published() bool { return s == UnitApproved }
 
-// HoldsCreditCode is true while the unit keeps its unified social credit
-// code to itself: a revoked unit releases it so the business may re-apply.
-func (s UnitStatus) HoldsCreditCode() bool { return s != UnitRevoked }
+// HoldsCreditCode is true for the statuses in which a unit keeps its unified
+// social credit code to itself. A draft does not: anyone may type any code
+// into a draft, so a code is reserved only from submission, when an officer
+// will look at it. A revoked unit releases it so the business may re-apply.
+// (Staff may also release the code of a unit in any status; see
+// storage.ReleaseCreditCode.)
+func (s UnitStatus) HoldsCreditCode() bool { return s != UnitRevoked && s != UnitDraft }
 
 // Unit is a business applying for or holding demonstration status.
 type Unit struct {
