@@ -145,7 +145,10 @@ func (b *bench) loadTargets(ctx context.Context) error {
 	}
 	b.unitTokens, b.instrumentTokens = nil, nil
 	for _, t := range toks {
-		tok := b.signer.Token(qr.Ref{Kind: t.Kind, ID: t.TargetID, Version: t.Version})
+		tok, err := b.signer.Token(qr.Ref{Kind: t.Kind, ID: t.TargetID, Version: t.Version})
+		if err != nil {
+			return err
+		}
 		if t.Kind == model.QRUnit {
 			b.unitTokens = append(b.unitTokens, tok)
 		} else {

@@ -74,7 +74,8 @@ func (b *bench) ceilingToken(ctx context.Context) (string, int, error) {
 	if err != nil || tok.ID == 0 {
 		return "", 0, fmt.Errorf("choosing the ceiling page: no live label in unit %d (%v)", best.UnitID, err)
 	}
-	return b.signer.Token(qr.Ref{Kind: tok.Kind, ID: tok.TargetID, Version: tok.Version}), best.N, nil
+	t, err := b.signer.Token(qr.Ref{Kind: tok.Kind, ID: tok.TargetID, Version: tok.Version})
+	return t, best.N, err
 }
 
 func abs(x float64) float64 {

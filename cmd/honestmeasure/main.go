@@ -173,7 +173,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	handler, err := app.New(app.Options{DB: db, Ref: ref, Logger: log, BaseURL: cfg.PublicBaseURL(), Secret: secret, AuditKey: auditKey,
 		SecureCookies: cfg.SecureCookies(), TrustedProxies: cfg.TrustedProxies,
 		ReportLimits:   intake.Limits{PerIPPerHour: cfg.ReportLimitPerIP, UnitBurstPerHour: cfg.ReportBurstPerUnit},
-		ScanCacheBytes: cfg.ScanCacheMB << 20, Spool: server.NewSpool("", int64(cfg.UploadSpoolMB)<<20)})
+		ScanCacheBytes: cfg.ScanCacheMB << 20, Spool: server.NewSpool("", int64(cfg.UploadSpoolMB)<<20), DraftMaxAge: draftMaxAge(cfg)})
 	if err != nil {
 		return err
 	}
@@ -189,6 +189,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	workerDone := make(chan error, 1)
 	go func() { workerDone <- worker.Run(ctx) }()
 	go purgeRateLimits(ctx, st, log)
+	if age := draftMaxAge(cfg); age > 0 {
+		go sweepDrafts(ctx, st, age, time.Hour, log)
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -208,6 +211,41 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 		return fmt.Errorf("notification worker: %w", err)
 	}
 	return nil
+}
+
+func draftMaxAge(cfg config.Config) time.Duration {
+	return time.Duration(cfg.DraftMaxAgeDays) * 24 * time.Hour
+}
+
+// sweepDrafts deletes unit drafts unchanged for maxAge, at start-up and then
+// every interval, until ctx ends. Every instance runs it: the DELETE checks
+// status and age itself, so two instances sweeping at once delete each
+// draft once, and there is no state to share.
+func sweepDrafts(ctx context.Context, st *storage.Store, maxAge, interval time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		for {
+			n, err := st.DeleteStaleDrafts(ctx, time.Now().UTC().Add(-maxAge), 100)
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Error("deleting stale drafts failed", "err", err)
+				}
+				break
+			}
+			if n > 0 {
+				log.Info("deleted stale unit drafts", "count", n, "max_age_days", int(maxAge.Hours()/24))
+			}
+			if n < 100 {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, error) {

@@ -121,11 +121,17 @@ func optString(s string) *string {
 
 // unitURL is the /Q/ URL a unit's current poster carries ("" when no code
 // was ever issued).
+// A version that cannot be encoded (a corrupt row) gives "" too: that unit is
+// listed without a link instead of the whole list failing.
 func (h *Handler) unitURL(id int64, version int) string {
 	if version == 0 {
 		return ""
 	}
-	return qr.URL(h.BaseURL, h.QR.Token(qr.Ref{Kind: model.QRUnit, ID: id, Version: version}))
+	u, err := h.QR.URLFor(h.BaseURL, qr.Ref{Kind: model.QRUnit, ID: id, Version: version})
+	if err != nil {
+		return ""
+	}
+	return u
 }
 
 // private marks a response that may hold what only this client should see

@@ -64,6 +64,9 @@ type instrumentJSON struct {
 	VerificationBody *string                 `json:"verification_body"`
 	VerifiedOn       *string                 `json:"verified_on"`
 	ValidUntil       *string                 `json:"valid_until"`
+	// VerificationSource says who vouches for the record: "declared" (the
+	// merchant's word only) or "confirmed" (the verification body).
+	VerificationSource *model.VerificationSource `json:"verification_source"`
 }
 
 type spotCheckJSON struct {
@@ -154,7 +157,14 @@ func (h *Handler) publicUnit(p *scan.PublicUnit, token string) *publicUnitJSON {
 			Type: instrumentTypeJSON{Code: in.Type.Code, NameZh: in.Type.NameZh, NameEn: in.Type.NameEn}}
 		if v := in.Latest; v != nil {
 			j.CertificateNo, j.VerificationBody = optString(v.CertificateNo), optString(v.BodyName)
-			j.VerifiedOn, j.ValidUntil = optDate(&v.VerifiedOn), optDate(v.ValidUntil)
+			// The date the verdict was drawn from: a declaration counts one
+			// verification cycle at most, whatever the merchant typed.
+			j.VerifiedOn, j.ValidUntil = optDate(&v.VerifiedOn), optDate(in.ValidUntil())
+			source := model.SourceConfirmed
+			if v.Declared() {
+				source = model.SourceDeclared
+			}
+			j.VerificationSource = &source
 		}
 		out.Instruments = append(out.Instruments, j)
 	}

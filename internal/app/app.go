@@ -43,6 +43,9 @@ type Options struct {
 	// ScanCacheBytes bounds the rendered scan pages kept in memory; 0 means
 	// 64 MB.
 	ScanCacheBytes int
+	// DraftMaxAge is how long an unchanged unit draft is kept (0: for ever);
+	// merchants are told on their draft's page.
+	DraftMaxAge time.Duration
 }
 
 // New returns the complete HTTP handler.
@@ -60,7 +63,7 @@ func New(opt Options) (http.Handler, error) {
 		opt.ScanCacheBytes = 64 << 20
 	}
 	pages := &ui.Handler{Store: st, Audit: auditLog, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger, ScanCache: scan.NewPageCache(opt.ScanCacheBytes),
-		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now,
+		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now, DraftMaxAge: opt.DraftMaxAge,
 		Intake: &intake.Service{Store: st, Secret: opt.Secret, Limits: opt.ReportLimits, BaseURL: opt.BaseURL, Now: opt.Now}}
 	uploads := maps.Clone(ui.Uploads)
 	maps.Copy(uploads, api.Uploads)

@@ -62,6 +62,11 @@ type Config struct {
 	// does not fit is answered "busy, try again".
 	UploadSpoolMB int `yaml:"upload_spool_mb"`
 
+	// DraftMaxAgeDays: a unit draft not changed for this many days is
+	// deleted (drafts reserve no credit code, so this only keeps abandoned
+	// work from piling up); 0 keeps drafts for ever.
+	DraftMaxAgeDays int `yaml:"draft_max_age_days"`
+
 	// Notifications: e-mail through SMTP and signed webhooks, delivered from
 	// the outbox by a worker in every instance.
 	SMTP          SMTP   `yaml:"smtp"`
@@ -115,6 +120,9 @@ func Defaults() Config {
 		ScanCacheMB:        64,
 		// A hundred reports with five phone photos each arriving at once.
 		UploadSpoolMB: 512,
+		// A business gathering its instruments' certificates needs days,
+		// not months, and each change restarts the count.
+		DraftMaxAgeDays: 30,
 	}
 }
 
@@ -185,6 +193,13 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 			}
 			*dst = n
 		}
+	}
+	if v := strings.TrimSpace(getenv("HM_DRAFT_MAX_AGE_DAYS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 3650 {
+			return fmt.Errorf("HM_DRAFT_MAX_AGE_DAYS must be a number of days from 0 to 3650 (0 keeps drafts), got %q", v)
+		}
+		cfg.DraftMaxAgeDays = n
 	}
 	if v := strings.TrimSpace(getenv("HM_TRUSTED_PROXIES")); v != "" {
 		cfg.TrustedProxies = strings.Split(strings.ReplaceAll(v, " ", ""), ",")
@@ -274,6 +289,9 @@ func (c Config) Validate() error {
 	}
 	if c.Addr == "" {
 		return errors.New("HM_ADDR must not be empty")
+	}
+	if c.DraftMaxAgeDays < 0 || c.DraftMaxAgeDays > 3650 {
+		return fmt.Errorf("draft_max_age_days (HM_DRAFT_MAX_AGE_DAYS) must be from 0 to 3650, got %d", c.DraftMaxAgeDays)
 	}
 	if c.ScanCacheMB < 1 {
 		return fmt.Errorf("scan_cache_mb (HM_SCAN_CACHE_MB) must be at least 1, got %d", c.ScanCacheMB)

@@ -17,7 +17,15 @@ var Migrations = []Migration{
 	{Version: 3, Name: "queue indexes lead with agency and status", SQL: schemaV3},
 	{Version: 4, Name: "report request hash and burst marker", SQL: schemaV4},
 	{Version: 5, Name: "keyed MAC on audit entries", SQL: schemaV5},
+	{Version: 6, Name: "drafts do not reserve credit codes", SQL: schemaV6},
 }
+
+// schemaV6: a credit code is reserved from submission on, not by a draft
+// (model.UnitStatus.HoldsCreditCode): drafts holding a code give it up, so
+// the business whose code a stranger typed into a draft can apply.
+const schemaV6 = `
+UPDATE units SET uscc_live = NULL WHERE status = 'draft';
+`
 
 // schemaV5: each audit entry carries HMAC-SHA256(HM_AUDIT_KEY, hash), so the
 // chain can no longer be recomputed by someone who can only write to the

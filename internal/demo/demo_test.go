@@ -65,7 +65,9 @@ func TestDemoCoversEveryStateAndRole(t *testing.T) {
 		if len(latest) == 1 {
 			rec = &latest[0]
 		}
-		states[model.StateOf(rec, now)]++
+		var typ model.InstrumentType
+		db.Take(&typ, in.TypeID)
+		states[model.StateOf(rec, typ, now)]++
 	}
 	for _, s := range []model.VerificationState{model.StateValid, model.StateExpiring, model.StateExpired, model.StateFailed, model.StateNeverChecked} {
 		if states[s] == 0 {

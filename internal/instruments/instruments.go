@@ -125,12 +125,14 @@ type VerificationForm struct {
 // DefaultValidUntil is the last valid day of a certificate issued on
 // verifiedOn for a type verified every cycleMonths months; nil when the
 // type is verified once (cycle 0).
+// It is also the latest date a merchant may declare (model.CycleEnd).
 func DefaultValidUntil(verifiedOn time.Time, cycleMonths int) *time.Time {
-	if cycleMonths <= 0 {
-		return nil
-	}
-	d := model.DateOf(verifiedOn).AddDate(0, cycleMonths, -1)
-	return &d
+	return model.CycleEnd(verifiedOn, cycleMonths)
+}
+
+func beyondCycle(until, verified time.Time, cycleMonths int) bool {
+	end := DefaultValidUntil(verified, cycleMonths)
+	return end != nil && until.After(*end)
 }
 
 // Validate checks the certificate as of today (the local calendar date) and
@@ -172,6 +174,11 @@ func (f *VerificationForm) Validate(typ model.InstrumentType, instrumentID int64
 			errs.Add("valid_until", "form.date")
 		case !errs.Has("verified_on") && u.Before(verified):
 			errs.Add("valid_until", "verification.until_before_date")
+		case !errs.Has("verified_on") && beyondCycle(u, verified, typ.CycleMonths):
+			// A certificate is valid for one cycle at most (JJG): a later
+			// date is a claim no verification body makes.
+			errs.Add("valid_until", "verification.until_beyond_cycle", typ.CycleMonths,
+				DefaultValidUntil(verified, typ.CycleMonths).Format(time.DateOnly))
 		default:
 			until = &u
 		}

@@ -66,6 +66,10 @@ func TestVerificationForm(t *testing.T) {
 		{"failed has no until", scale, VerificationForm{"JD-1", "所", "2026-03-10", "", "fail"}, "", nil},
 		{"date in the future", scale, VerificationForm{"JD-1", "所", "2026-11-26", "", "pass"}, "verified_on", nil},
 		{"today is fine", scale, VerificationForm{"JD-1", "所", "2026-11-25", "", "pass"}, "", d("2027-11-24")},
+		{"last day of the cycle", scale, VerificationForm{"JD-1", "所", "2026-03-10", "2027-03-09", "pass"}, "", d("2027-03-09")},
+		{"a day past the cycle", scale, VerificationForm{"JD-1", "所", "2026-03-10", "2027-03-10", "pass"}, "valid_until", nil},
+		{"valid until 2099", scale, VerificationForm{"JD-1", "常州市计量所", "2026-03-10", "2099-12-31", "pass"}, "valid_until", nil},
+		{"verified once: a date only narrows it", meter, VerificationForm{"JD-1", "所", "2026-03-10", "2032-03-09", "pass"}, "", d("2032-03-09")},
 		{"until before date", scale, VerificationForm{"JD-1", "所", "2026-03-10", "2026-03-09", "pass"}, "valid_until", nil},
 		{"not a date", scale, VerificationForm{"JD-1", "所", "10/03/2026", "", "pass"}, "verified_on", nil},
 		{"no certificate", scale, VerificationForm{"", "所", "2026-03-10", "", "pass"}, "certificate_no", nil},
@@ -75,6 +79,11 @@ func TestVerificationForm(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rec, errs := tt.f.Validate(tt.typ, 5, today)
 			if tt.field != "" {
+				if tt.field == "valid_until" && tt.f.ValidUntil > "2027" {
+					if m := errs["valid_until"]; m.Key != "verification.until_beyond_cycle" || m.Args[1] != "2027-03-09" {
+						t.Fatalf("over-long date: %+v, want the cycle's last day named", m)
+					}
+				}
 				if !errs.Has(tt.field) || rec != nil {
 					t.Fatalf("errors %v, want one on %s", errs, tt.field)
 				}

@@ -78,6 +78,39 @@ type VerificationRecord struct {
 
 func (VerificationRecord) TableName() string { return "verification_records" }
 
+// Declared reports whether only the merchant vouches for the record. Anything
+// not confirmed by the verification body counts as declared.
+func (r *VerificationRecord) Declared() bool { return r.Source != SourceConfirmed }
+
+// CycleEnd is the last valid day of a certificate issued on verifiedOn for
+// an instrument type verified every cycleMonths months; nil when the type is
+// verified once (cycle 0) and the verification does not expire.
+func CycleEnd(verifiedOn time.Time, cycleMonths int) *time.Time {
+	if cycleMonths <= 0 {
+		return nil
+	}
+	d := DateOf(verifiedOn).AddDate(0, cycleMonths, -1)
+	return &d
+}
+
+// EffectiveValidUntil is the valid-until date the platform shows and judges
+// by for rec on an instrument of type typ. A merchant's declaration never
+// reaches past one verification cycle from its verification date, whatever
+// it says (rows stored before that rule, or an instrument whose type was
+// changed to one with a shorter cycle); a record confirmed by the
+// verification body is taken as the body wrote it. A type verified once
+// caps nothing: any date a merchant gives only narrows "no expiry".
+func (r *VerificationRecord) EffectiveValidUntil(typ InstrumentType) *time.Time {
+	if !r.Declared() {
+		return r.ValidUntil
+	}
+	end := CycleEnd(r.VerifiedOn, typ.CycleMonths)
+	if end == nil || (r.ValidUntil != nil && !r.ValidUntil.After(*end)) {
+		return r.ValidUntil
+	}
+	return end
+}
+
 // VerificationState is what a citizen is told about an instrument.
 type VerificationState string
 
@@ -94,20 +127,22 @@ const (
 const ExpiringWithinDays = 30
 
 // StateOf derives the verification state from the latest record (nil when
-// the instrument was never verified) on the local calendar day of now. A
+// the instrument was never verified) of an instrument of type typ on the
+// local calendar day of now, by the record's EffectiveValidUntil. A
 // certificate is valid through the whole of its valid-until day.
-func StateOf(latest *VerificationRecord, now time.Time) VerificationState {
+func StateOf(latest *VerificationRecord, typ InstrumentType, now time.Time) VerificationState {
 	if latest == nil {
 		return StateNeverChecked
 	}
 	if latest.Result == ResultFail {
 		return StateFailed
 	}
-	if latest.ValidUntil == nil {
+	validUntil := latest.EffectiveValidUntil(typ)
+	if validUntil == nil {
 		return StateValid
 	}
 	today := DateOf(now)
-	until := DateOf(*latest.ValidUntil)
+	until := DateOf(*validUntil)
 	switch {
 	case today.After(until):
 		return StateExpired

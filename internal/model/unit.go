@@ -57,9 +57,13 @@ var UnitStatuses = []UnitStatus{UnitDraft, UnitSubmitted, UnitReturned, UnitAppr
 // Published is true when the unit appears in the public directory.
 func (s UnitStatus) Published() bool { return s == UnitApproved }
 
-// HoldsCreditCode is true while the unit keeps its unified social credit
-// code to itself: a revoked unit releases it so the business may re-apply.
-func (s UnitStatus) HoldsCreditCode() bool { return s != UnitRevoked }
+// HoldsCreditCode is true for the statuses in which a unit keeps its unified
+// social credit code to itself. A draft does not: anyone may type any code
+// into a draft, so a code is reserved only from submission, when an officer
+// will look at it. A revoked unit releases it so the business may re-apply.
+// (Staff may also release the code of a unit in any status; see
+// storage.ReleaseCreditCode.)
+func (s UnitStatus) HoldsCreditCode() bool { return s != UnitRevoked && s != UnitDraft }
 
 // Unit is a business applying for or holding demonstration status.
 type Unit struct {
@@ -178,6 +182,13 @@ const (
 	QRUnit       QRKind = "unit"
 	QRInstrument QRKind = "instrument"
 )
+
+// MaxQRVersion is the last version of a code that is ever issued (98
+// reprints): far more than a shop replaces stickers in its life, and it
+// keeps every token within the two version characters the QR size budget
+// was drawn up for (internal/qr). Past it a reprint is refused; the current
+// code can still be printed as often as needed.
+const MaxQRVersion = 99
 
 // QRToken is one issued version of a printed code.
 type QRToken struct {

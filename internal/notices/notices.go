@@ -71,6 +71,21 @@ func Routed(a *model.Agency, r *model.Report, c *model.Case, d *model.District, 
 	return out, nil
 }
 
+// EventCreditCodeReleased names the notice to a unit's owner that staff
+// released the unit's credit code.
+const EventCreditCodeReleased = "unit.credit_code_released"
+
+// CreditCodeReleased tells a unit's owner (when the account has an e-mail
+// address) that staff released the unit's credit code, and why.
+func CreditCodeReleased(owner *model.User, u *model.Unit, reason, baseURL string) []model.OutboxMessage {
+	if owner == nil || owner.Email == "" {
+		return nil
+	}
+	body := fmt.Sprintf("市场监管部门已解除您的单位“%s”对统一社会信用代码 %s 的占用。\n\n原因：%s\n\n如有异议，请联系所在区市场监管局。单位信息：%s/merchant/units/%d\n",
+		u.Name, u.USCC, reason, baseURL, u.ID)
+	return []model.OutboxMessage{outbox.Email(owner.Email, "【诚信计量】统一社会信用代码已解除占用", body, nil, EventCreditCodeReleased)}
+}
+
 // Received confirms receipt to a reporter who left an e-mail address.
 // The access code is not repeated: e-mail is not where secrets belong.
 func Received(r *model.Report, c *model.Case, baseURL string) []model.OutboxMessage {

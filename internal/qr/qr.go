@@ -22,6 +22,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -43,6 +44,9 @@ var (
 	// ErrForged: the token has the right shape but its MAC does not verify:
 	// it was altered, made up, or signed with another secret.
 	ErrForged = errors.New("qr: token does not verify")
+	// ErrInvalidRef: Token was asked for a code Parse would reject (unknown
+	// kind, ID or version out of range).
+	ErrInvalidRef = errors.New("qr: reference cannot be encoded")
 )
 
 // Limits enforced by Parse and Token.
@@ -124,15 +128,15 @@ func kindLetter(k model.QRKind) (byte, bool) {
 	return 0, false
 }
 
-// Token returns the canonical token for r. It panics if r is not a valid
-// reference (unknown kind, ID outside 1..MaxID, version outside
-// 1..MaxVersion): that is a programming error, and issuing a code that Parse
-// would reject is worse than failing loudly.
-func (s *Signer) Token(r Ref) string {
+// Token returns the canonical token for r, or ErrInvalidRef if r is not a
+// valid reference (unknown kind, ID outside 1..MaxID, version outside
+// 1..MaxVersion). It never panics: tokens are built from database rows while
+// serving public lists, and one bad row must cost its own link, not the
+// whole page.
+func (s *Signer) Token(r Ref) (string, error) {
 	k, ok := kindLetter(r.Kind)
 	if !ok || r.ID < 1 || r.ID > MaxID || r.Version < 1 || r.Version > MaxVersion {
-		panic("qr: Token called with invalid Ref " + string(r.Kind) + " " +
-			strconv.FormatInt(r.ID, 10) + " v" + strconv.Itoa(r.Version))
+		return "", fmt.Errorf("%w: %s %d v%d", ErrInvalidRef, r.Kind, r.ID, r.Version)
 	}
 	b := make([]byte, 0, 1+maxIDChars+1+maxVerChar+1+macChars)
 	b = append(b, k)
@@ -141,7 +145,7 @@ func (s *Signer) Token(r Ref) string {
 	b = appendBase32(b, uint64(r.Version))
 	b = append(b, '-')
 	b = s.appendMAC(b, r)
-	return string(b)
+	return string(b), nil
 }
 
 // Parse checks a token and returns what it points to. It accepts lower case,
@@ -261,4 +265,13 @@ func (s *Signer) appendMAC(b []byte, r Ref) []byte {
 // alphanumeric set (e.g. '_', '?') still works but costs byte mode and space.
 func URL(baseURL, token string) string {
 	return strings.ToUpper(strings.TrimRight(baseURL, "/") + "/q/" + token)
+}
+
+// URLFor is URL(baseURL, Token(r)): the string printed into r's code.
+func (s *Signer) URLFor(baseURL string, r Ref) (string, error) {
+	tok, err := s.Token(r)
+	if err != nil {
+		return "", err
+	}
+	return URL(baseURL, tok), nil
 }

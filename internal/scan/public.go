@@ -102,7 +102,9 @@ func LoadUnit(ctx context.Context, st *storage.Store, signer *qr.Signer, baseURL
 		return nil, err
 	}
 	if tok, err := st.LiveQRToken(ctx, model.QRUnit, u.ID); err == nil {
-		p.URL = qr.URL(baseURL, signer.Token(qr.Ref{Kind: model.QRUnit, ID: u.ID, Version: tok.Version}))
+		// A version that cannot be encoded leaves the page without the
+		// "current page" link rather than without the page.
+		p.URL, _ = signer.URLFor(baseURL, qr.Ref{Kind: model.QRUnit, ID: u.ID, Version: tok.Version})
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return nil, err
 	}
@@ -116,4 +118,15 @@ func (p *PublicUnit) Counts() map[model.VerificationState]int {
 		m[in.State]++
 	}
 	return m
+}
+
+// AnyDeclared reports whether some instrument's latest record is only the
+// merchant's word: the page then says what "declared" means.
+func (p *PublicUnit) AnyDeclared() bool {
+	for _, in := range p.Instruments {
+		if in.Latest != nil && in.Latest.Declared() {
+			return true
+		}
+	}
+	return false
 }

@@ -63,5 +63,9 @@ func URLFor(ctx context.Context, st *storage.Store, signer *qr.Signer, baseURL s
 	if err != nil {
 		return "", nil, err
 	}
-	return qr.URL(baseURL, signer.Token(qr.Ref{Kind: kind, ID: id, Version: tok.Version})), tok, nil
+	u, err := signer.URLFor(baseURL, qr.Ref{Kind: kind, ID: id, Version: tok.Version})
+	if err != nil {
+		return "", nil, err
+	}
+	return u, tok, nil
 }

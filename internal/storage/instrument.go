@@ -55,7 +55,17 @@ type InstrumentView struct {
 
 // State is the instrument's verification state at now.
 func (v InstrumentView) State(now time.Time) model.VerificationState {
-	return model.StateOf(v.Latest, now)
+	return model.StateOf(v.Latest, v.Type, now)
+}
+
+// ValidUntil is the latest record's valid-until date as shown and judged
+// (model.VerificationRecord.EffectiveValidUntil); nil when never verified,
+// failed or verified once for life.
+func (v InstrumentView) ValidUntil() *time.Time {
+	if v.Latest == nil || v.Latest.Result == model.ResultFail {
+		return nil
+	}
+	return v.Latest.EffectiveValidUntil(v.Type)
 }
 
 // InstrumentsOfUnits lists the instruments of the given units (in use only,

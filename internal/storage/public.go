@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"sync"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -28,17 +29,20 @@ import (
 // bumpPublicRev is the SET expression for an Updates map on units.
 var bumpPublicRev = gorm.Expr("public_rev + 1")
 
-// touchUnit marks the public page of unitID changed.
+// touchUnit marks the public page of unitID changed. The unit's own
+// content changed too (pledge, instruments, records), so updated_at moves:
+// it is what a draft's age is counted from (DeleteStaleDrafts).
 func (s *Store) touchUnit(ctx context.Context, unitID int64) error {
-	return s.q(ctx).Model(&model.Unit{}).Where("id = ?", unitID).Update("public_rev", bumpPublicRev).Error
+	return s.q(ctx).Model(&model.Unit{}).Where("id = ?", unitID).
+		Updates(map[string]any{"public_rev": bumpPublicRev, "updated_at": time.Now().UTC()}).Error
 }
 
 // touchUnitOfInstrument marks the public page of the unit owning
-// instrumentID changed.
+// instrumentID changed, like touchUnit.
 func (s *Store) touchUnitOfInstrument(ctx context.Context, instrumentID int64) error {
 	return s.q(ctx).Model(&model.Unit{}).
 		Where("id = (?)", s.q(ctx).Model(&model.Instrument{}).Select("unit_id").Where("id = ?", instrumentID)).
-		Update("public_rev", bumpPublicRev).Error
+		Updates(map[string]any{"public_rev": bumpPublicRev, "updated_at": time.Now().UTC()}).Error
 }
 
 // touchAllUnits marks every public page changed: a reference row that many

@@ -10,21 +10,30 @@ import (
 	"honestmeasure/internal/model"
 )
 
+// ErrQRVersionLimit: the code already reached model.MaxQRVersion; nothing
+// was issued or revoked.
+var ErrQRVersionLimit = errors.New("code version limit reached")
+
 // IssueQRToken issues the next version of the code for (kind, target) and
 // revokes every earlier version, in one transaction: a reprinted sticker
 // makes the old one say "replaced". Two concurrent reprints cannot both get
 // the same version: the unique index on (kind, target_id, version) refuses one.
+// Only the latest version is read, so a reprint costs the same the 90th time
+// as the first. Past model.MaxQRVersion it gives ErrQRVersionLimit.
 func (s *Store) IssueQRToken(ctx context.Context, kind model.QRKind, targetID int64, by *int64) (*model.QRToken, error) {
 	var tok *model.QRToken
 	err := s.Tx(ctx, func(tx *Store) error {
 		var prev []model.QRToken
 		if err := tx.q(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).
-			Where("kind = ? AND target_id = ?", kind, targetID).Order("version DESC").Find(&prev).Error; err != nil {
+			Where("kind = ? AND target_id = ?", kind, targetID).Order("version DESC").Limit(1).Find(&prev).Error; err != nil {
 			return err
 		}
 		now := time.Now().UTC()
 		next := 1
 		if len(prev) > 0 {
+			if prev[0].Version >= model.MaxQRVersion {
+				return ErrQRVersionLimit
+			}
 			next = prev[0].Version + 1
 			if err := tx.q(ctx).Model(&model.QRToken{}).
 				Where("kind = ? AND target_id = ? AND revoked_at IS NULL", kind, targetID).

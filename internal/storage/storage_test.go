@@ -94,8 +94,11 @@ func TestLiveCreditCodeIsUnique(t *testing.T) {
 	if err := mk(model.UnitApproved); err != nil {
 		t.Fatalf("live unit after a revoked one: %v", err)
 	}
-	if err := mk(model.UnitDraft); !errors.Is(err, storage.ErrDuplicate) {
+	if err := mk(model.UnitSubmitted); !errors.Is(err, storage.ErrDuplicate) {
 		t.Fatalf("second live unit with the same code: %v, want ErrDuplicate", err)
+	}
+	if err := mk(model.UnitDraft); err != nil {
+		t.Fatalf("a draft reserves nothing, so it is not refused: %v", err)
 	}
 	if err := st.CreateUser(ctx, &model.User{Login: "13900000009", PasswordHash: "x", Role: model.RoleMerchant}); !errors.Is(err, storage.ErrDuplicate) {
 		t.Fatalf("duplicate login: %v", err)

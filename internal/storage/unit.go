@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"honestmeasure/internal/model"
@@ -100,17 +101,15 @@ func (s *Store) UnitForOwner(ctx context.Context, id, ownerID int64) (*model.Uni
 	return &u, nil
 }
 
-// UpdateUnitDetails saves the editable fields of u. A credit code held by
-// another live unit gives ErrDuplicate.
+// UpdateUnitDetails saves the editable fields of u. A unit that holds its
+// credit code keeps holding the (possibly corrected) code; one that does not
+// (a draft, or a unit whose code staff released) does not take it by being
+// edited. A code held by another unit gives ErrDuplicate.
 func (s *Store) UpdateUnitDetails(ctx context.Context, u *model.Unit) error {
 	u.UpdatedAt = time.Now().UTC()
-	var live *string
-	if u.Status.HoldsCreditCode() {
-		code := u.USCC
-		live = &code
-	}
 	err := s.q(ctx).Model(&model.Unit{}).Where("id = ?", u.ID).Updates(map[string]any{
-		"name": u.Name, "uscc": u.USCC, "uscc_live": live, "business_type": u.BusinessType, "address": u.Address,
+		"name": u.Name, "uscc": u.USCC, "uscc_live": gorm.Expr("CASE WHEN uscc_live IS NULL THEN NULL ELSE ? END", u.USCC),
+		"business_type": u.BusinessType, "address": u.Address,
 		"district_id": u.DistrictID, "contact_name": u.ContactName, "contact_phone": u.ContactPhone,
 		"opening_hours": u.OpeningHours, "updated_at": u.UpdatedAt, "public_rev": bumpPublicRev,
 	}).Error
@@ -132,10 +131,12 @@ type UnitChange struct {
 
 // ChangeUnitStatus moves a unit from one status to another and records the
 // event, in one transaction. If the unit is no longer in From (someone else
-// acted first) nothing is written and ErrConflict is returned. Revocation
-// releases the credit code so the business may apply again one day.
+// acted first) nothing is written and ErrConflict is returned. Submission
+// reserves the credit code: if another unit holds it, nothing is written and
+// ErrDuplicate is returned. Revocation releases the code so the business may
+// apply again one day.
 func (s *Store) ChangeUnitStatus(ctx context.Context, c UnitChange) error {
-	return s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, func(tx *Store) error {
 		set := map[string]any{"status": c.To, "status_reason": c.Reason, "updated_at": c.At, "public_rev": bumpPublicRev}
 		switch c.To {
 		case model.UnitSubmitted:
@@ -148,8 +149,11 @@ func (s *Store) ChangeUnitStatus(ctx context.Context, c UnitChange) error {
 		if c.From == model.UnitSubmitted {
 			set["reviewed_by"] = c.ActorID
 		}
-		if !c.To.HoldsCreditCode() {
+		switch {
+		case !c.To.HoldsCreditCode():
 			set["uscc_live"] = nil
+		case c.To == model.UnitSubmitted:
+			set["uscc_live"] = gorm.Expr("uscc")
 		}
 		res := tx.q(ctx).Model(&model.Unit{}).Where("id = ? AND status = ?", c.UnitID, c.From).Updates(set)
 		if res.Error != nil {
@@ -168,6 +172,77 @@ func (s *Store) ChangeUnitStatus(ctx context.Context, c UnitChange) error {
 		return tx.AddUnitEvent(ctx, &model.UnitEvent{UnitID: c.UnitID, FromStatus: c.From, ToStatus: c.To,
 			ActorUserID: c.ActorID, Reason: c.Reason, CreatedAt: c.At})
 	})
+	if isDuplicate(err) {
+		return ErrDuplicate
+	}
+	return err
+}
+
+// CreditCodeHeld reports whether a unit other than exceptUnitID (0: none)
+// holds code.
+func (s *Store) CreditCodeHeld(ctx context.Context, code string, exceptUnitID int64) (bool, error) {
+	var n int64
+	err := s.q(ctx).Model(&model.Unit{}).Where("uscc_live = ? AND id <> ?", code, exceptUnitID).Count(&n).Error
+	return n > 0, err
+}
+
+// UnitsWithCreditCode lists the submitted (non-draft) units that carry code,
+// holding it or not, in the districts where agencyID has jurisdiction
+// (every district when nil): how staff find who holds a business's code.
+func (s *Store) UnitsWithCreditCode(ctx context.Context, agencyID *int64, code string) ([]model.Unit, error) {
+	q := s.q(ctx).Model(&model.Unit{}).Where("uscc = ? AND status <> ?", code, model.UnitDraft)
+	if agencyID != nil {
+		q = q.Where("district_id IN (?)", s.q(ctx).Table("agency_districts").Select("district_id").Where("agency_id = ?", *agencyID))
+	}
+	var out []model.Unit
+	err := q.Order("id").Limit(50).Find(&out).Error
+	return out, err
+}
+
+// ReleaseCreditCode makes unitID give up the credit code it holds, records
+// why as an event of the unit (its status does not change) and stores msgs
+// (the holder's notification), in one transaction. A unit that no longer
+// holds a code gives ErrConflict and nothing is written.
+func (s *Store) ReleaseCreditCode(ctx context.Context, unitID int64, actorID *int64, reason string, at time.Time, msgs ...model.OutboxMessage) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		var u model.Unit
+		if err := tx.q(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Take(&u, unitID).Error; err != nil {
+			return notFound(err)
+		}
+		res := tx.q(ctx).Model(&model.Unit{}).Where("id = ? AND uscc_live IS NOT NULL", unitID).
+			Updates(map[string]any{"uscc_live": nil, "updated_at": at})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrConflict
+		}
+		if err := tx.AddUnitEvent(ctx, &model.UnitEvent{UnitID: unitID, FromStatus: u.Status, ToStatus: u.Status,
+			ActorUserID: actorID, Reason: reason, CreatedAt: at}); err != nil {
+			return err
+		}
+		if len(msgs) == 0 {
+			return nil
+		}
+		return tx.Enqueue(ctx, msgs...)
+	})
+}
+
+// DeleteStaleDrafts deletes up to limit drafts not changed since before,
+// with everything that belongs to them (pledge, instruments, photo), and
+// returns how many went. The status and age are checked again in the DELETE
+// itself, so a draft submitted or edited meanwhile stays; any number of
+// instances may run it at once.
+func (s *Store) DeleteStaleDrafts(ctx context.Context, before time.Time, limit int) (int64, error) {
+	var ids []int64
+	if err := s.q(ctx).Model(&model.Unit{}).Where("status = ? AND updated_at < ?", model.UnitDraft, before).
+		Order("id").Limit(limit).Pluck("id", &ids).Error; err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	res := s.q(ctx).Where("id IN ? AND status = ? AND updated_at < ?", ids, model.UnitDraft, before).
+		Where("id NOT IN (?)", s.q(ctx).Table("reports").Select("unit_id").Where("unit_id IS NOT NULL")).
+		Delete(&model.Unit{})
+	return res.RowsAffected, res.Error
 }
 
 // UnitEvents lists a unit's status history, newest first.

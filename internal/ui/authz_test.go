@@ -21,6 +21,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 	a.DB.Create(&model.ReportPhoto{ReportID: cs.ReportID, Seq: 1, ContentType: "image/jpeg", Width: 1, Height: 1, SizeBytes: 1, SHA256: "x", Data: []byte{1}})
 	casePath := "/staff/cases/" + strconv.FormatInt(cs.ID, 10)
 	unitPath := "/staff/units/" + strconv.FormatInt(unitID, 10)
+	// Another merchant's unsubmitted draft in the same district, with a photo.
+	a.CreateUser("drafter@example.org", "matrix-password", model.RoleMerchant, "")
+	drafter := a.Browser()
+	drafter.Login("drafter@example.org", "matrix-password")
+	drafter.Submit("/merchant/units/new", "/merchant/units", a.UnitForm("草稿里的秘密摊位", "91320402MA1XYW0008"))
+	draftID := drafter.UnitID()
+	a.DB.Create(&model.UnitPhoto{UnitID: draftID, ContentType: "image/jpeg", Width: 1, Height: 1, Data: []byte{1}})
+	draftPath := "/staff/units/" + strconv.FormatInt(draftID, 10)
 
 	type who struct {
 		name  string
@@ -50,6 +58,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	supervisors := cell{login, deny, deny, deny, deny, ok, ok, deny}
 	ownSupervisorOrAdmin := cell{login, deny, deny, deny, deny, ok, deny, ok}
 	adminOnly := cell{login, deny, deny, deny, deny, deny, deny, ok}
+	nobody := cell{login, deny, deny, deny, deny, deny, deny, deny}
 	routes := []struct {
 		method, path string
 		form         []string
@@ -72,6 +81,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		// Zhonglou has no jurisdiction over a Tianning unit.
 		{"GET", unitPath, nil, ownStaff},
 		{"POST", unitPath + "/suspend", []string{"reason", ""}, ownStaff},
+		// A draft is the merchant's until submitted, even within jurisdiction.
+		{"GET", draftPath, nil, nobody},
+		{"GET", draftPath + "/photo", nil, nobody},
+		{"POST", draftPath + "/approve", nil, nobody},
+		{"POST", draftPath + "/return", []string{"reason", "x"}, nobody},
 		{"GET", "/staff/dashboard", nil, cell{login, deny, deny, deny, deny, ok, ok, ok}},
 		{"GET", "/admin", nil, adminOnly},
 	}
@@ -112,6 +126,19 @@ func TestAuthorizationMatrix(t *testing.T) {
 					map[int]string{login: "login", deny: "deny", ok: "allow"}[r.want[i]])
 			}
 		}
+	}
+	// No list a staff member can open names the draft.
+	for i, p := range people {
+		if p.role == model.RoleOfficer || p.role == model.RoleSupervisor || p.role == model.RoleCityAdmin {
+			for _, status := range []string{"", "draft", "submitted", "returned"} {
+				if r := browsers[i].Get("/staff/applications?status=" + status); strings.Contains(r.Body, "草稿里的秘密摊位") {
+					t.Errorf("%s sees the draft in the applications list (status %q)", p.name, status)
+				}
+			}
+		}
+	}
+	if d, _ := a.Store.UnitByID(t.Context(), draftID); d.Status != model.UnitDraft {
+		t.Fatalf("the matrix changed the draft: %s", d.Status)
 	}
 	// Nothing above may have moved the case or the unit.
 	var c model.Case

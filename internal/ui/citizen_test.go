@@ -47,8 +47,8 @@ func TestScanEveryKindOfCode(t *testing.T) {
 	// Altered and made-up codes get the counterfeit warning.
 	token := instPath[len("/Q/"):]
 	altered := token[:len(token)-1] + map[bool]string{true: "A", false: "B"}[token[len(token)-1] != 'A']
-	forged := qr.NewSigner([]byte("not our secret, but 32 chars long")).Token(qr.Ref{Kind: model.QRUnit, ID: unitID, Version: 1})
-	unissued := qr.NewSigner([]byte(apptest.Secret)).Token(qr.Ref{Kind: model.QRUnit, ID: unitID, Version: 9})
+	forged := signedBy(qr.NewSigner([]byte("not our secret, but 32 chars long")), qr.Ref{Kind: model.QRUnit, ID: unitID, Version: 1})
+	unissued := signedBy(qr.NewSigner([]byte(apptest.Secret)), qr.Ref{Kind: model.QRUnit, ID: unitID, Version: 9})
 	for _, bad := range []string{altered, forged, unissued, "HELLO-WORLD", "U1-1-"} {
 		v.Get("/Q/" + bad)
 		v.Expect(http.StatusNotFound, "此二维码不是本平台签发的", "可能是伪造", "举报可疑二维码")

@@ -56,12 +56,21 @@ func ParseUnitFilter(c *gin.Context) storage.UnitFilter {
 	return f
 }
 
-// PublicUnitURL is the /q/ URL of a unit's current code.
+// PublicUnitURL is the /q/ URL of a unit's current code, "" when none was
+// issued or the stored version cannot be encoded: the directory then lists
+// that unit without a link rather than failing for everyone.
 func (h *Handler) PublicUnitURL(id int64, version int) string {
 	if version == 0 {
 		return ""
 	}
-	return qr.URL(h.BaseURL, h.QR.Token(qr.Ref{Kind: model.QRUnit, ID: id, Version: version}))
+	u, err := h.QR.URLFor(h.BaseURL, qr.Ref{Kind: model.QRUnit, ID: id, Version: version})
+	if err != nil {
+		if h.Logger != nil {
+			h.Logger.Error("unit code cannot be encoded", "unit_id", id, "version", version, "err", err)
+		}
+		return ""
+	}
+	return u
 }
 
 func (h *Handler) directory(c *gin.Context) {

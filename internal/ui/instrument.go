@@ -148,7 +148,7 @@ func (h *Handler) instrumentPage(c *gin.Context, status int, in *model.Instrumen
 	if vf.Result == "" {
 		vf.Result = string(model.ResultPass)
 	}
-	d := instrumentPageData{Unit: u, Instrument: in, Type: typ, State: model.StateOf(latest, h.now()), Records: recs,
+	d := instrumentPageData{Unit: u, Instrument: in, Type: typ, State: model.StateOf(latest, *typ, h.now()), Records: recs,
 		Verification: vf, Errors: errs, Writable: unitWritable(u) && in.Status == model.InstrumentInUse}
 	d.Printable = d.Writable && printable(u)
 	h.render(c, status, "instrument", h.page(c, server.Printer(c).Pick(typ.NameZh, typ.NameEn)+" "+in.SerialNo, d))

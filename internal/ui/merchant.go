@@ -103,8 +103,8 @@ func (h *Handler) merchantHome(c *gin.Context) {
 }
 
 func validUntil(v storage.InstrumentView) time.Time {
-	if v.Latest != nil && v.Latest.ValidUntil != nil {
-		return *v.Latest.ValidUntil
+	if until := v.ValidUntil(); until != nil {
+		return *until
 	}
 	return time.Time{}
 }
@@ -234,6 +234,17 @@ func (h *Handler) saveUnit(c *gin.Context, a *units.Application, u *model.Unit, 
 	if errs != nil {
 		return errs, true
 	}
+	// A draft reserves nothing, so the unique index would let it through;
+	// refusing early spares the business filling in a whole application
+	// that submission would refuse. The wording says nothing about why.
+	held, err := h.Store.CreditCodeHeld(ctx, u.USCC, u.ID)
+	if err != nil {
+		h.serverError(c, err)
+		return nil, false
+	}
+	if held {
+		return form.Errors{"uscc": {Key: "unit.uscc_unavailable"}}, true
+	}
 	err = h.Store.Tx(ctx, func(tx *storage.Store) error {
 		if err := write(tx, u); err != nil {
 			return err
@@ -242,7 +253,7 @@ func (h *Handler) saveUnit(c *gin.Context, a *units.Application, u *model.Unit, 
 	})
 	switch {
 	case errors.Is(err, storage.ErrDuplicate):
-		return form.Errors{"uscc": {Key: "unit.uscc_taken"}}, true
+		return form.Errors{"uscc": {Key: "unit.uscc_unavailable"}}, true
 	case err != nil:
 		h.serverError(c, err)
 		return nil, false
@@ -311,6 +322,7 @@ type unitPageData struct {
 	Published   bool
 	HasPhoto    bool
 	Missing     []string // locale keys of what is still needed before submitting
+	DraftDays   int      // days an unchanged draft is kept; 0: for ever
 }
 
 type instrumentRow struct {
@@ -338,7 +350,8 @@ func (h *Handler) unitPage(c *gin.Context, u *model.Unit) (*unitPageData, error)
 	if err != nil {
 		return nil, err
 	}
-	d := &unitPageData{Unit: u, District: districts[u.DistrictID], Published: u.ApprovedAt != nil && u.Status != model.UnitRevoked}
+	d := &unitPageData{Unit: u, District: districts[u.DistrictID], Published: u.ApprovedAt != nil && u.Status != model.UnitRevoked,
+		DraftDays: int(h.DraftMaxAge / (24 * time.Hour))}
 	if d.Pledge, err = h.Store.CurrentPledge(ctx, u.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, err
 	}
@@ -402,6 +415,12 @@ func (h *Handler) unitSubmit(c *gin.Context) {
 	})
 	if errors.Is(err, storage.ErrConflict) {
 		c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(u.ID, 10))
+		return
+	}
+	if errors.Is(err, storage.ErrDuplicate) {
+		// Submission reserves the code; another unit holds it. Same words
+		// as on the form, whoever holds it and why.
+		h.render(c, http.StatusConflict, "unit", h.pageWithNotice(c, u.Name, d, "unit.uscc_unavailable"))
 		return
 	}
 	if err != nil {

@@ -54,7 +54,7 @@ func TestQRCodesDecodeToSignedScanURLsAndReprintRevokes(t *testing.T) {
 		t.Fatalf("png download: %d %v", r.Status, r.Header)
 	}
 	decoded := decodeQR(t, []byte(r.Body))
-	want := qr.URL(a.URL, signer.Token(qr.Ref{Kind: model.QRInstrument, ID: ins[0].ID, Version: 1}))
+	want := qr.URL(a.URL, signedBy(signer, qr.Ref{Kind: model.QRInstrument, ID: ins[0].ID, Version: 1}))
 	if decoded != want || !strings.Contains(decoded, "/Q/") {
 		t.Fatalf("decoded %q, want %q", decoded, want)
 	}
@@ -70,12 +70,12 @@ func TestQRCodesDecodeToSignedScanURLsAndReprintRevokes(t *testing.T) {
 	if res, _ := scan.Resolve(ctx, a.Store, signer, string(tampered)); res.Status != scan.NotIssued {
 		t.Fatalf("tampered token %s resolved as %v", tampered, res.Status)
 	}
-	forged := qr.NewSigner([]byte("someone else's secret, 32 chars!")).Token(qr.Ref{Kind: model.QRInstrument, ID: ins[0].ID, Version: 1})
+	forged := signedBy(qr.NewSigner([]byte("someone else's secret, 32 chars!")), qr.Ref{Kind: model.QRInstrument, ID: ins[0].ID, Version: 1})
 	if res, _ := scan.Resolve(ctx, a.Store, signer, forged); res.Status != scan.NotIssued {
 		t.Fatalf("forged token resolved as %v", res.Status)
 	}
 	// Genuine signature but never issued (version 7) is not vouched for either.
-	if res, _ := scan.Resolve(ctx, a.Store, signer, signer.Token(qr.Ref{Kind: model.QRInstrument, ID: ins[0].ID, Version: 7})); res.Status != scan.NotIssued {
+	if res, _ := scan.Resolve(ctx, a.Store, signer, signedBy(signer, qr.Ref{Kind: model.QRInstrument, ID: ins[0].ID, Version: 7})); res.Status != scan.NotIssued {
 		t.Fatalf("unissued version resolved as %v", res.Status)
 	}
 

@@ -4,15 +4,18 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/notices"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/units"
+	"honestmeasure/internal/uscc"
 )
 
 // staffRoles may review applications and manage units' status.
@@ -22,6 +25,8 @@ var staffRoles = []model.Role{model.RoleOfficer, model.RoleSupervisor, model.Rol
 var reviewStatuses = []model.UnitStatus{model.UnitSubmitted, model.UnitApproved, model.UnitSuspended, model.UnitReturned, model.UnitExpired, model.UnitRevoked}
 
 type applicationsData struct {
+	// USCC is the credit code searched for ("" when listing by status).
+	USCC      string
 	Status    model.UnitStatus
 	Statuses  []model.UnitStatus
 	Units     []model.Unit
@@ -46,7 +51,20 @@ func (h *Handler) applications(c *gin.Context) {
 	if !known {
 		status = model.UnitSubmitted
 	}
-	list, err := h.Store.UnitsForReview(c.Request.Context(), staffAgency(currentUser(c)), []model.UnitStatus{status}, 500)
+	// A search, not an entry: case does not matter here.
+	code := strings.ToUpper(uscc.Normalize(c.Query("uscc")))
+	if len(code) > 18 {
+		code = code[:18]
+	}
+	var list []model.Unit
+	var err error
+	if code != "" {
+		// A business reports that its code is held: who holds it, in any
+		// status but draft (drafts hold nothing and are the merchant's own).
+		list, err = h.Store.UnitsWithCreditCode(c.Request.Context(), staffAgency(currentUser(c)), code)
+	} else {
+		list, err = h.Store.UnitsForReview(c.Request.Context(), staffAgency(currentUser(c)), []model.UnitStatus{status}, 500)
+	}
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -57,15 +75,20 @@ func (h *Handler) applications(c *gin.Context) {
 		return
 	}
 	h.render(c, http.StatusOK, "staff_applications", h.page(c, server.Printer(c).T("review.title"),
-		applicationsData{Status: status, Statuses: reviewStatuses, Units: list, Districts: districts}))
+		applicationsData{USCC: code, Status: status, Statuses: reviewStatuses, Units: list, Districts: districts}))
 }
 
 // jurisdictionUnit loads unit :id if the staff member's agency has
-// jurisdiction over its district, or answers 404.
+// jurisdiction over its district, or answers 404. A draft is the merchant's
+// private work until it is submitted: no staff member sees it.
 func (h *Handler) jurisdictionUnit(c *gin.Context) (*model.Unit, bool) {
 	ctx := c.Request.Context()
 	u, ok := loadParam(h, c, "id", h.Store.UnitByID)
 	if !ok {
+		return nil, false
+	}
+	if u.Status == model.UnitDraft {
+		h.ErrorPage(c, http.StatusNotFound)
 		return nil, false
 	}
 	if agency := staffAgency(currentUser(c)); agency != nil {
@@ -88,6 +111,9 @@ type reviewData struct {
 	Actions []units.Action
 	Reason  string
 	Errors  form.Errors
+	// CanReleaseCode: the unit holds its credit code and the viewer may
+	// release it (units.MayReleaseCreditCode).
+	CanReleaseCode bool
 }
 
 func (h *Handler) reviewPage(c *gin.Context, status int, u *model.Unit, reason string, errs form.Errors) {
@@ -102,7 +128,62 @@ func (h *Handler) reviewPage(c *gin.Context, status int, u *model.Unit, reason s
 		return
 	}
 	h.render(c, status, "staff_unit", h.page(c, u.Name, reviewData{unitPageData: d, Owner: owner,
-		Actions: units.Allowed(u.Status, units.ByOfficer), Reason: reason, Errors: errs}))
+		Actions: units.Allowed(u.Status, units.ByOfficer), Reason: reason, Errors: errs,
+		CanReleaseCode: u.USCCLive != nil && units.MayReleaseCreditCode(currentUser(c).Role)}))
+}
+
+// releaseCode makes a unit give up the credit code it holds, so the business
+// whose code it is can apply: a supervisor of the agency with jurisdiction
+// or the city admin, with a reason that the holder is told and the audit
+// log keeps. The unit's status stays; if it was published on a false code,
+// revoking it is a separate decision.
+func (h *Handler) releaseCode(c *gin.Context) {
+	u, ok := h.jurisdictionUnit(c)
+	if !ok {
+		return
+	}
+	actor := currentUser(c)
+	if !units.MayReleaseCreditCode(actor.Role) {
+		h.ErrorPage(c, http.StatusNotFound)
+		return
+	}
+	reason := form.Clean(c.PostForm("release_reason"))
+	errs := form.Errors{}
+	if reason == "" {
+		errs.Add("release_reason", "review.reason_required")
+	} else if form.TooLong(reason, 1000) {
+		errs.Add("release_reason", "form.too_long", 1000)
+	}
+	if u.USCCLive == nil {
+		errs.Add("action", "review.changed_meanwhile")
+	}
+	if errs.Any() {
+		h.reviewPage(c, http.StatusUnprocessableEntity, u, "", errs)
+		return
+	}
+	owner, err := h.Store.UserByID(c.Request.Context(), u.OwnerUserID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	err = h.Store.Tx(ctx, func(tx *storage.Store) error {
+		if err := tx.ReleaseCreditCode(ctx, u.ID, &actor.ID, reason, h.now(), notices.CreditCodeReleased(owner, u, reason, h.BaseURL)...); err != nil {
+			return err
+		}
+		return h.record(c, tx, audit.ActionUnitChange, audit.ObjectUnit, u.ID, actor.AgencyID,
+			map[string]any{"uscc_held": u.USCC}, map[string]any{"uscc_held": nil, "released_because": reason})
+	})
+	if errors.Is(err, storage.ErrConflict) {
+		h.reviewPage(c, http.StatusConflict, u, "", form.Errors{"action": {Key: "review.changed_meanwhile"}})
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	server.Logger(c).Info("credit code released", "unit_id", u.ID, "by", actor.ID)
+	c.Redirect(http.StatusSeeOther, "/staff/units/"+strconv.FormatInt(u.ID, 10)+"?ok=uscc_released")
 }
 
 func (h *Handler) reviewUnit(c *gin.Context) {

@@ -75,7 +75,11 @@ func (h *Handler) scanPage(c *gin.Context) {
 
 	// The canonical token: what the printed code says, whatever case or
 	// leading zeros the request used.
-	token := h.QR.Token(ref)
+	token, err := h.QR.Token(ref)
+	if err != nil { // Parse accepted it, so this cannot happen; never panic on it
+		h.scanInvalid(c, raw)
+		return
+	}
 	d := scanData{Token: token, Status: scan.Genuine}
 	if stamp.Revoked {
 		d.Status = scan.Replaced

@@ -41,6 +41,9 @@ type Handler struct {
 	QR            *qr.Signer // signs and checks QR tokens
 	Intake        *intake.Service
 	ScanCache     *scan.PageCache // nil: every scan renders afresh
+	// DraftMaxAge is how long an unchanged unit draft is kept (0: for ever);
+	// the deletion itself runs in cmd/honestmeasure (storage.DeleteStaleDrafts).
+	DraftMaxAge time.Duration
 	// Now is the clock; tests move it to check expiry and throttling.
 	Now func() time.Time
 }
@@ -117,6 +120,7 @@ func (h *Handler) Register(e *gin.Engine) {
 	st.GET("/units/:id", h.reviewUnit)
 	st.GET("/units/:id/photo", h.reviewPhoto)
 	st.POST("/units/:id/:action", h.reviewAction)
+	st.POST("/units/:id/credit-code/release", h.releaseCode)
 	st.POST("/cases/:id/transfer", h.caseTransfer)
 	st.POST("/cases/:id/reroute", h.caseReroute)
 	st.POST("/cases/:id/merge", h.caseMerge)

@@ -95,6 +95,13 @@ func Allowed(from model.UnitStatus, by Actor) []Action {
 	return out
 }
 
+// MayReleaseCreditCode reports whether a staff member in role may make a
+// unit give up its credit code (within their jurisdiction): supervisors and
+// the city admin, since it unblocks another business's application.
+func MayReleaseCreditCode(role model.Role) bool {
+	return role == model.RoleSupervisor || role == model.RoleCityAdmin
+}
+
 // Can reports whether actor may take action on a unit in status from.
 func Can(from model.UnitStatus, action Action, by Actor) bool {
 	_, err := Next(from, action, by)

@@ -25,6 +25,7 @@ import (
 	"honestmeasure/configs"
 	"honestmeasure/internal/accounts"
 	"honestmeasure/internal/app"
+	"honestmeasure/internal/config"
 	"honestmeasure/internal/database/dbtest"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/reference"
@@ -67,7 +68,8 @@ func New(t testing.TB) *App {
 	srv := httptest.NewUnstartedServer(nil)
 	a.URL = "http://" + srv.Listener.Addr().String()
 	h, err := app.New(app.Options{DB: db, Ref: ref, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		BaseURL: a.URL, Secret: []byte(Secret), AuditKey: []byte(AuditKey), Now: a.Now})
+		BaseURL: a.URL, Secret: []byte(Secret), AuditKey: []byte(AuditKey), Now: a.Now,
+		DraftMaxAge: time.Duration(config.Defaults().DraftMaxAgeDays) * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

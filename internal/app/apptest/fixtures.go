@@ -116,5 +116,9 @@ func (a *App) ScanPath(kind model.QRKind, id int64) string {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	return "/Q/" + qr.NewSigner([]byte(Secret)).Token(qr.Ref{Kind: kind, ID: id, Version: tok.Version})
+	token, err := qr.NewSigner([]byte(Secret)).Token(qr.Ref{Kind: kind, ID: id, Version: tok.Version})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return "/Q/" + token
 }

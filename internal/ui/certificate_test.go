@@ -1,0 +1,70 @@
+package ui_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"honestmeasure/internal/app/apptest"
+	"honestmeasure/internal/model"
+)
+
+// A merchant cannot make a scale look verified until 2099: the form refuses
+// a valid-until past one verification cycle, and a declaration stored before
+// that rule is shown (page and API) with the cycle's last day and as the
+// merchant's word only.
+func TestDeclaredCertificateCannotOutliveItsCycle(t *testing.T) {
+	a := apptest.New(t)
+	m, unitID, ins := a.ApprovedUnit("钟楼菜场 8号摊位")
+	inst := "/merchant/instruments/" + strconv.FormatInt(ins[0].ID, 10)
+	verified := a.Now().In(model.Zone).AddDate(0, -13, 0).Format(time.DateOnly) // a yearly price scale, 13 months ago
+	m.Submit(inst, inst+"/verifications", form("certificate_no", "JD2025-1", "body_name", "常州市计量测试技术研究所",
+		"verified_on", verified, "valid_until", "2099-12-31", "result", "pass"))
+	m.Expect(http.StatusUnprocessableEntity, "检定周期是 12 个月，有效期最晚到")
+	var n int64
+	a.DB.Model(&model.VerificationRecord{}).Count(&n)
+	if n != 0 {
+		t.Fatalf("%d records stored from a refused form", n)
+	}
+
+	// What an older version let through, stored as it was typed.
+	until := model.Date(2099, 12, 31)
+	on, _ := time.Parse(time.DateOnly, verified)
+	if err := a.Store.AddVerification(t.Context(), &model.VerificationRecord{InstrumentID: ins[0].ID, CertificateNo: "JD2025-1",
+		BodyName: "常州市计量测试技术研究所", VerifiedOn: on, ValidUntil: &until, Result: model.ResultPass, Source: model.SourceDeclared}); err != nil {
+		t.Fatal(err)
+	}
+	cycleEnd := model.DateOf(on).AddDate(1, 0, -1).Format(time.DateOnly)
+	v := a.Browser()
+	v.Get(a.ScanPath(model.QRInstrument, ins[0].ID))
+	v.Expect(http.StatusOK, "检定已过期", cycleEnd, "经营者自行申报，未经检定机构确认")
+	if strings.Contains(v.Last.Body, "2099") {
+		t.Fatal("the scan page shows the declared 2099")
+	}
+	v.Get(a.ScanPath(model.QRUnit, unitID))
+	v.Expect(http.StatusOK, "自行申报", "未经检定机构确认")
+	if strings.Contains(v.Last.Body, "2099") {
+		t.Fatal("the unit page shows the declared 2099")
+	}
+
+	r := v.Get("/api/v1/scan/" + strings.TrimPrefix(a.ScanPath(model.QRInstrument, ins[0].ID), "/Q/"))
+	var out struct {
+		Instrument struct {
+			State      string  `json:"state"`
+			ValidUntil *string `json:"valid_until"`
+			Source     *string `json:"verification_source"`
+		} `json:"instrument"`
+	}
+	if err := json.Unmarshal([]byte(r.Body), &out); err != nil {
+		t.Fatal(err)
+	}
+	if in := out.Instrument; in.State != "expired" || in.ValidUntil == nil || *in.ValidUntil != cycleEnd || in.Source == nil || *in.Source != "declared" {
+		t.Fatalf("api: %s", r.Body)
+	}
+	// The merchant's own dashboard judges it the same way.
+	m.Get("/merchant")
+	m.Expect(http.StatusOK, cycleEnd)
+}
