@@ -15,7 +15,36 @@ var Migrations = []Migration{
 	{Version: 1, Name: "domain model", SQL: schemaV1},
 	{Version: 2, Name: "public revision of units", SQL: schemaV2},
 	{Version: 3, Name: "queue indexes lead with agency and status", SQL: schemaV3},
+	{Version: 4, Name: "one-time codes, login delays, verified contacts", SQL: schemaV4},
 }
+
+// schemaV4: sign-up and password reset prove a phone number or e-mail
+// address by a one-time code (only its keyed hash is stored); login
+// throttling keeps per-bucket growing delays next to the fixed-window
+// rate_limits; users record when their phone and e-mail were proven.
+const schemaV4 = `
+CREATE TABLE one_time_codes (
+  id {{PK}},
+  purpose VARCHAR(20) NOT NULL,
+  login VARCHAR(254) NOT NULL,
+  code_hash CHAR(64) NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  expires_at {{TS}} NOT NULL,
+  used_at {{TS}} NULL,
+  created_at {{TS}} NOT NULL
+){{TABLE}};
+CREATE INDEX idx_one_time_codes_login ON one_time_codes(purpose, login, created_at);
+CREATE INDEX idx_one_time_codes_expires ON one_time_codes(expires_at);
+CREATE TABLE rate_delays (
+  bucket VARCHAR(200) NOT NULL PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  next_at {{TS}} NOT NULL,
+  last_at {{TS}} NOT NULL
+){{TABLE}};
+CREATE INDEX idx_rate_delays_last ON rate_delays(last_at);
+ALTER TABLE users ADD COLUMN phone_verified_at {{TS}} NULL;
+ALTER TABLE users ADD COLUMN email_verified_at {{TS}} NULL;
+`
 
 // schemaV3: the officer queue always filters by agency and (open) status.
 // Indexes that began (agency_id, due_at|priority|category|district_id) made
