@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"honestmeasure/internal/accounts"
 	"honestmeasure/internal/api"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/qr"
@@ -34,6 +35,12 @@ type Options struct {
 	TrustedProxies []string
 	Now            func() time.Time // nil: the real clock
 	ReportLimits   intake.Limits
+	// AccountLimits bounds the one-time codes sent (sign-up, reset); a zero
+	// field turns that limit off.
+	AccountLimits accounts.Limits
+	// LogCodes writes every one-time code to the log, for a developer
+	// without an SMS gateway. Development mode only.
+	LogCodes bool
 	// ScanCacheBytes bounds the rendered scan pages kept in memory; 0 means
 	// 64 MB.
 	ScanCacheBytes int
@@ -51,7 +58,8 @@ func New(opt Options) (http.Handler, error) {
 	}
 	pages := &ui.Handler{Store: st, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger, ScanCache: scan.NewPageCache(opt.ScanCacheBytes),
 		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now,
-		Intake: &intake.Service{Store: st, Secret: opt.Secret, Limits: opt.ReportLimits, BaseURL: opt.BaseURL, Now: opt.Now}}
+		Intake:   &intake.Service{Store: st, Secret: opt.Secret, Limits: opt.ReportLimits, BaseURL: opt.BaseURL, Now: opt.Now},
+		Accounts: &accounts.Service{Store: st, Secret: opt.Secret, Limits: opt.AccountLimits, Now: opt.Now, Logger: opt.Logger, LogCodes: opt.LogCodes}}
 	engine, err := server.NewEngine(server.Options{DB: opt.DB, Renderer: renderer, Logger: opt.Logger,
 		SecureCookies: opt.SecureCookies, TrustedProxies: opt.TrustedProxies, ErrorPage: pages.ErrorPage})
 	if err != nil {

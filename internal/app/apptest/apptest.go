@@ -70,7 +70,7 @@ func NewWith(t testing.TB, tune func(*app.Options)) *App {
 	srv := httptest.NewUnstartedServer(nil)
 	a.URL = "http://" + srv.Listener.Addr().String()
 	opt := app.Options{DB: db, Ref: ref, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		BaseURL: a.URL, Secret: []byte(Secret), Now: a.Now}
+		BaseURL: a.URL, Secret: []byte(Secret), Now: a.Now, AccountLimits: accounts.DefaultLimits}
 	if tune != nil {
 		tune(&opt)
 	}
