@@ -59,8 +59,9 @@ func newCode() (string, error) {
 }
 
 // chargeCodeRequest counts a request for a code against the per-address,
-// global and per-login hourly limits before anything is sent. Nothing is
-// refunded: every request may send a message.
+// global and per-login hourly limits before anything is sent: all of them
+// or, when one refuses, none. A request that passes is never refunded, as
+// it sends a message.
 func (s *Service) chargeCodeRequest(ctx context.Context, purpose, login string, c Client, now time.Time) error {
 	limits := []struct {
 		bucket string
@@ -70,17 +71,26 @@ func (s *Service) chargeCodeRequest(ctx context.Context, purpose, login string, 
 		{"code:all", s.Limits.CodesPerHour},
 		{bucket("code:login", purpose, login), codesPerLoginHourly},
 	}
+	var taken []string
+	giveBack := func() error {
+		var errs []error
+		for _, b := range taken {
+			errs = append(errs, s.Store.RateRefund(ctx, b))
+		}
+		return errors.Join(errs...)
+	}
 	for _, l := range limits {
 		if l.limit <= 0 {
 			continue
 		}
 		st, err := s.Store.RateTake(ctx, l.bucket, time.Hour, l.limit, now)
 		if err != nil {
-			return err
+			return errors.Join(err, giveBack())
 		}
 		if st.Blocked {
-			return throttled(st.RetryAfter)
+			return errors.Join(throttled(st.RetryAfter), giveBack())
 		}
+		taken = append(taken, l.bucket)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/storage"
+	"honestmeasure/internal/throttle"
 )
 
 // StartReset sends a password-reset code to the account's phone (or
@@ -110,6 +111,11 @@ func (s *Service) ConfirmReset(ctx context.Context, req ResetRequest) (*model.Us
 			After: map[string]string{"via": "reset_code"}})
 	})
 	if err != nil {
+		return nil, err
+	}
+	// The owner proved themselves from this address: its sign-in delays
+	// for the account start afresh.
+	if err := s.Store.DelayReset(ctx, bucket("login:pair", login, throttle.AddressKey(req.Client.Address))); err != nil {
 		return nil, err
 	}
 	u.PasswordHash = hash
