@@ -55,17 +55,17 @@ type Config struct {
 	SMTPAddr      string // host:port; empty disables e-mail
 	SMTPUser      string // empty: no AUTH
 	SMTPPassword  string
-	From          string        // "Name <address>" or a bare address
-	SMTPTLS       bool          // STARTTLS when the server offers it; implicit TLS is not supported
-	WebhookSecret []byte        // HMAC-SHA256 key for X-HonestMeasure-Signature
+	From          string // "Name <address>" or a bare address
+	SMTPTLS       bool   // STARTTLS when the server offers it; implicit TLS is not supported
+	WebhookSecret []byte // HMAC-SHA256 key for X-HonestMeasure-Signature
 	// The SMS gateway: signed JSON POSTs (SMSPayload) to this URL, under
 	// their own key. An empty URL keeps text messages waiting.
 	SMSWebhookURL    string
 	SMSWebhookSecret []byte
-	MaxAttempts   int           // default 20
-	Poll          time.Duration // default 2s
-	Lease         time.Duration // default 1m; must exceed HTTPTimeout
-	HTTPTimeout   time.Duration // default 10s; bounds each delivery, SMTP included
+	MaxAttempts      int           // default 20
+	Poll             time.Duration // default 2s
+	Lease            time.Duration // default 1m; must exceed HTTPTimeout
+	HTTPTimeout      time.Duration // default 10s; bounds each delivery, SMTP included
 }
 
 func (c Config) withDefaults() Config {
