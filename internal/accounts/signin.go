@@ -193,7 +193,8 @@ type ChangeRequest struct {
 
 // ChangePassword checks the current password (throttled like a sign-in:
 // a stolen session must not become a password oracle), sets the new one
-// and ends every other session of the account.
+// and ends every other session of the account. Device tokens of the old
+// password stop counting; req.User gets the new hash.
 func (s *Service) ChangePassword(ctx context.Context, req ChangeRequest) error {
 	u := req.User
 	errs := newPasswordErrors("new", "new_confirm", req.New, req.Confirm)
@@ -221,7 +222,7 @@ func (s *Service) ChangePassword(ctx context.Context, req ChangeRequest) error {
 	if err != nil {
 		return err
 	}
-	return s.Store.Tx(ctx, func(tx *storage.Store) error {
+	err = s.Store.Tx(ctx, func(tx *storage.Store) error {
 		if err := tx.SetPassword(ctx, u.ID, hash, now); err != nil {
 			return err
 		}
@@ -231,6 +232,13 @@ func (s *Service) ChangePassword(ctx context.Context, req ChangeRequest) error {
 		return audit.Record(ctx, tx, audit.Event{ActorID: &u.ID, Actor: u.Login, Action: audit.ActionPasswordChange,
 			ObjectType: audit.ObjectUser, ObjectID: strconv.FormatInt(u.ID, 10), AgencyID: u.AgencyID, IP: req.Client.Address, At: now})
 	})
+	if err != nil {
+		return err
+	}
+	// The caller's copy now matches the database, so DeviceToken(u) is
+	// the token for the new password.
+	u.PasswordHash = hash
+	return nil
 }
 
 // newPasswordErrors checks a new password and its confirmation.

@@ -103,10 +103,3 @@ func (s *Store) DelayRefund(ctx context.Context, bucket string, ticket, now time
 func (s *Store) DelayReset(ctx context.Context, bucket string) error {
 	return s.q(ctx).Where("bucket = ?", bucket).Delete(&rateDelay{}).Error
 }
-
-// DeleteStaleDelays removes buckets untouched since before, which DelayTake
-// would treat as fresh anyway.
-func (s *Store) DeleteStaleDelays(ctx context.Context, before time.Time) (int64, error) {
-	res := s.q(ctx).Where("last_at < ?", before).Delete(&rateDelay{})
-	return res.RowsAffected, res.Error
-}

@@ -220,9 +220,14 @@ func (h *Handler) startSession(c *gin.Context, user *model.User) error {
 		return err
 	}
 	h.setSessionCookie(c, token, idleFor(user.Role))
+	h.setDeviceCookie(c, user)
+	return nil
+}
+
+// setDeviceCookie marks this browser as one user has signed in with.
+func (h *Handler) setDeviceCookie(c *gin.Context, user *model.User) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: deviceCookie, Value: h.Accounts.DeviceToken(user), Path: "/",
 		MaxAge: int(deviceMaxAge.Seconds()), HttpOnly: true, Secure: h.SecureCookies, SameSite: http.SameSiteStrictMode})
-	return nil
 }
 
 func truncate(s string, n int) string {
@@ -477,5 +482,6 @@ func (h *Handler) changePassword(c *gin.Context) {
 	}) {
 		return
 	}
+	h.setDeviceCookie(c, u)
 	c.Redirect(http.StatusSeeOther, homeFor(u)+"?ok=password_changed")
 }
