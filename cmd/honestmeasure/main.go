@@ -29,6 +29,7 @@ import (
 	"gorm.io/gorm"
 
 	"honestmeasure/configs"
+	"honestmeasure/internal/accounts"
 	"honestmeasure/internal/app"
 	"honestmeasure/internal/config"
 	"honestmeasure/internal/database"
@@ -172,16 +173,24 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	}
 	handler, err := app.New(app.Options{DB: db, Ref: ref, Logger: log, BaseURL: cfg.PublicBaseURL(), Secret: secret, AuditKey: auditKey,
 		SecureCookies: cfg.SecureCookies(), TrustedProxies: cfg.TrustedProxies,
-		ReportLimits:   intake.Limits{PerIPPerHour: cfg.ReportLimitPerIP, UnitBurstPerHour: cfg.ReportBurstPerUnit},
+		ReportLimits:  intake.Limits{PerIPPerHour: cfg.ReportLimitPerIP, UnitBurstPerHour: cfg.ReportBurstPerUnit},
+		AccountLimits: accounts.Limits{CodesPerAddressPerHour: cfg.SignupLimitPerIP, CodesPerHour: cfg.SignupLimitPerHour},
+		// A developer without an SMS gateway reads sign-up and reset codes
+		// from the log; production never logs them.
+		LogCodes:       cfg.Mode == config.Development,
 		ScanCacheBytes: cfg.ScanCacheMB << 20, Spool: server.NewSpool("", int64(cfg.UploadSpoolMB)<<20), DraftMaxAge: draftMaxAge(cfg)})
 	if err != nil {
 		return err
 	}
 
 	worker := &outbox.Worker{Store: st, Logger: log, Config: outbox.Config{SMTPAddr: cfg.SMTP.Addr, SMTPUser: cfg.SMTP.User,
-		SMTPPassword: cfg.SMTP.Password, From: cfg.SMTP.From, SMTPTLS: cfg.SMTP.StartTLS, WebhookSecret: []byte(cfg.WebhookSecret)}}
+		SMTPPassword: cfg.SMTP.Password, From: cfg.SMTP.From, SMTPTLS: cfg.SMTP.StartTLS, WebhookSecret: []byte(cfg.WebhookSecret),
+		SMSWebhookURL: cfg.SMS.WebhookURL, SMSWebhookSecret: []byte(cfg.SMS.WebhookSecret)}}
 	if err := worker.Config.Check(); err != nil {
-		return fmt.Errorf("notification settings (HM_SMTP_*): %v", err)
+		return fmt.Errorf("notification settings (HM_SMTP_*, HM_SMS_*): %v", err)
+	}
+	if cfg.SMS.WebhookURL == "" {
+		log.Warn("HM_SMS_WEBHOOK_URL not set: text messages (sign-up and reset codes) wait in the outbox until it is")
 	}
 	if cfg.SMTP.Addr == "" {
 		log.Warn("HM_SMTP_ADDR not set: e-mail notifications wait in the outbox until it is")

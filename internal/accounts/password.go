@@ -1,6 +1,8 @@
 // Package accounts holds the rules for user accounts: what a login looks
-// like, how passwords are hashed and checked, and which roles need which
-// scope. It stores nothing itself; internal/storage does.
+// like, how passwords are hashed and checked, which roles need which scope,
+// and (Service) what a person does with an account — sign in under
+// throttling that never locks the owner out, sign up and reset a password
+// with one-time codes, change the password. SQL stays in internal/storage.
 package accounts
 
 import (
@@ -27,6 +29,11 @@ const (
 
 // MinPasswordLength is the shortest password accepted.
 const MinPasswordLength = 8
+
+// MaxPasswordBytes is the longest new password accepted: long enough for
+// any passphrase or password manager, short enough that hashing it costs
+// nothing extra.
+const MaxPasswordBytes = 256
 
 // ErrPasswordTooShort is returned for passwords under MinPasswordLength.
 var ErrPasswordTooShort = fmt.Errorf("password must have at least %d characters", MinPasswordLength)

@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"honestmeasure/internal/accounts"
 	"honestmeasure/internal/api"
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/intake"
@@ -40,6 +41,12 @@ type Options struct {
 	// Spool holds uploaded files while their requests are handled; nil
 	// means server.DefaultSpoolBytes in the system's temporary directory.
 	Spool *server.Spool
+	// AccountLimits bounds the one-time codes sent (sign-up, reset); a zero
+	// field turns that limit off.
+	AccountLimits accounts.Limits
+	// LogCodes writes every one-time code to the log, for a developer
+	// without an SMS gateway. Development mode only.
+	LogCodes bool
 	// ScanCacheBytes bounds the rendered scan pages kept in memory; 0 means
 	// 64 MB.
 	ScanCacheBytes int
@@ -64,7 +71,8 @@ func New(opt Options) (http.Handler, error) {
 	}
 	pages := &ui.Handler{Store: st, Audit: auditLog, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger, ScanCache: scan.NewPageCache(opt.ScanCacheBytes),
 		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now, DraftMaxAge: opt.DraftMaxAge,
-		Intake: &intake.Service{Store: st, Secret: opt.Secret, Limits: opt.ReportLimits, BaseURL: opt.BaseURL, Now: opt.Now}}
+		Intake:   &intake.Service{Store: st, Secret: opt.Secret, Limits: opt.ReportLimits, BaseURL: opt.BaseURL, Now: opt.Now},
+		Accounts: &accounts.Service{Store: st, Audit: auditLog, Secret: opt.Secret, Limits: opt.AccountLimits, Now: opt.Now, Logger: opt.Logger, LogCodes: opt.LogCodes}}
 	uploads := maps.Clone(ui.Uploads)
 	maps.Copy(uploads, api.Uploads)
 	engine, err := server.NewEngine(server.Options{DB: opt.DB, Renderer: renderer, Logger: opt.Logger,

@@ -53,6 +53,12 @@ type Config struct {
 	ReportLimitPerIP   int `yaml:"report_limit_per_ip"`
 	ReportBurstPerUnit int `yaml:"report_burst_per_unit"`
 
+	// One-time codes (sign-up and password reset, by SMS or e-mail) sent
+	// per client address and over all clients each hour; 0 turns a limit
+	// off. Each login gets at most three an hour whatever these say.
+	SignupLimitPerIP   int `yaml:"signup_limit_per_ip"`
+	SignupLimitPerHour int `yaml:"signup_limit_per_hour"`
+
 	// ScanCacheMB bounds the memory each instance spends on rendered scan
 	// pages (about 2 KB per code and language).
 	ScanCacheMB int `yaml:"scan_cache_mb"`
@@ -71,6 +77,7 @@ type Config struct {
 	// the outbox by a worker in every instance.
 	SMTP          SMTP   `yaml:"smtp"`
 	WebhookSecret string `yaml:"webhook_secret"`
+	SMS           SMS    `yaml:"sms"`
 
 	// TrustedProxies lists the reverse proxies (IPs or CIDRs) whose
 	// X-Forwarded-For is believed; empty means the peer address is the client.
@@ -101,6 +108,13 @@ type SMTP struct {
 	StartTLS bool   `yaml:"starttls"`
 }
 
+// SMS is the city's SMS gateway, reached by a signed webhook; an empty
+// WebhookURL keeps text messages waiting in the outbox.
+type SMS struct {
+	WebhookURL    string `yaml:"webhook_url"`
+	WebhookSecret string `yaml:"webhook_secret"`
+}
+
 // Defaults returns the configuration a newcomer gets with no file and no
 // environment: development mode, SQLite under ./data, port 8080.
 func Defaults() Config {
@@ -117,6 +131,11 @@ func Defaults() Config {
 		// shoppers might send a few dozen about one stall in an hour.
 		ReportLimitPerIP:   10,
 		ReportBurstPerUnit: 60,
+		// A person signs up or resets a password once or twice; a shop's
+		// shared Wi-Fi may hold a few people doing so in an hour. Every code
+		// is an SMS the city pays for.
+		SignupLimitPerIP:   5,
+		SignupLimitPerHour: 200,
 		ScanCacheMB:        64,
 		// A hundred reports with five phone photos each arriving at once.
 		UploadSpoolMB: 512,
@@ -171,6 +190,10 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	if v := getenv("HM_WEBHOOK_SECRET"); v != "" {
 		cfg.WebhookSecret = v
 	}
+	str("HM_SMS_WEBHOOK_URL", &cfg.SMS.WebhookURL)
+	if v := getenv("HM_SMS_WEBHOOK_SECRET"); v != "" {
+		cfg.SMS.WebhookSecret = v
+	}
 	if v := strings.TrimSpace(getenv("HM_SMTP_STARTTLS")); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -185,7 +208,8 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	if v := getenv("HM_AUDIT_KEY"); v != "" {
 		cfg.AuditKey = v
 	}
-	for name, dst := range map[string]*int{"HM_REPORT_LIMIT_PER_IP": &cfg.ReportLimitPerIP, "HM_REPORT_BURST_PER_UNIT": &cfg.ReportBurstPerUnit} {
+	for name, dst := range map[string]*int{"HM_REPORT_LIMIT_PER_IP": &cfg.ReportLimitPerIP, "HM_REPORT_BURST_PER_UNIT": &cfg.ReportBurstPerUnit,
+		"HM_SIGNUP_LIMIT_PER_IP": &cfg.SignupLimitPerIP, "HM_SIGNUP_LIMIT_PER_HOUR": &cfg.SignupLimitPerHour} {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 {
@@ -292,6 +316,17 @@ func (c Config) Validate() error {
 	}
 	if c.DraftMaxAgeDays < 0 || c.DraftMaxAgeDays > 3650 {
 		return fmt.Errorf("draft_max_age_days (HM_DRAFT_MAX_AGE_DAYS) must be from 0 to 3650, got %d", c.DraftMaxAgeDays)
+	}
+	if c.SMS.WebhookURL != "" {
+		if u, err := url.Parse(c.SMS.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("HM_SMS_WEBHOOK_URL must be an absolute http(s) URL")
+		}
+		if c.SMS.WebhookSecret == "" {
+			return errors.New("HM_SMS_WEBHOOK_SECRET is required with HM_SMS_WEBHOOK_URL: the gateway checks the signature of every request")
+		}
+	}
+	if c.SignupLimitPerIP < 0 || c.SignupLimitPerHour < 0 {
+		return errors.New("signup_limit_per_ip and signup_limit_per_hour must be ≥ 0 (0 turns a limit off)")
 	}
 	if c.ScanCacheMB < 1 {
 		return fmt.Errorf("scan_cache_mb (HM_SCAN_CACHE_MB) must be at least 1, got %d", c.ScanCacheMB)

@@ -66,6 +66,11 @@ func TestValidate(t *testing.T) {
 		{"bad scan cache size", map[string]string{"HM_SCAN_CACHE_MB": "0"}, "HM_SCAN_CACHE_MB"},
 		{"bad upload spool size", map[string]string{"HM_UPLOAD_SPOOL_MB": "-1"}, "HM_UPLOAD_SPOOL_MB"},
 		{"bad log format", map[string]string{"HM_LOG_FORMAT": "xml"}, "HM_LOG_FORMAT"},
+		{"SMS gateway", map[string]string{"HM_SMS_WEBHOOK_URL": "https://sms.example.gov.cn/send", "HM_SMS_WEBHOOK_SECRET": "k"}, ""},
+		{"SMS gateway without key", map[string]string{"HM_SMS_WEBHOOK_URL": "https://sms.example.gov.cn/send"}, "HM_SMS_WEBHOOK_SECRET"},
+		{"SMS gateway not a URL", map[string]string{"HM_SMS_WEBHOOK_URL": "sms.example.gov.cn", "HM_SMS_WEBHOOK_SECRET": "k"}, "HM_SMS_WEBHOOK_URL"},
+		{"bad sign-up limit", map[string]string{"HM_SIGNUP_LIMIT_PER_IP": "-1"}, "HM_SIGNUP_LIMIT_PER_IP"},
+		{"sign-up limit off", map[string]string{"HM_SIGNUP_LIMIT_PER_HOUR": "0"}, ""},
 	}
 	for _, tt := range tests {
 		_, err := Load("", func(k string) string { return tt.env[k] })

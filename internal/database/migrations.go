@@ -18,6 +18,7 @@ var Migrations = []Migration{
 	{Version: 4, Name: "report request hash and burst marker", SQL: schemaV4},
 	{Version: 5, Name: "keyed MAC on audit entries", SQL: schemaV5},
 	{Version: 6, Name: "drafts do not reserve credit codes", SQL: schemaV6},
+	{Version: 7, Name: "one-time codes, login delays, verified contacts", SQL: schemaV7},
 }
 
 // schemaV6: a credit code is reserved from submission on, not by a draft
@@ -41,6 +42,34 @@ ALTER TABLE audit_log ADD COLUMN mac VARCHAR(64) NOT NULL DEFAULT '';
 const schemaV4 = `
 ALTER TABLE reports ADD COLUMN request_hash VARCHAR(64) NOT NULL DEFAULT '';
 ALTER TABLE cases ADD COLUMN burst INTEGER NOT NULL DEFAULT 0;
+`
+
+// schemaV7: sign-up and password reset prove a phone number or e-mail
+// address by a one-time code (only its keyed hash is stored); login
+// throttling keeps per-bucket growing delays next to the fixed-window
+// rate_limits; users record when their phone and e-mail were proven.
+const schemaV7 = `
+CREATE TABLE one_time_codes (
+  id {{PK}},
+  purpose VARCHAR(20) NOT NULL,
+  login VARCHAR(254) NOT NULL,
+  code_hash CHAR(64) NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  expires_at {{TS}} NOT NULL,
+  used_at {{TS}} NULL,
+  created_at {{TS}} NOT NULL
+){{TABLE}};
+CREATE INDEX idx_one_time_codes_login ON one_time_codes(purpose, login, created_at);
+CREATE INDEX idx_one_time_codes_expires ON one_time_codes(expires_at);
+CREATE TABLE rate_delays (
+  bucket VARCHAR(200) NOT NULL PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  next_at {{TS}} NOT NULL,
+  last_at {{TS}} NOT NULL
+){{TABLE}};
+CREATE INDEX idx_rate_delays_last ON rate_delays(last_at);
+ALTER TABLE users ADD COLUMN phone_verified_at {{TS}} NULL;
+ALTER TABLE users ADD COLUMN email_verified_at {{TS}} NULL;
 `
 
 // schemaV3: the officer queue always filters by agency and (open) status.

@@ -143,7 +143,7 @@ func (AuditEntry) TableName() string { return "audit_log" }
 // OutboxMessage is a notification waiting for (or done with) delivery.
 type OutboxMessage struct {
 	ID            int64
-	Channel       string // email or webhook
+	Channel       string // email, webhook or sms
 	Recipient     string
 	Subject       string
 	Body          string

@@ -107,8 +107,12 @@ type User struct {
 	Disabled           bool
 	PasswordChangedAt  *time.Time
 	LastLoginAt        *time.Time
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// When a one-time code sent there proved the phone or e-mail belongs
+	// to the account holder; nil for accounts made by an administrator.
+	PhoneVerifiedAt *time.Time
+	EmailVerifiedAt *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 func (User) TableName() string { return "users" }

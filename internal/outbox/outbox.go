@@ -1,5 +1,6 @@
-// Package outbox delivers the notifications (e-mail and signed webhooks)
-// that other packages write to the outbox table, and records every try.
+// Package outbox delivers the notifications that other packages write to
+// the outbox table — e-mail, signed webhooks, and text messages through the
+// SMS gateway's signed webhook — and records every try.
 //
 // A change and the message announcing it are stored in one transaction:
 // the caller builds the message with Email or Webhook and passes it to
@@ -54,13 +55,17 @@ type Config struct {
 	SMTPAddr      string // host:port; empty disables e-mail
 	SMTPUser      string // empty: no AUTH
 	SMTPPassword  string
-	From          string        // "Name <address>" or a bare address
-	SMTPTLS       bool          // STARTTLS when the server offers it; implicit TLS is not supported
-	WebhookSecret []byte        // HMAC-SHA256 key for X-HonestMeasure-Signature
-	MaxAttempts   int           // default 20
-	Poll          time.Duration // default 2s
-	Lease         time.Duration // default 1m; must exceed HTTPTimeout
-	HTTPTimeout   time.Duration // default 10s; bounds each delivery, SMTP included
+	From          string // "Name <address>" or a bare address
+	SMTPTLS       bool   // STARTTLS when the server offers it; implicit TLS is not supported
+	WebhookSecret []byte // HMAC-SHA256 key for X-HonestMeasure-Signature
+	// The SMS gateway: signed JSON POSTs (SMSPayload) to this URL, under
+	// their own key. An empty URL keeps text messages waiting.
+	SMSWebhookURL    string
+	SMSWebhookSecret []byte
+	MaxAttempts      int           // default 20
+	Poll             time.Duration // default 2s
+	Lease            time.Duration // default 1m; must exceed HTTPTimeout
+	HTTPTimeout      time.Duration // default 10s; bounds each delivery, SMTP included
 }
 
 func (c Config) withDefaults() Config {
@@ -86,6 +91,16 @@ func (c Config) Check() error { return c.withDefaults().check() }
 func (c Config) check() error {
 	if c.Lease <= c.HTTPTimeout {
 		return fmt.Errorf("outbox: lease %v must be longer than the delivery timeout %v", c.Lease, c.HTTPTimeout)
+	}
+	if c.SMSWebhookURL != "" {
+		if err := checkWebhookURL(c.SMSWebhookURL); err != nil {
+			return fmt.Errorf("outbox: SMS gateway: %v", err)
+		}
+		if len(c.SMSWebhookSecret) == 0 {
+			// Unsigned requests to the gateway could be forged by anyone
+			// who learns its URL, to send texts in the city's name.
+			return errors.New("outbox: the SMS gateway URL needs a secret to sign requests with")
+		}
 	}
 	if c.SMTPAddr != "" {
 		if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
@@ -124,7 +139,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		return err
 	}
 	log := w.logger()
-	log.Info("outbox worker started", "poll", cfg.Poll, "email", cfg.SMTPAddr != "")
+	log.Info("outbox worker started", "poll", cfg.Poll, "email", cfg.SMTPAddr != "", "sms", cfg.SMSWebhookURL != "")
 	tick := time.NewTicker(cfg.Poll)
 	defer tick.Stop()
 	for {
@@ -260,6 +275,8 @@ func (s sender) send(ctx context.Context, m model.OutboxMessage) error {
 		return sendEmail(ctx, s.cfg, m, s.now())
 	case ChannelWebhook:
 		return postWebhook(ctx, s.client, s.cfg.WebhookSecret, m)
+	case ChannelSMS:
+		return postSMS(ctx, s.client, s.cfg, m)
 	default:
 		return permanent(fmt.Errorf("unknown channel %q", m.Channel))
 	}

@@ -68,3 +68,13 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, now 
 func (s *Store) RecordLogin(ctx context.Context, userID int64, now time.Time) error {
 	return s.q(ctx).Model(&model.User{}).Where("id = ?", userID).Update("last_login_at", now).Error
 }
+
+// MarkContactVerified records that a code sent to the user's e-mail
+// address (email) or phone proved it theirs.
+func (s *Store) MarkContactVerified(ctx context.Context, userID int64, email bool, now time.Time) error {
+	col := "phone_verified_at"
+	if email {
+		col = "email_verified_at"
+	}
+	return s.q(ctx).Model(&model.User{}).Where("id = ?", userID).Updates(map[string]any{col: now, "updated_at": now}).Error
+}

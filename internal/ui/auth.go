@@ -9,6 +9,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -37,11 +38,11 @@ const (
 	// writing to the database each time.
 	touchEvery = 5 * time.Minute
 
-	// Login throttling: failures per account and per client address within
-	// a window, after which further attempts wait for the window to end.
-	loginWindow       = 15 * time.Minute
-	loginFailsAccount = 5
-	loginFailsIP      = 30
+	// deviceCookie remembers that this browser signed in to an account
+	// before, so an attacker hammering the account from elsewhere does not
+	// hold its owner back (see internal/accounts).
+	deviceCookie = "hm_device"
+	deviceMaxAge = 365 * 24 * time.Hour
 )
 
 func idleFor(r model.Role) time.Duration {
@@ -116,7 +117,7 @@ func (h *Handler) requireRole(roles ...model.Role) gin.HandlerFunc {
 		u := currentUser(c)
 		if u == nil {
 			if c.Request.Method == http.MethodGet {
-				c.Redirect(http.StatusSeeOther, "/login?next="+safeNext(c.Request.URL.RequestURI()))
+				c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(safeNext(c.Request.URL.RequestURI())))
 			} else {
 				c.Redirect(http.StatusSeeOther, "/login")
 			}
@@ -156,12 +157,41 @@ func validCSRF(c *gin.Context) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) == 1
 }
 
-// safeNext keeps a post-login redirect on this site.
+// maxNext bounds a post-login redirect: longer than any page of ours.
+const maxNext = 2000
+
+// safeNext keeps a post-login redirect on this site: a path that a browser
+// resolves to this host, whatever it does with tabs, backslashes and
+// percent-escapes. Anything else becomes "" (the user's home page).
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if len(next) > maxNext || !strings.HasPrefix(next, "/") || hasUnsafeByte(next) {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return ""
+	}
+	// Browsers drop tabs and newlines and read \ as /, so "/\t/evil" or
+	// "/\\evil" would leave the site; the decoded path must be just as clean.
+	path, err := url.PathUnescape(u.EscapedPath())
+	if err != nil || hasUnsafeByte(path) || strings.HasPrefix(path, "//") || !strings.HasPrefix(path, "/") {
+		return ""
+	}
+	if q, err := url.QueryUnescape(u.RawQuery); err != nil || hasUnsafeByte(q) {
 		return ""
 	}
 	return next
+}
+
+// hasUnsafeByte reports control characters (tab, CR, LF, NUL, DEL…) and
+// backslashes.
+func hasUnsafeByte(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b < 0x20 || b == 0x7f || b == '\\' {
+			return true
+		}
+	}
+	return false
 }
 
 func (h *Handler) setSessionCookie(c *gin.Context, token string, maxAge time.Duration) {
@@ -189,9 +219,15 @@ func (h *Handler) startSession(c *gin.Context, user *model.User) error {
 	if err := h.Store.CreateSession(ctx, sess); err != nil {
 		return err
 	}
-	_ = h.Store.RecordLogin(ctx, user.ID, now)
 	h.setSessionCookie(c, token, idleFor(user.Role))
+	h.setDeviceCookie(c, user)
 	return nil
+}
+
+// setDeviceCookie marks this browser as one user has signed in with.
+func (h *Handler) setDeviceCookie(c *gin.Context, user *model.User) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: deviceCookie, Value: h.Accounts.DeviceToken(user), Path: "/",
+		MaxAge: int(deviceMaxAge.Seconds()), HttpOnly: true, Secure: h.SecureCookies, SameSite: http.SameSiteStrictMode})
 }
 
 func truncate(s string, n int) string {
@@ -219,7 +255,6 @@ type loginData struct {
 	Login  string
 	Next   string
 	Errors form.Errors
-	Notice string
 }
 
 func (h *Handler) loginPage(c *gin.Context) {
@@ -227,85 +262,67 @@ func (h *Handler) loginPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, homeFor(u))
 		return
 	}
-	h.render(c, http.StatusOK, "login", h.page(c, server.Printer(c).T("login.title"),
-		loginData{Next: safeNext(c.Query("next")), Notice: c.Query("ok")}))
+	h.render(c, http.StatusOK, "login", h.page(c, server.Printer(c).T("login.title"), loginData{Next: safeNext(c.Query("next"))}))
 }
 
-// dummyHash makes a login for an unknown account cost as much as one for a
-// known account, so timing does not reveal which logins exist.
-var dummyHash, _ = accounts.HashPassword("not-a-real-password")
+// client is what the account rules know of the request.
+func (h *Handler) client(c *gin.Context) accounts.Client {
+	device, _ := c.Cookie(deviceCookie)
+	return accounts.Client{Address: c.ClientIP(), Locale: server.Printer(c).Lang, Device: device}
+}
+
+// refusal answers an *accounts.Error on page with its status and message
+// and reports true; any other error is a server error (also true). nil
+// reports false.
+func (h *Handler) refusal(c *gin.Context, err error, errs form.Errors, render func(status int)) bool {
+	if err == nil {
+		return false
+	}
+	var ae *accounts.Error
+	if !errors.As(err, &ae) {
+		h.serverError(c, err)
+		return true
+	}
+	status := http.StatusUnprocessableEntity
+	switch ae.Kind {
+	case accounts.KindThrottled:
+		status = http.StatusTooManyRequests
+		c.Header("Retry-After", retryAfterSeconds(ae.RetryAfter))
+		if ae.RetryAfter < 2*time.Minute {
+			errs.Add("form", "accounts.throttled_seconds", int(math.Ceil(ae.RetryAfter.Seconds())))
+		} else {
+			errs.Add("form", "login.throttled", minutesUp(ae.RetryAfter))
+		}
+	case accounts.KindWrongPassword:
+		status = http.StatusUnauthorized
+		errs.Add("login", "login.wrong")
+	case accounts.KindConflict:
+		status = http.StatusConflict
+	}
+	for k, v := range ae.Fields {
+		errs[k] = v
+	}
+	render(status)
+	return true
+}
 
 func (h *Handler) login(c *gin.Context) {
-	ctx := c.Request.Context()
 	d := loginData{Login: strings.TrimSpace(c.PostForm("login")), Next: safeNext(c.PostForm("next")), Errors: form.Errors{}}
-	fail := func(status int, key string, args ...any) {
-		d.Errors.Add("login", key, args...)
+	user, err := h.Accounts.Login(c.Request.Context(), accounts.LoginRequest{Login: d.Login, Password: c.PostForm("password"), Client: h.client(c)})
+	if h.refusal(c, err, d.Errors, func(status int) {
+		if d.Errors.Has("form") {
+			// The throttling message belongs next to the login field.
+			d.Errors["login"] = d.Errors["form"]
+		}
 		h.render(c, status, "login", h.page(c, server.Printer(c).T("login.title"), d))
-	}
-	login, _, err := accounts.NormalizeLogin(d.Login)
-	if err != nil {
-		fail(http.StatusUnprocessableEntity, "login.bad_login")
+	}) {
 		return
 	}
-	now := h.now()
-	accountBucket, ipBucket := "login:acct:"+login, "login:ip:"+c.ClientIP()
-	for _, b := range []string{accountBucket, ipBucket} {
-		st, err := h.Store.RateCheck(ctx, b, now)
-		if err != nil {
-			h.serverError(c, err)
-			return
-		}
-		if st.Blocked {
-			c.Header("Retry-After", retryAfterSeconds(st.RetryAfter))
-			fail(http.StatusTooManyRequests, "login.throttled", minutesUp(st.RetryAfter))
-			return
-		}
-	}
-	user, err := h.Store.UserByLogin(ctx, login)
-	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		h.serverError(c, err)
-		return
-	}
-	hash := dummyHash
-	if user != nil {
-		hash = user.PasswordHash
-	}
-	if !accounts.CheckPassword(hash, c.PostForm("password")) || user == nil || user.Disabled {
-		acct, err1 := h.Store.RateHit(ctx, accountBucket, loginWindow, loginFailsAccount, now)
-		ip, err2 := h.Store.RateHit(ctx, ipBucket, loginWindow, loginFailsIP, now)
-		if err := errors.Join(err1, err2); err != nil {
-			h.serverError(c, err)
-			return
-		}
-		server.Logger(c).Info("login failed", "known_account", user != nil)
-		failed := audit.Event{Action: audit.ActionLoginFailed, Actor: login, IP: c.ClientIP(), At: now}
-		if user != nil {
-			failed.ObjectType, failed.ObjectID = audit.ObjectUser, strconv.FormatInt(user.ID, 10)
-		}
-		if err := h.Audit.Record(ctx, h.Store, failed); err != nil {
-			h.serverError(c, err)
-			return
-		}
-		if acct.Blocked || ip.Blocked {
-			wait := max(acct.RetryAfter, ip.RetryAfter)
-			c.Header("Retry-After", retryAfterSeconds(wait))
-			fail(http.StatusTooManyRequests, "login.throttled", minutesUp(wait))
-			return
-		}
-		fail(http.StatusUnauthorized, "login.wrong")
-		return
-	}
-	_ = h.Store.RateReset(ctx, accountBucket)
 	if err := h.startSession(c, user); err != nil {
 		h.serverError(c, err)
 		return
 	}
 	server.Logger(c).Info("login", "user_id", user.ID, "role", string(user.Role))
-	if err := h.Audit.Record(ctx, h.Store, audit.Event{ActorID: &user.ID, Actor: user.Login, Action: audit.ActionLogin,
-		ObjectType: audit.ObjectUser, ObjectID: strconv.FormatInt(user.ID, 10), AgencyID: user.AgencyID, IP: c.ClientIP(), At: now}); err != nil {
-		h.serverError(c, err)
-		return
-	}
 	next := d.Next
 	if next == "" {
 		next = homeFor(user)
@@ -333,10 +350,28 @@ func (h *Handler) logout(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/login?ok=logged_out")
 }
 
-type signupData struct {
+// codeStep is the page that asks for a one-time code: sign-up step two and
+// the password reset.
+type codeStep struct {
 	Login       string
+	To          string // masked login, when the login is well-formed
+	Email       bool
+	Minutes     int // how long a code lives
 	DisplayName string
 	Errors      form.Errors
+}
+
+func newCodeStep(login string) codeStep {
+	d := codeStep{Login: strings.TrimSpace(login), Minutes: accounts.CodeMinutes, Errors: form.Errors{}}
+	if l, email, err := accounts.NormalizeLogin(d.Login); err == nil {
+		d.Login, d.To, d.Email = l, accounts.Mask(l), email
+	}
+	return d
+}
+
+type signupData struct {
+	Login  string
+	Errors form.Errors
 }
 
 func (h *Handler) signupPage(c *gin.Context) {
@@ -344,55 +379,86 @@ func (h *Handler) signupPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, homeFor(u))
 		return
 	}
-	h.render(c, http.StatusOK, "signup", h.page(c, server.Printer(c).T("signup.title"), signupData{}))
+	h.render(c, http.StatusOK, "signup", h.page(c, server.Printer(c).T("signup.title"), signupData{Login: c.Query("login")}))
 }
 
-// signup creates a merchant account and signs it in.
+// signup is step one: send a code to the login typed.
 func (h *Handler) signup(c *gin.Context) {
-	ctx := c.Request.Context()
-	d := signupData{Login: strings.TrimSpace(c.PostForm("login")), DisplayName: form.Clean(c.PostForm("display_name")), Errors: form.Errors{}}
-	password, confirm := c.PostForm("password"), c.PostForm("password_confirm")
-	if d.DisplayName == "" {
-		d.Errors.Add("display_name", "form.required")
-	} else if form.TooLong(d.DisplayName, 100) {
-		d.Errors.Add("display_name", "form.too_long", 100)
+	d := signupData{Login: strings.TrimSpace(c.PostForm("login")), Errors: form.Errors{}}
+	sent, err := h.Accounts.StartSignUp(c.Request.Context(), d.Login, h.client(c))
+	if h.refusal(c, err, d.Errors, func(status int) {
+		h.render(c, status, "signup", h.page(c, server.Printer(c).T("signup.title"), d))
+	}) {
+		return
 	}
-	if password != confirm {
-		d.Errors.Add("password_confirm", "signup.password_mismatch")
+	c.Redirect(http.StatusSeeOther, "/signup/code?login="+url.QueryEscape(sent.Login))
+}
+
+func (h *Handler) signupCodePage(c *gin.Context) {
+	if u := currentUser(c); u != nil {
+		c.Redirect(http.StatusSeeOther, homeFor(u))
+		return
 	}
-	// Every field is checked on its own, so all problems show at once.
-	if _, _, err := accounts.NormalizeLogin(d.Login); err != nil {
-		d.Errors.Add("login", "login.bad_login")
-	}
-	if len([]rune(password)) < accounts.MinPasswordLength {
-		d.Errors.Add("password", "signup.password_short", accounts.MinPasswordLength)
-	}
-	var user *model.User
-	if !d.Errors.Any() {
-		var err error
-		if user, err = accounts.NewUser(d.Login, password, d.DisplayName, model.RoleMerchant, nil, nil); err != nil {
-			h.serverError(c, err)
-			return
-		}
-	}
-	if !d.Errors.Any() {
-		err := h.Store.CreateUser(ctx, user)
-		if errors.Is(err, storage.ErrDuplicate) {
-			d.Errors.Add("login", "signup.taken")
-		} else if err != nil {
-			h.serverError(c, err)
-			return
-		}
-	}
-	if d.Errors.Any() {
-		h.render(c, http.StatusUnprocessableEntity, "signup", h.page(c, server.Printer(c).T("signup.title"), d))
+	h.render(c, http.StatusOK, "signup_code", h.page(c, server.Printer(c).T("accounts.signup.code_title"), newCodeStep(c.Query("login"))))
+}
+
+// signupConfirm is step two: the code, a name and a password make the
+// merchant account, signed in at once.
+func (h *Handler) signupConfirm(c *gin.Context) {
+	d := newCodeStep(c.PostForm("login"))
+	d.DisplayName = form.Clean(c.PostForm("display_name"))
+	user, err := h.Accounts.ConfirmSignUp(c.Request.Context(), accounts.SignUpRequest{Login: d.Login, Code: c.PostForm("code"),
+		DisplayName: d.DisplayName, Password: c.PostForm("password"), Confirm: c.PostForm("password_confirm"), Client: h.client(c)})
+	if h.refusal(c, err, d.Errors, func(status int) {
+		h.render(c, status, "signup_code", h.page(c, server.Printer(c).T("accounts.signup.code_title"), d))
+	}) {
 		return
 	}
 	if err := h.startSession(c, user); err != nil {
 		h.serverError(c, err)
 		return
 	}
+	server.Logger(c).Info("signup", "user_id", user.ID)
 	c.Redirect(http.StatusSeeOther, "/merchant?ok=welcome")
+}
+
+func (h *Handler) forgotPage(c *gin.Context) {
+	h.render(c, http.StatusOK, "password_forgot", h.page(c, server.Printer(c).T("accounts.forgot.title"), signupData{Login: c.Query("login")}))
+}
+
+// forgot sends a reset code, if the account exists; the answer is the same.
+func (h *Handler) forgot(c *gin.Context) {
+	d := signupData{Login: strings.TrimSpace(c.PostForm("login")), Errors: form.Errors{}}
+	sent, err := h.Accounts.StartReset(c.Request.Context(), d.Login, h.client(c))
+	if h.refusal(c, err, d.Errors, func(status int) {
+		h.render(c, status, "password_forgot", h.page(c, server.Printer(c).T("accounts.forgot.title"), d))
+	}) {
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/password/reset?login="+url.QueryEscape(sent.Login))
+}
+
+func (h *Handler) resetPage(c *gin.Context) {
+	h.render(c, http.StatusOK, "password_reset", h.page(c, server.Printer(c).T("accounts.reset.title"), newCodeStep(c.Query("login"))))
+}
+
+// reset sets the new password, ends every session of the account and
+// signs this browser in.
+func (h *Handler) reset(c *gin.Context) {
+	d := newCodeStep(c.PostForm("login"))
+	user, err := h.Accounts.ConfirmReset(c.Request.Context(), accounts.ResetRequest{Login: d.Login, Code: c.PostForm("code"),
+		Password: c.PostForm("password"), Confirm: c.PostForm("password_confirm"), Client: h.client(c)})
+	if h.refusal(c, err, d.Errors, func(status int) {
+		h.render(c, status, "password_reset", h.page(c, server.Printer(c).T("accounts.reset.title"), d))
+	}) {
+		return
+	}
+	if err := h.startSession(c, user); err != nil {
+		h.serverError(c, err)
+		return
+	}
+	server.Logger(c).Info("password reset by code", "user_id", user.ID)
+	c.Redirect(http.StatusSeeOther, homeFor(user)+"?ok=password_reset")
 }
 
 type passwordData struct{ Errors form.Errors }
@@ -404,39 +470,18 @@ func (h *Handler) passwordPage(c *gin.Context) {
 // changePassword checks the current password, sets the new one and signs
 // out every other session of the account.
 func (h *Handler) changePassword(c *gin.Context) {
-	ctx := c.Request.Context()
 	u := currentUser(c)
 	d := passwordData{Errors: form.Errors{}}
-	if !accounts.CheckPassword(u.PasswordHash, c.PostForm("current")) {
-		d.Errors.Add("current", "password.wrong_current")
-	}
-	if c.PostForm("new") != c.PostForm("new_confirm") {
-		d.Errors.Add("new_confirm", "signup.password_mismatch")
-	}
-	hash, err := accounts.HashPassword(c.PostForm("new"))
-	if errors.Is(err, accounts.ErrPasswordTooShort) {
-		d.Errors.Add("new", "signup.password_short", accounts.MinPasswordLength)
-	} else if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	if d.Errors.Any() {
-		h.render(c, http.StatusUnprocessableEntity, "password", h.page(c, server.Printer(c).T("password.title"), d))
-		return
-	}
-	err = h.Store.Tx(ctx, func(tx *storage.Store) error {
-		if err := tx.SetPassword(ctx, u.ID, hash, h.now()); err != nil {
-			return err
+	err := h.Accounts.ChangePassword(c.Request.Context(), accounts.ChangeRequest{User: u, Current: c.PostForm("current"),
+		New: c.PostForm("new"), Confirm: c.PostForm("new_confirm"), Client: h.client(c), KeepSession: currentSession(c).ID})
+	if h.refusal(c, err, d.Errors, func(status int) {
+		if d.Errors.Has("form") {
+			d.Errors["current"] = d.Errors["form"]
 		}
-		return h.record(c, tx, audit.ActionPasswordChange, audit.ObjectUser, u.ID, u.AgencyID, nil, nil)
-	})
-	if err != nil {
-		h.serverError(c, err)
+		h.render(c, status, "password", h.page(c, server.Printer(c).T("password.title"), d))
+	}) {
 		return
 	}
-	if err := h.Store.DeleteUserSessions(ctx, u.ID, currentSession(c).ID); err != nil {
-		h.serverError(c, err)
-		return
-	}
+	h.setDeviceCookie(c, u)
 	c.Redirect(http.StatusSeeOther, homeFor(u)+"?ok=password_changed")
 }

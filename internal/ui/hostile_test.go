@@ -16,7 +16,7 @@ import (
 
 // Cross-site request forgery, session fixation and brute-force login are
 // covered by TestForgedRequestsAreRefused, TestSessionsAreRenewedAndEnded and
-// TestLoginThrottlingSaysWhenToRetry; the oversized-API-body case by
+// TestLoginDelaysGrowAndSayWhenToRetry; the oversized-API-body case by
 // internal/api's TestOversizeBodyIsRefusedWhileStillArriving.
 
 const xss = `<script>alert("x")</script><img src=x onerror=alert(1)>`

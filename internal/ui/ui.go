@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"honestmeasure/internal/accounts"
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/intake"
@@ -40,6 +41,7 @@ type Handler struct {
 	BaseURL       string     // public base URL, printed into QR codes
 	QR            *qr.Signer // signs and checks QR tokens
 	Intake        *intake.Service
+	Accounts      *accounts.Service
 	ScanCache     *scan.PageCache // nil: every scan renders afresh
 	// DraftMaxAge is how long an unchanged unit draft is kept (0: for ever);
 	// the deletion itself runs in cmd/honestmeasure (storage.DeleteStaleDrafts).
@@ -73,6 +75,12 @@ func (h *Handler) Register(e *gin.Engine) {
 	s.POST("/login", h.login)
 	s.GET("/signup", h.signupPage)
 	s.POST("/signup", h.signup)
+	s.GET("/signup/code", h.signupCodePage)
+	s.POST("/signup/code", h.signupConfirm)
+	s.GET("/password/forgot", h.forgotPage)
+	s.POST("/password/forgot", h.forgot)
+	s.GET("/password/reset", h.resetPage)
+	s.POST("/password/reset", h.reset)
 
 	anyone := s.Group("/", h.requireRole(model.Roles...))
 	anyone.POST("/logout", h.logout)

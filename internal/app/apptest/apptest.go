@@ -55,6 +55,14 @@ type App struct {
 // reference data.
 func New(t testing.TB) *App {
 	t.Helper()
+	return NewWith(t, nil)
+}
+
+// NewWith is New with the options adjusted by tune first (nil: none).
+// ForwardedFor trusts 127.0.0.1 as a proxy, so a Browser can pose as any
+// client address by setting X-Forwarded-For.
+func NewWith(t testing.TB, tune func(*app.Options)) *App {
+	t.Helper()
 	db := dbtest.Open(t)
 	ref, err := reference.Load(configs.Changzhou())
 	if err != nil {
@@ -67,9 +75,13 @@ func New(t testing.TB) *App {
 	a := &App{t: t, DB: db, Store: st, Ref: ref}
 	srv := httptest.NewUnstartedServer(nil)
 	a.URL = "http://" + srv.Listener.Addr().String()
-	h, err := app.New(app.Options{DB: db, Ref: ref, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		BaseURL: a.URL, Secret: []byte(Secret), AuditKey: []byte(AuditKey), Now: a.Now,
-		DraftMaxAge: time.Duration(config.Defaults().DraftMaxAgeDays) * 24 * time.Hour})
+	opt := app.Options{DB: db, Ref: ref, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		BaseURL: a.URL, Secret: []byte(Secret), AuditKey: []byte(AuditKey), Now: a.Now, AccountLimits: accounts.DefaultLimits,
+		DraftMaxAge: time.Duration(config.Defaults().DraftMaxAgeDays) * 24 * time.Hour}
+	if tune != nil {
+		tune(&opt)
+	}
+	h, err := app.New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,6 +90,9 @@ func New(t testing.TB) *App {
 	t.Cleanup(srv.Close)
 	return a
 }
+
+// ForwardedFor makes the app believe X-Forwarded-For from the test client.
+func ForwardedFor(o *app.Options) { o.TrustedProxies = []string{"127.0.0.1"} }
 
 // Now is the application's clock: real time plus whatever Advance added.
 func (a *App) Now() time.Time {

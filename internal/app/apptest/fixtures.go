@@ -2,9 +2,11 @@ package apptest
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/qr"
@@ -121,4 +123,43 @@ func (a *App) ScanPath(kind model.QRKind, id int64) string {
 		a.t.Fatal(err)
 	}
 	return "/Q/" + token
+}
+
+var sixDigits = regexp.MustCompile(`\b[0-9]{6}\b`)
+
+// SentTo returns the messages the outbox holds for recipient (a phone
+// number or an e-mail address), oldest first.
+func (a *App) SentTo(recipient string) []model.OutboxMessage {
+	a.t.Helper()
+	var msgs []model.OutboxMessage
+	if err := a.DB.Where("recipient = ?", recipient).Order("id").Find(&msgs).Error; err != nil {
+		a.t.Fatal(err)
+	}
+	return msgs
+}
+
+// SentCode is the one-time code in the latest message to recipient, or ""
+// when that message carries none.
+func (a *App) SentCode(recipient string) string {
+	a.t.Helper()
+	msgs := a.SentTo(recipient)
+	if len(msgs) == 0 {
+		a.t.Fatalf("no message to %s", recipient)
+	}
+	return sixDigits.FindString(msgs[len(msgs)-1].Body)
+}
+
+// SignUp registers a merchant the way a person does: the login, then the
+// code that arrived, a name and a password. The browser ends signed in.
+func (b *Browser) SignUp(login, name, password string) {
+	b.t.Helper()
+	b.Submit("/signup", "/signup", Form("login", login))
+	if b.Last.Status != http.StatusOK || !strings.HasPrefix(b.Last.URL, "/signup/code") {
+		b.t.Fatalf("sign-up step one: %d at %s", b.Last.Status, b.Last.URL)
+	}
+	code := b.app.SentCode(login)
+	b.Post("/signup/code", Form("login", login, "code", code, "display_name", name, "password", password, "password_confirm", password))
+	if b.Last.URL != "/merchant?ok=welcome" {
+		b.t.Fatalf("sign-up step two: %d at %s", b.Last.Status, b.Last.URL)
+	}
 }
