@@ -197,7 +197,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	}
 	workerDone := make(chan error, 1)
 	go func() { workerDone <- worker.Run(ctx) }()
-	go purgeRateLimits(ctx, st, log)
+	go purge(ctx, st, log)
 	if age := draftMaxAge(cfg); age > 0 {
 		go sweepDrafts(ctx, st, age, time.Hour, log)
 	}
@@ -348,9 +348,10 @@ func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
-// purgeRateLimits forgets old rate-limit buckets every quarter of an hour.
-// Every instance does it; the deletes are idempotent.
-func purgeRateLimits(ctx context.Context, st *storage.Store, log *slog.Logger) {
+// purge deletes old rate-limit buckets, spent codes and expired sessions
+// every quarter of an hour. Every instance does it; the deletes are
+// idempotent.
+func purge(ctx context.Context, st *storage.Store, log *slog.Logger) {
 	t := time.NewTicker(15 * time.Minute)
 	defer t.Stop()
 	for {
@@ -358,10 +359,10 @@ func purgeRateLimits(ctx context.Context, st *storage.Store, log *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := st.RatePurge(ctx, time.Now()); err != nil {
-				log.Warn("rate-limit purge failed", "err", err)
-			} else if n > 0 {
-				log.Debug("rate-limit buckets purged", "rows", n)
+			if n, err := st.Purge(ctx, time.Now()); err != nil {
+				log.Warn("purge failed", "err", err)
+			} else {
+				log.Debug("purged", "rate_limits", n.RateLimits, "rate_delays", n.RateDelays, "one_time_codes", n.OneTimeCodes, "sessions", n.Sessions)
 			}
 		}
 	}

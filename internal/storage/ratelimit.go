@@ -100,19 +100,6 @@ func (s *Store) RateRefund(ctx context.Context, bucket string) error {
 		Updates(map[string]any{"hits": gorm.Expr("hits - 1"), "blocked_until": nil}).Error
 }
 
-// RateKeep is how long a bucket is kept after its window began. Every limit's
-// window must be shorter: RatePurge forgets older buckets, which restarts
-// their count.
-const RateKeep = 48 * time.Hour
-
-// RatePurge deletes buckets whose window began more than RateKeep before
-// now. Buckets are made per address and per tracking number by anyone, so
-// without it the table would grow with every stranger's probe.
-func (s *Store) RatePurge(ctx context.Context, now time.Time) (int64, error) {
-	res := s.q(ctx).Where("window_start < ?", now.Add(-RateKeep)).Delete(&rateLimit{})
-	return res.RowsAffected, res.Error
-}
-
 // RateReset forgets a bucket (after a successful login).
 func (s *Store) RateReset(ctx context.Context, bucket string) error {
 	return s.q(ctx).Where("bucket = ?", bucket).Delete(&rateLimit{}).Error

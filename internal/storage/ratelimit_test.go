@@ -83,7 +83,7 @@ func TestRateTakeWindowAndRefund(t *testing.T) {
 	}
 }
 
-func TestRatePurgeForgetsOldBuckets(t *testing.T) {
+func TestPurgeForgetsOldBuckets(t *testing.T) {
 	st := storage.New(dbtest.Open(t))
 	ctx := context.Background()
 	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
@@ -95,9 +95,13 @@ func TestRatePurgeForgetsOldBuckets(t *testing.T) {
 	if _, err := st.RateTake(ctx, "recent", time.Hour, 5, now.Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	n, err := st.RatePurge(ctx, now)
-	if err != nil || n != 2 {
-		t.Fatalf("purged %d (%v), want the 2 old buckets", n, err)
+	policy := storage.DelayPolicy{Free: 1, Base: time.Second, Cap: time.Minute, Forget: time.Hour}
+	if _, err := st.DelayTake(ctx, "old-delay", policy, now.Add(-storage.RateKeep-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	n, err := st.Purge(ctx, now)
+	if err != nil || n.RateLimits != 2 || n.RateDelays != 1 {
+		t.Fatalf("purged %+v (%v), want the 2 old buckets and the old delay", n, err)
 	}
 	if s, _ := st.RateTake(ctx, "recent", 2*time.Hour, 2, now); s.Hits != 2 {
 		t.Fatalf("the recent bucket was purged too: %+v", s)
