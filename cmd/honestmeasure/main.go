@@ -166,7 +166,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	handler, err := app.New(app.Options{DB: db, Ref: ref, Logger: log, BaseURL: cfg.PublicBaseURL(), Secret: secret,
 		SecureCookies: cfg.SecureCookies(), TrustedProxies: cfg.TrustedProxies,
 		ReportLimits:   intake.Limits{PerIPPerHour: cfg.ReportLimitPerIP, PerUnitPerHour: cfg.ReportLimitPerUnit},
-		ScanCacheBytes: cfg.ScanCacheMB << 20})
+		ScanCacheBytes: cfg.ScanCacheMB << 20, PhotoMemoryBytes: int64(cfg.PhotoMemoryMB) << 20})
 	if err != nil {
 		return err
 	}

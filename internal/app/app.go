@@ -12,6 +12,7 @@ import (
 
 	"honestmeasure/internal/api"
 	"honestmeasure/internal/intake"
+	"honestmeasure/internal/photos"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/render"
@@ -37,6 +38,10 @@ type Options struct {
 	// ScanCacheBytes bounds the rendered scan pages kept in memory; 0 means
 	// 64 MB.
 	ScanCacheBytes int
+	// PhotoMemoryBytes sizes the process-wide photo limiter every upload
+	// path goes through (photos.SetMemory); 0 leaves it as it is (the
+	// default, 192 MB, unless set before).
+	PhotoMemoryBytes int64
 }
 
 // New returns the complete HTTP handler.
@@ -46,6 +51,9 @@ func New(opt Options) (http.Handler, error) {
 		return nil, err
 	}
 	st := storage.New(opt.DB)
+	if opt.PhotoMemoryBytes > 0 {
+		photos.SetMemory(opt.PhotoMemoryBytes)
+	}
 	if opt.ScanCacheBytes == 0 {
 		opt.ScanCacheBytes = 64 << 20
 	}

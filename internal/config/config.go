@@ -53,6 +53,11 @@ type Config struct {
 	// pages (about 2 KB per code and language).
 	ScanCacheMB int `yaml:"scan_cache_mb"`
 
+	// PhotoMemoryMB bounds the memory all photos being decoded at once may
+	// take together (see photos.Limiter); it also caps what one photo may
+	// need.
+	PhotoMemoryMB int `yaml:"photo_memory_mb"`
+
 	// Notifications: e-mail through SMTP and signed webhooks, delivered from
 	// the outbox by a worker in every instance.
 	SMTP          SMTP   `yaml:"smtp"`
@@ -104,6 +109,7 @@ func Defaults() Config {
 		ReportLimitPerIP:   10,
 		ReportLimitPerUnit: 60,
 		ScanCacheMB:        64,
+		PhotoMemoryMB:      192,
 	}
 }
 
@@ -199,8 +205,19 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		}
 		cfg.ScanCacheMB = n
 	}
+	if v := strings.TrimSpace(getenv("HM_PHOTO_MEMORY_MB")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("HM_PHOTO_MEMORY_MB must be a positive number of megabytes, got %q", v)
+		}
+		cfg.PhotoMemoryMB = n
+	}
 	return nil
 }
+
+// MinPhotoMemoryMB is the least HM_PHOTO_MEMORY_MB: a 10 MB file's buffer
+// and the decoding of an ordinary phone photo.
+const MinPhotoMemoryMB = 32
 
 // MinSecretLength is the shortest HM_SECRET accepted. The secret signs
 // sessions and printed QR codes, so a short one would let codes be forged.
@@ -240,6 +257,10 @@ func (c Config) Validate() error {
 	}
 	if c.ScanCacheMB < 1 {
 		return fmt.Errorf("scan_cache_mb (HM_SCAN_CACHE_MB) must be at least 1, got %d", c.ScanCacheMB)
+	}
+	// Below one file's read buffer nothing could ever be decoded.
+	if c.PhotoMemoryMB < MinPhotoMemoryMB {
+		return fmt.Errorf("photo_memory_mb (HM_PHOTO_MEMORY_MB) must be at least %d, got %d", MinPhotoMemoryMB, c.PhotoMemoryMB)
 	}
 	switch c.LogFormat {
 	case "text", "json":

@@ -2,7 +2,6 @@ package photos
 
 import (
 	"errors"
-	"fmt"
 	"image"
 	"math/rand/v2"
 	"runtime"
@@ -151,92 +150,40 @@ func TestBombsRefused(t *testing.T) {
 // TestBudgetThresholds: for each kind of bomb, the largest image whose
 // budget fits under MaxMemory is decoded, and one a little larger is
 // refused; these are also the worst files an attacker can still get
-// decoded, which the fault test sends (see ThresholdBombs).
+// decoded, which the fault test sends.
 func TestBudgetThresholds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("decodes about 600 MB of pixels")
 	}
 	opt := Options{MaxMemory: 48 << 20} // a smaller limit: the same arithmetic, less work
 	for _, b := range thresholdBombs(opt) {
-		under, over := b.make(b.side), b.make(b.side+b.step)
+		under, over := b.Make(b.Side), b.Make(b.Side+b.Step)
 		budget, got := measureProcess(t, under, opt)
-		t.Logf("%-32s %5d px: budget %5.1f MB, allocated %5.1f MB; %d px refused", b.name, b.side,
-			float64(budget)/(1<<20), float64(got)/(1<<20), b.side+b.step)
+		t.Logf("%-32s %5d px: budget %5.1f MB, allocated %5.1f MB; %d px refused", b.Name, b.Side,
+			float64(budget)/(1<<20), float64(got)/(1<<20), b.Side+b.Step)
 		if _, err := Process(under, opt); err != nil {
-			t.Errorf("%s at %d: %v", b.name, b.side, err)
+			t.Errorf("%s at %d: %v", b.Name, b.Side, err)
 		}
 		var e *Error
 		if _, err := Process(over, opt); !errors.As(err, &e) || e.Kind != KindTooManyPixels {
-			t.Errorf("%s at %d: %v, want KindTooManyPixels", b.name, b.side+b.step, err)
+			t.Errorf("%s at %d: %v, want KindTooManyPixels", b.Name, b.Side+b.Step, err)
 		}
 	}
 }
 
-// thresholdBomb is a family of square bombs of one kind, with the largest
-// side (a multiple of step) whose budget fits opt.MaxMemory.
-type thresholdBomb struct {
-	name       string
-	make       func(side int) []byte
-	header     func(side int) []byte // the same, without the image data
-	step, side int
-}
-
-func thresholdBombs(opt Options) []thresholdBomb {
-	pngs := func(ct, depth byte, interlaced bool) (func(int) []byte, func(int) []byte) {
-		spec := func(s int) phototest.PNGSpec {
-			return phototest.PNGSpec{W: s, H: s, ColorType: ct, Depth: depth, Interlaced: interlaced}
+// thresholdBombs are phototest's thresholds for opt.MaxMemory.
+func thresholdBombs(opt Options) []phototest.Threshold {
+	return phototest.Thresholds(func(data []byte) bool {
+		n, err := Budget(data, opt)
+		var e *Error
+		if errors.As(err, &e) && e.Kind == KindTooManyPixels {
+			return false
 		}
-		return func(s int) []byte { return phototest.PNG(spec(s)) }, func(s int) []byte { return phototest.PNGHeader(spec(s)) }
-	}
-	jpegs := func(sampling byte, progressive bool) func(int) []byte {
-		return func(s int) []byte { return phototest.JPEG(s, s, sampling, progressive) }
-	}
-	var bombs []thresholdBomb
-	add := func(name string, step int, make, header func(int) []byte) {
-		bombs = append(bombs, thresholdBomb{name: name, make: make, header: header, step: step})
-	}
-	mk, hd := pngs(phototest.RGBA, 16, false)
-	add("png rgba16", 8, mk, hd)
-	mk, hd = pngs(phototest.RGBA, 8, true)
-	add("png rgba8 interlaced", 8, mk, hd)
-	mk, hd = pngs(phototest.Paletted, 8, false)
-	add("png paletted8", 16, mk, hd)
-	mk, hd = pngs(phototest.Gray, 16, false)
-	add("png gray16", 16, mk, hd)
-	add("jpeg progressive 4:2:0", 16, jpegs(0x22, true), jpegs(0x22, true))
-	add("jpeg progressive 4:4:4", 16, jpegs(0x11, true), jpegs(0x11, true))
-	webps := func(s int) []byte { return phototest.LosslessWebP(s, s) }
-	add("webp lossless", 8, webps, webps)
-	opt = opt.withDefaults()
-	for i := range bombs {
-		b := &bombs[i]
-		fits := func(data []byte) bool {
-			h, err := inspect(data, opt)
-			if err != nil {
-				var e *Error
-				if errors.As(err, &e) && e.Kind == KindTooManyPixels {
-					return false
-				}
-				panic(fmt.Sprintf("%s: %v", b.name, err))
-			}
-			return h.budget <= opt.MaxMemory
+		if err != nil {
+			panic(err)
 		}
-		lo, hi := 1, maxSide/b.step // fits(lo*step), and !fits(hi*step)
-		for hi-lo > 1 {
-			mid := (lo + hi) / 2
-			if fits(b.header(mid * b.step)) {
-				lo = mid
-			} else {
-				hi = mid
-			}
-		}
-		// The whole file counts too.
-		for lo > 1 && !fits(b.make(lo*b.step)) {
-			lo--
-		}
-		b.side = lo * b.step
-	}
-	return bombs
+		return n <= opt.withDefaults().MaxMemory
+	})
 }
 
 // TestEncodeBudget: the encoder's output for noise, the worst case, stays

@@ -9,6 +9,21 @@
 // fits the configured limit, flattens transparency onto white and re-encodes
 // it as a baseline JPEG.
 //
+// Memory is bounded twice, both from the header. Each photo has a budget:
+// the bytes its decoding will allocate, from the image type Go's decoders
+// really make (a 16-bit RGBA PNG is 8 bytes a pixel, a progressive JPEG
+// keeps 4 bytes per coefficient of the full-size image), the resize and
+// output buffers and the file itself (see budget.go). A photo over
+// Options.MaxMemory is refused as KindTooManyPixels. And every photo of
+// the process goes through one Limiter (Process, ProcessUpload; sized by
+// SetMemory from HM_PHOTO_MEMORY_MB), which admits a photo only once its
+// budget fits beside those already being decoded, and at most one per
+// CPU. So the memory of all photos being decoded together never exceeds
+// the Limiter's, whatever is uploaded: the server's peak RSS stays within
+// its baseline plus that memory times 1.3 (GOGC=30: garbage is collected
+// at 30% heap growth) plus about 50 MB for requests waiting their turn
+// (TestPhotoBombsBoundPeakRSS in internal/faults).
+//
 // What this package must not do:
 //   - It stores nothing: no files, no database rows, no caches. The caller
 //     decides what to do with the returned bytes.
@@ -275,6 +290,22 @@ func process(data []byte, opt Options) (*Photo, error) {
 		return nil, tooMuchMemory(h, opt.MaxMemory)
 	}
 	return decode(data, h, opt)
+}
+
+// Budget is the memory in bytes Process would allocate for data (the
+// file included), worked out from its header alone; an error is the
+// rejection Process would return before decoding.
+func Budget(data []byte, opt Options) (int64, error) {
+	var n int64
+	_, err := guard(func() (*Photo, error) {
+		h, err := inspect(data, opt.withDefaults())
+		if err != nil {
+			return nil, err
+		}
+		n = h.budget
+		return nil, nil
+	})
+	return n, err
 }
 
 func tooMuchMemory(h *header, limit int64) *Error {

@@ -434,12 +434,9 @@ func (h *Handler) shopPhoto(c *gin.Context) (*photos.Photo, *form.Message, bool)
 	if err != nil || fh.Size == 0 {
 		return nil, nil, true // no photo chosen: it is optional
 	}
-	data, err := photos.ReadUpload(fh)
-	if err != nil {
-		h.serverError(c, err)
-		return nil, nil, false
-	}
-	p, err := photos.Process(data, photos.DefaultOptions())
+	// Through the same limiter as the reports' photos: read and decoded
+	// only once there is memory and a CPU for it.
+	p, err := photos.ProcessUpload(c.Request.Context(), func() ([]byte, error) { return photos.ReadUpload(fh) }, photos.DefaultOptions())
 	if err != nil {
 		var pe *photos.Error
 		if !errors.As(err, &pe) {

@@ -210,3 +210,62 @@ func (b *bitWriter) bytes() []byte {
 	}
 	return b.buf
 }
+
+// A Threshold is a family of square bombs of one kind and the largest side
+// (a multiple of Step) that a budget admits: the worst file of its kind an
+// attacker can still get decoded.
+type Threshold struct {
+	Name string
+	Make func(side int) []byte
+	Step int
+	Side int
+}
+
+// Thresholds returns one Threshold for each kind of bomb (16-bit RGBA PNG,
+// interlaced RGBA PNG, paletted PNG, 16-bit gray PNG, progressive JPEG at
+// 4:2:0 and 4:4:4, lossless WebP), with Side the largest for which fits is
+// true; fits must be false for a side the decoder refuses outright.
+func Thresholds(fits func(data []byte) bool) []Threshold {
+	type family struct {
+		Threshold
+		header func(int) []byte // Make without the image data, for the search
+	}
+	png := func(name string, ct, depth byte, interlaced bool, step int) family {
+		spec := func(s int) PNGSpec { return PNGSpec{W: s, H: s, ColorType: ct, Depth: depth, Interlaced: interlaced} }
+		return family{Threshold{Name: name, Make: func(s int) []byte { return PNG(spec(s)) }, Step: step},
+			func(s int) []byte { return PNGHeader(spec(s)) }}
+	}
+	jpg := func(name string, sampling byte) family {
+		mk := func(s int) []byte { return JPEG(s, s, sampling, true) }
+		return family{Threshold{Name: name, Make: mk, Step: 16}, mk}
+	}
+	webp := func(s int) []byte { return LosslessWebP(s, s) }
+	families := []family{
+		png("png rgba16", RGBA, 16, false, 8),
+		png("png rgba8 interlaced", RGBA, 8, true, 8),
+		png("png paletted8", Paletted, 8, false, 16),
+		png("png gray16", Gray, 16, false, 16),
+		jpg("jpeg progressive 4:2:0", 0x22),
+		jpg("jpeg progressive 4:4:4", 0x11),
+		{Threshold{Name: "webp lossless", Make: webp, Step: 8}, webp},
+	}
+	out := make([]Threshold, len(families))
+	for i, f := range families {
+		lo, hi := 1, 30000/f.Step // fits at lo*Step, not at hi*Step
+		for hi-lo > 1 {
+			mid := (lo + hi) / 2
+			if fits(f.header(mid * f.Step)) {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		// The whole file counts too.
+		for lo > 1 && !fits(f.Make(lo*f.Step)) {
+			lo--
+		}
+		f.Side = lo * f.Step
+		out[i] = f.Threshold
+	}
+	return out
+}
