@@ -64,13 +64,13 @@ const (
 	// DefaultMaxMemory is the most one photo may make the server allocate
 	// while it is processed (see decodeBudget). 128 MB takes every photo a
 	// camera or phone makes: a 12-megapixel progressive JPEG needs about
-	// 90 MB (its coefficients alone are 72), a baseline one of any size up
-	// to MaxPixels under 30 MB thanks to the scaled decode, an 8-bit RGBA
-	// PNG up to about 25 megapixels. It refuses what only an attacker
-	// sends: a 16-bit RGBA PNG of 40 megapixels would need 330 MB, a
-	// progressive JPEG of 40 megapixels 250 MB. It is also two thirds of
-	// the default DefaultMemory, so that one such photo and one ordinary
-	// one can be processed at the same time on the two-core server.
+	// 95 MB plus its file (its coefficients alone are 72), a baseline one
+	// of any size up to MaxPixels under 50 MB thanks to the scaled decode,
+	// an 8-bit RGBA PNG up to about 22 megapixels. It refuses what only an
+	// attacker sends: the 16-bit RGBA PNG of 6300x6300 would need 339 MB, a
+	// progressive JPEG of 40 megapixels 245 MB. And it is two thirds of
+	// DefaultMemory, so that one such photo and one ordinary one can be
+	// processed at the same time on the two-core server.
 	DefaultMaxMemory = 128 << 20
 
 	// maxSide is a hard limit on either side of the input, whatever the
