@@ -19,10 +19,12 @@
 // SetMemory from HM_PHOTO_MEMORY_MB), which admits a photo only once its
 // budget fits beside those already being decoded, and at most one per
 // CPU. So the memory of all photos being decoded together never exceeds
-// the Limiter's, whatever is uploaded: the server's peak RSS stays within
-// its baseline plus that memory times 1.3 (GOGC=30: garbage is collected
-// at 30% heap growth) plus about 50 MB for requests waiting their turn
-// (TestPhotoBombsBoundPeakRSS in internal/faults).
+// the Limiter's, whatever is uploaded; a large photo's buffers are
+// collected before its share is handed on, and buffers above 4 MB are not
+// pooled. The server's peak RSS stays within its baseline plus that memory
+// times 1.1 plus 48 MB (the garbage of small photos, which waits for
+// GOGC, and the requests waiting their turn): TestPhotoBombsBoundPeakRSS
+// in internal/faults.
 //
 // What this package must not do:
 //   - It stores nothing: no files, no database rows, no caches. The caller
