@@ -178,7 +178,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 		// A developer without an SMS gateway reads sign-up and reset codes
 		// from the log; production never logs them.
 		LogCodes:       cfg.Mode == config.Development,
-		ScanCacheBytes: cfg.ScanCacheMB << 20, Spool: server.NewSpool("", int64(cfg.UploadSpoolMB)<<20), DraftMaxAge: draftMaxAge(cfg)})
+		ScanCacheBytes: cfg.ScanCacheMB << 20, Spool: server.NewSpool("", int64(cfg.UploadSpoolMB)<<20), DraftMaxAge: draftMaxAge(cfg),
+		PhotoMemoryBytes: int64(cfg.PhotoMemoryMB) << 20})
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"honestmeasure/internal/api"
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/intake"
+	"honestmeasure/internal/photos"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/render"
@@ -53,6 +54,10 @@ type Options struct {
 	// DraftMaxAge is how long an unchanged unit draft is kept (0: for ever);
 	// merchants are told on their draft's page.
 	DraftMaxAge time.Duration
+	// PhotoMemoryBytes sizes the process-wide photo limiter every upload
+	// path goes through (photos.SetMemory); 0 leaves it as it is (the
+	// default, 192 MB, unless set before).
+	PhotoMemoryBytes int64
 }
 
 // New returns the complete HTTP handler.
@@ -65,6 +70,9 @@ func New(opt Options) (http.Handler, error) {
 	auditLog, err := audit.New(opt.AuditKey)
 	if err != nil {
 		return nil, err
+	}
+	if opt.PhotoMemoryBytes > 0 {
+		photos.SetMemory(opt.PhotoMemoryBytes)
 	}
 	if opt.ScanCacheBytes == 0 {
 		opt.ScanCacheBytes = 64 << 20

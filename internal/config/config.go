@@ -73,6 +73,11 @@ type Config struct {
 	// work from piling up); 0 keeps drafts for ever.
 	DraftMaxAgeDays int `yaml:"draft_max_age_days"`
 
+	// PhotoMemoryMB bounds the memory all photos being decoded at once may
+	// take together (see photos.Limiter); it also caps what one photo may
+	// need.
+	PhotoMemoryMB int `yaml:"photo_memory_mb"`
+
 	// Notifications: e-mail through SMTP and signed webhooks, delivered from
 	// the outbox by a worker in every instance.
 	SMTP          SMTP   `yaml:"smtp"`
@@ -142,6 +147,7 @@ func Defaults() Config {
 		// A business gathering its instruments' certificates needs days,
 		// not months, and each change restarts the count.
 		DraftMaxAgeDays: 30,
+		PhotoMemoryMB:   192,
 	}
 }
 
@@ -259,8 +265,19 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		}
 		cfg.UploadSpoolMB = n
 	}
+	if v := strings.TrimSpace(getenv("HM_PHOTO_MEMORY_MB")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("HM_PHOTO_MEMORY_MB must be a positive number of megabytes, got %q", v)
+		}
+		cfg.PhotoMemoryMB = n
+	}
 	return nil
 }
+
+// MinPhotoMemoryMB is the least HM_PHOTO_MEMORY_MB: a 10 MB file's buffer
+// and the decoding of an ordinary phone photo.
+const MinPhotoMemoryMB = 32
 
 // MinSecretLength is the shortest HM_SECRET accepted. The secret signs
 // sessions and printed QR codes, so a short one would let codes be forged.
@@ -333,6 +350,10 @@ func (c Config) Validate() error {
 	}
 	if c.UploadSpoolMB < 1 {
 		return fmt.Errorf("upload_spool_mb (HM_UPLOAD_SPOOL_MB) must be at least 1, got %d", c.UploadSpoolMB)
+	}
+	// Below one file's read buffer nothing could ever be decoded.
+	if c.PhotoMemoryMB < MinPhotoMemoryMB {
+		return fmt.Errorf("photo_memory_mb (HM_PHOTO_MEMORY_MB) must be at least %d, got %d", MinPhotoMemoryMB, c.PhotoMemoryMB)
 	}
 	switch c.LogFormat {
 	case "text", "json":

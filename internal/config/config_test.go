@@ -28,6 +28,17 @@ func TestExampleFileLoadsAndEnvironmentWins(t *testing.T) {
 	}
 }
 
+func TestPhotoMemory(t *testing.T) {
+	cfg, err := Load("", func(string) string { return "" })
+	if err != nil || cfg.PhotoMemoryMB != 192 {
+		t.Fatalf("default: %d %v", cfg.PhotoMemoryMB, err)
+	}
+	cfg, err = Load("", func(k string) string { return map[string]string{"HM_PHOTO_MEMORY_MB": "512"}[k] })
+	if err != nil || cfg.PhotoMemoryMB != 512 {
+		t.Fatalf("HM_PHOTO_MEMORY_MB=512: %d %v", cfg.PhotoMemoryMB, err)
+	}
+}
+
 func TestFileErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
@@ -65,6 +76,8 @@ func TestValidate(t *testing.T) {
 		{"bad pool size", map[string]string{"HM_DB_MAX_OPEN_CONNS": "0"}, "HM_DB_MAX_OPEN_CONNS"},
 		{"bad scan cache size", map[string]string{"HM_SCAN_CACHE_MB": "0"}, "HM_SCAN_CACHE_MB"},
 		{"bad upload spool size", map[string]string{"HM_UPLOAD_SPOOL_MB": "-1"}, "HM_UPLOAD_SPOOL_MB"},
+		{"photo memory not a number", map[string]string{"HM_PHOTO_MEMORY_MB": "lots"}, "HM_PHOTO_MEMORY_MB"},
+		{"photo memory too small", map[string]string{"HM_PHOTO_MEMORY_MB": "8"}, "HM_PHOTO_MEMORY_MB"},
 		{"bad log format", map[string]string{"HM_LOG_FORMAT": "xml"}, "HM_LOG_FORMAT"},
 		{"SMS gateway", map[string]string{"HM_SMS_WEBHOOK_URL": "https://sms.example.gov.cn/send", "HM_SMS_WEBHOOK_SECRET": "k"}, ""},
 		{"SMS gateway without key", map[string]string{"HM_SMS_WEBHOOK_URL": "https://sms.example.gov.cn/send"}, "HM_SMS_WEBHOOK_SECRET"},

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"math"
 	"mime/multipart"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,11 +30,6 @@ import (
 	"honestmeasure/internal/throttle"
 	"honestmeasure/internal/workdays"
 )
-
-// photoSlots bounds how many photos are decoded at once: a 40-megapixel
-// photo can need a few hundred MB while decoding, and there are as many
-// cores as slots, so more at once would only queue for CPU anyway.
-var photoSlots = make(chan struct{}, runtime.NumCPU())
 
 // An Upload reads one uploaded photo. Submit calls it only when a photo
 // slot is free: uploads waiting their turn stay in the multipart form's
@@ -280,28 +274,19 @@ func (s *Service) unitBurst(ctx context.Context, r *model.Report, now time.Time)
 	return 0, nil
 }
 
-// cleanPhotos decodes and re-encodes the uploads one slot at a time. A photo
-// that is refused adds its problem to errs and ends the work; an error means
-// the photos could not be read at all.
+// cleanPhotos decodes and re-encodes the uploads one at a time, each
+// through the process-wide photo limiter, which reads an upload only once
+// there is room for it (memory and a CPU). A photo that is refused adds its
+// problem to errs and ends the work; an error means the photos could not be
+// read at all.
 func cleanPhotos(ctx context.Context, uploads []Upload, errs form.Errors) ([]model.ReportPhoto, error) {
 	var cleaned []model.ReportPhoto
 	for i, upload := range uploads {
-		select {
-		case photoSlots <- struct{}{}:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		data, err := upload()
-		if err != nil {
-			<-photoSlots
-			return nil, fmt.Errorf("reading photo %d: %w", i+1, err)
-		}
-		p, err := photos.Process(data, photos.DefaultOptions())
-		<-photoSlots
+		p, err := photos.ProcessUpload(ctx, upload, photos.DefaultOptions())
 		if err != nil {
 			var pe *photos.Error
 			if !errors.As(err, &pe) {
-				return nil, err
+				return nil, fmt.Errorf("photo %d: %w", i+1, err)
 			}
 			key, args := PhotoMessage(pe.Kind, i+1)
 			errs.Add("photos", key, args...)

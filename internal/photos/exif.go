@@ -81,8 +81,20 @@ func webpAnimated(b []byte) bool {
 
 // webpExif returns the TIFF payload of a WebP "EXIF" chunk, or nil.
 func webpExif(b []byte) []byte {
-	if len(b) < 12 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WEBP" {
+	data, ok := webpChunk(b, "EXIF")
+	if !ok {
 		return nil
+	}
+	// The WebP spec says raw TIFF, but some writers keep the JPEG APP1
+	// prefix.
+	return bytes.TrimPrefix(data, exifHeader)
+}
+
+// webpChunk returns the payload of the first top-level RIFF chunk id of a
+// WebP, looking at no more than maxRIFFChunks chunks.
+func webpChunk(b []byte, id string) ([]byte, bool) {
+	if len(b) < 12 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WEBP" {
+		return nil, false
 	}
 	end := len(b)
 	if riff := uint64(binary.LittleEndian.Uint32(b[4:8])) + 8; riff < uint64(end) {
@@ -91,21 +103,18 @@ func webpExif(b []byte) []byte {
 	i := 12
 	for range maxRIFFChunks {
 		if end-i < 8 {
-			return nil
+			return nil, false
 		}
 		size := uint64(binary.LittleEndian.Uint32(b[i+4 : i+8]))
 		if size > uint64(end-i-8) {
-			return nil
+			return nil, false
 		}
-		data := b[i+8 : i+8+int(size)]
-		if string(b[i:i+4]) == "EXIF" {
-			// The WebP spec says raw TIFF, but some writers keep the JPEG
-			// APP1 prefix.
-			return bytes.TrimPrefix(data, exifHeader)
+		if string(b[i:i+4]) == id {
+			return b[i+8 : i+8+int(size)], true
 		}
 		i += 8 + int(size) + int(size&1) // chunks are padded to even size
 	}
-	return nil
+	return nil, false
 }
 
 // tiffOrientation reads tag 0x0112 from IFD0 of a TIFF structure (as found

@@ -9,6 +9,23 @@
 // fits the configured limit, flattens transparency onto white and re-encodes
 // it as a baseline JPEG.
 //
+// Memory is bounded twice, both from the header. Each photo has a budget:
+// the bytes its decoding will allocate, from the image type Go's decoders
+// really make (a 16-bit RGBA PNG is 8 bytes a pixel, a progressive JPEG
+// keeps 4 bytes per coefficient of the full-size image), the resize and
+// output buffers and the file itself (see budget.go). A photo over
+// Options.MaxMemory is refused as KindTooManyPixels. And every photo of
+// the process goes through one Limiter (Process, ProcessUpload; sized by
+// SetMemory from HM_PHOTO_MEMORY_MB), which admits a photo only once its
+// budget fits beside those already being decoded, and at most one per
+// CPU. So the memory of all photos being decoded together never exceeds
+// the Limiter's, whatever is uploaded; a large photo's buffers are
+// collected before its share is handed on, and buffers above 4 MB are not
+// pooled. The server's peak RSS stays within its baseline plus that memory
+// times 1.1 plus 48 MB (the garbage of small photos, which waits for
+// GOGC, and the requests waiting their turn): TestPhotoBombsBoundPeakRSS
+// in internal/faults.
+//
 // What this package must not do:
 //   - It stores nothing: no files, no database rows, no caches. The caller
 //     decides what to do with the returned bytes.
@@ -25,11 +42,11 @@ package photos
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"image"
-	"image/color"
 	"image/png"
 	"io"
 	"mime/multipart"
@@ -46,6 +63,18 @@ const (
 	DefaultMaxDimension = 1600
 	DefaultJPEGQuality  = 82
 
+	// DefaultMaxMemory is the most one photo may make the server allocate
+	// while it is processed (see decodeBudget). 128 MB takes every photo a
+	// camera or phone makes: a 12-megapixel progressive JPEG needs about
+	// 95 MB plus its file (its coefficients alone are 72), a baseline one
+	// of any size up to MaxPixels under 50 MB thanks to the scaled decode,
+	// an 8-bit RGBA PNG up to about 22 megapixels. It refuses what only an
+	// attacker sends: the 16-bit RGBA PNG of 6300x6300 would need 339 MB, a
+	// progressive JPEG of 40 megapixels 245 MB. And it is two thirds of
+	// DefaultMemory, so that one such photo and one ordinary one can be
+	// processed at the same time on the two-core server.
+	DefaultMaxMemory = 128 << 20
+
 	// maxSide is a hard limit on either side of the input, whatever the
 	// options say. No phone camera produces anything close to it.
 	maxSide = 30000
@@ -58,6 +87,10 @@ type Options struct {
 	MaxPixels    int // reject images whose width*height exceeds this, checked from the header before decoding (default 40_000_000)
 	MaxDimension int // resize so the longer edge is at most this (default 1600); never upscale
 	JPEGQuality  int // output JPEG quality 1..100 (default 82); values above 100 are treated as 100
+	// MaxMemory refuses (as KindTooManyPixels) a photo whose decoding
+	// would allocate more than this many bytes, worked out from the header
+	// (default DefaultMaxMemory; never more than the Limiter's memory).
+	MaxMemory int64
 }
 
 // DefaultOptions returns the defaults used for zero fields of Options.
@@ -67,6 +100,7 @@ func DefaultOptions() Options {
 		MaxPixels:    DefaultMaxPixels,
 		MaxDimension: DefaultMaxDimension,
 		JPEGQuality:  DefaultJPEGQuality,
+		MaxMemory:    DefaultMaxMemory,
 	}
 }
 
@@ -86,6 +120,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.JPEGQuality > 100 {
 		o.JPEGQuality = 100
+	}
+	if o.MaxMemory <= 0 {
+		o.MaxMemory = d.MaxMemory
 	}
 	return o
 }
@@ -161,10 +198,20 @@ func reject(k Kind, format string, args ...any) *Error {
 const panicDetailPrefix = "decoder panic: "
 
 // Process validates, decodes, orients, resizes and re-encodes one uploaded
-// photo. Zero-value fields of opt take the defaults. Every error is an
-// *Error.
+// photo, waiting for the process-wide Limiter (see SetMemory) first.
+// Zero-value fields of opt take the defaults. Every error is an *Error.
 func Process(data []byte, opt Options) (*Photo, error) {
-	return guard(func() (*Photo, error) { return process(data, opt.withDefaults()) })
+	return ProcessUpload(context.Background(), func() ([]byte, error) { return data, nil }, opt)
+}
+
+// ProcessUpload is Process for a photo that read gives: read is called
+// only once the process-wide Limiter has a slot and the memory for the
+// largest file, so that uploads waiting their turn stay where they are
+// (in a multipart form's temporary files) rather than in memory. An error
+// of read is returned as it is; every other error is an *Error, and
+// ctx.Err() if ctx ends while waiting.
+func ProcessUpload(ctx context.Context, read func() ([]byte, error), opt Options) (*Photo, error) {
+	return shared.Load().Process(ctx, read, opt)
 }
 
 // guard is the last line of defence: a panic in a decoder (or in this
@@ -237,6 +284,40 @@ func describeUnsupported(b []byte) string {
 }
 
 func process(data []byte, opt Options) (*Photo, error) {
+	h, err := inspect(data, opt)
+	if err != nil {
+		return nil, err
+	}
+	if h.budget > opt.MaxMemory {
+		return nil, tooMuchMemory(h, opt.MaxMemory)
+	}
+	return decode(data, h, opt)
+}
+
+// Budget is the memory in bytes Process would allocate for data (the
+// file included), worked out from its header alone; an error is the
+// rejection Process would return before decoding.
+func Budget(data []byte, opt Options) (int64, error) {
+	var n int64
+	_, err := guard(func() (*Photo, error) {
+		h, err := inspect(data, opt.withDefaults())
+		if err != nil {
+			return nil, err
+		}
+		n = h.budget
+		return nil, nil
+	})
+	return n, err
+}
+
+func tooMuchMemory(h *header, limit int64) *Error {
+	return reject(KindTooManyPixels, "header claims %dx%d, decoding would need %d MB, limit is %d MB",
+		h.cfg.Width, h.cfg.Height, h.budget>>20, limit>>20)
+}
+
+// inspect does the checks that need only the header, and works out the
+// photo's memory budget.
+func inspect(data []byte, opt Options) (*header, error) {
 	// 1. Size, before looking at anything else.
 	if len(data) > opt.MaxBytes {
 		return nil, reject(KindTooLarge, "%d bytes, limit is %d", len(data), opt.MaxBytes)
@@ -258,58 +339,61 @@ func process(data []byte, opt Options) (*Photo, error) {
 	// The format-specific DecodeConfig is used instead of
 	// image.DecodeConfig so that a format registered elsewhere in the
 	// program (GIF, BMP...) can never sneak in.
-	var (
-		cfg image.Config
-		err error
-	)
-	r := bytes.NewReader(data)
+	h := &header{format: f, orientation: 1}
+	var err error
 	switch f {
 	case formatJPEG:
-		cfg, err = jpeg.DecodeConfig(data)
+		h.jpeg, err = jpeg.DecodeHeader(data)
+		h.cfg = h.jpeg.Config
 	case formatPNG:
-		cfg, err = png.DecodeConfig(r)
+		h.cfg, err = png.DecodeConfig(bytes.NewReader(data))
 	case formatWebP:
-		cfg, err = webp.DecodeConfig(r)
+		h.cfg, err = webp.DecodeConfig(bytes.NewReader(data))
 	}
 	if err != nil {
 		return nil, reject(KindCorrupt, "cannot read header: %v", err)
 	}
-	if err := checkPixels(cfg.Width, cfg.Height, opt.MaxPixels); err != nil {
+	if err := checkPixels(h.cfg.Width, h.cfg.Height, opt.MaxPixels); err != nil {
 		return nil, err
 	}
 
 	// 4. Orientation (cheap, bounded, never fails).
-	orientation := 1
 	switch f {
 	case formatJPEG:
-		orientation = jpegOrientation(data)
+		h.orientation = jpegOrientation(data)
 	case formatWebP:
-		orientation = webpOrientation(data)
+		h.orientation = webpOrientation(data)
 	}
 
-	// 5. Full decode. The output size is known from the header, and a JPEG
+	// 5. What decoding will cost, from all of the above.
+	h.budget = decodeBudget(data, h, opt)
+	return h, nil
+}
+
+// decode does the work inspect has budgeted.
+func decode(data []byte, h *header, opt Options) (*Photo, error) {
+	cfg, orientation := h.cfg, h.orientation
+	// 6. Full decode. The output size is known from the header, and a JPEG
 	// is decoded straight at the smallest n/8 scale that still covers it
 	// (see jpeg.Decode): at 3000x2000 -> 1600x1067 that is 5/8, and most of
 	// the decoder's work is never done. The longer edge is the same in
 	// either orientation, so the size can be worked out before orienting.
-	w, h := fitWithin(cfg.Width, cfg.Height, opt.MaxDimension)
+	w, hh := fitWithin(cfg.Width, cfg.Height, opt.MaxDimension)
 	wantW, wantH := cfg.Width, cfg.Height
 	cover := [2]float64{float64(cfg.Width), float64(cfg.Height)} // picture size in decoded pixels
-	r.Reset(data)
+	r := bytes.NewReader(data)
 	var (
 		img image.Image
 		s   scratch
+		err error
 	)
 	defer s.release()
-	switch f {
+	switch h.format {
 	case formatJPEG:
-		n := 8
-		if cfg.ColorModel == color.YCbCrModel || cfg.ColorModel == color.GrayModel {
-			// Not for RGB or CMYK JPEGs, rare enough: their subsampled
-			// planes are colours, not chroma, and at n/8 would be too
-			// coarse for the output.
-			n = jpegScale(cfg.Width, cfg.Height, w, h)
-		}
+		// Not for RGB or CMYK JPEGs, rare enough: their subsampled planes
+		// are colours, not chroma, and at n/8 would be too coarse for the
+		// output.
+		n := jpegScaleFor(cfg, opt)
 		wantW, wantH = jpeg.ScaledSize(cfg.Width, cfg.Height, n)
 		cover = [2]float64{float64(cfg.Width*n) / 8, float64(cfg.Height*n) / 8}
 		img, err = jpeg.DecodeWith(data, n, s.bytes)
@@ -329,26 +413,39 @@ func process(data []byte, opt Options) (*Photo, error) {
 		return nil, reject(KindCorrupt, "decoded size %dx%d differs from header %dx%d", b.Dx(), b.Dy(), wantW, wantH)
 	}
 
-	// 6. Resize, flatten onto white and orient, in one pass (see render).
+	// 7. Resize, flatten onto white and orient, in one pass (see render).
 	if orientation >= 5 {
-		w, h = h, w
+		w, hh = hh, w
 	}
-	out := renderCover(&s, img, cover[0], cover[1], w, h, orientation)
+	out := renderCover(&s, img, cover[0], cover[1], w, hh, orientation)
 
-	// 7. Encode. The encoder writes SOI, DQT, SOF0, DHT, SOS and EOI only:
-	// no APPn/COM segment, hence no metadata.
-	var buf bytes.Buffer
+	// 8. Encode. The encoder writes SOI, DQT, SOF0, DHT, SOS and EOI only:
+	// no APPn/COM segment, hence no metadata. It writes its buffer once,
+	// which is kept rather than copied.
+	var buf onceWriter
 	if err := jpeg.Encode(&buf, out, &jpeg.Options{Quality: opt.JPEGQuality}); err != nil {
 		return nil, reject(KindCorrupt, "cannot encode: %v", err)
 	}
-	sum := sha256.Sum256(buf.Bytes())
+	sum := sha256.Sum256(buf.b)
 	return &Photo{
-		Data:        buf.Bytes(),
+		Data:        buf.b,
 		ContentType: "image/jpeg",
 		Width:       w,
-		Height:      h,
+		Height:      hh,
 		SHA256:      hex.EncodeToString(sum[:]),
 	}, nil
+}
+
+// onceWriter keeps what is written to it, without copying the first write.
+type onceWriter struct{ b []byte }
+
+func (o *onceWriter) Write(p []byte) (int, error) {
+	if o.b == nil {
+		o.b = p
+	} else {
+		o.b = append(o.b, p...)
+	}
+	return len(p), nil
 }
 
 // Cost per photo, measured on BenchmarkProcess1MB (a 1 MB 3000x2000 JPEG

@@ -284,7 +284,7 @@ func mustProcess(t testing.TB, data []byte, opt Options) *Photo {
 // Tests.
 
 func TestDefaultOptions(t *testing.T) {
-	want := Options{MaxBytes: 10 << 20, MaxPixels: 40_000_000, MaxDimension: 1600, JPEGQuality: 82}
+	want := Options{MaxBytes: 10 << 20, MaxPixels: 40_000_000, MaxDimension: 1600, JPEGQuality: 82, MaxMemory: 128 << 20}
 	if got := DefaultOptions(); got != want {
 		t.Fatalf("DefaultOptions() = %+v, want %+v", got, want)
 	}

@@ -495,6 +495,31 @@ func flattenRow(img image.Image, y int, ys, cbs, crs []uint8) {
 			}
 			ys[i], cbs[i], crs[i] = c[0], c[1], c[2]
 		}
+	case *image.RGBA64:
+		// The cases below compute what the default one does, without an
+		// interface value (an allocation) per pixel.
+		p := m.Pix[m.PixOffset(x0, y):]
+		for i := range ys {
+			q := p[8*i : 8*i+8]
+			r, g, b, a := be16(q[0:]), be16(q[2:]), be16(q[4:]), be16(q[6:])
+			t := 0xffff - a
+			ys[i], cbs[i], crs[i] = toYCbCr(sat((r+t)>>8), sat((g+t)>>8), sat((b+t)>>8))
+		}
+	case *image.NRGBA64:
+		p := m.Pix[m.PixOffset(x0, y):]
+		for i := range ys {
+			q := p[8*i : 8*i+8]
+			a := be16(q[6:])
+			r, g, b := be16(q[0:])*a/0xffff, be16(q[2:])*a/0xffff, be16(q[4:])*a/0xffff
+			t := 0xffff - a
+			ys[i], cbs[i], crs[i] = toYCbCr(sat((r+t)>>8), sat((g+t)>>8), sat((b+t)>>8))
+		}
+	case *image.Gray16:
+		p := m.Pix[m.PixOffset(x0, y):]
+		for i := range ys {
+			v := sat(be16(p[2*i:]) >> 8)
+			ys[i], cbs[i], crs[i] = toYCbCr(v, v, v)
+		}
 	case *image.NYCbCrA:
 		// Compositing commutes with the (affine) YCbCr conversion, so
 		// white is mixed in as Y=255, Cb=Cr=128.
@@ -515,6 +540,9 @@ func flattenRow(img image.Image, y int, ys, cbs, crs []uint8) {
 		}
 	}
 }
+
+// be16 reads a big-endian 16-bit sample, as image's 16-bit types store it.
+func be16(b []byte) uint32 { return uint32(b[0])<<8 | uint32(b[1]) }
 
 // over composites a colour channel with alpha a (not premultiplied) onto
 // white.

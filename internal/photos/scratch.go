@@ -35,9 +35,19 @@ func (s *scratch) bytes(n int) []byte {
 	return b
 }
 
+// maxPooled is the largest buffer kept for reuse: enough for every buffer
+// of an ordinary photo (a 3000x2000 JPEG's are 4 MB at most). A pooled
+// buffer is outside every photo's budget, so the larger ones a bomb just
+// under the limit needs are left to the collector instead (see
+// Limiter.Process).
+const maxPooled = 4 << 20
+
 // release returns every buffer handed out; none may be used afterwards.
 func (s *scratch) release() {
 	for _, b := range s.taken {
+		if cap(b) > maxPooled {
+			continue
+		}
 		b = b[:cap(b)]
 		bufPools[bits.Len(uint(cap(b)-1))].Put(&b)
 	}

@@ -454,12 +454,9 @@ func (h *Handler) shopPhoto(c *gin.Context) (*photos.Photo, *form.Message, bool)
 	if len(files) == 0 || files[0].Size == 0 {
 		return nil, nil, true // no photo chosen: it is optional
 	}
-	data, err := files[0].ReadAll()
-	if err != nil {
-		h.serverError(c, err)
-		return nil, nil, false
-	}
-	p, err := photos.Process(data, photos.DefaultOptions())
+	// Through the same limiter as the reports' photos: read and decoded
+	// only once there is memory and a CPU for it.
+	p, err := photos.ProcessUpload(c.Request.Context(), files[0].ReadAll, photos.DefaultOptions())
 	if err != nil {
 		var pe *photos.Error
 		if !errors.As(err, &pe) {

@@ -681,36 +681,48 @@ func DecodeWith(data []byte, n int, alloc Alloc) (image.Image, error) {
 	return d.decode(false)
 }
 
+// Header is what DecodeConfig reads, plus what decides how much memory
+// Decode will allocate: the sampling factors of each component (one per
+// component, after the grayscale normalisation of processSOF) and whether
+// the image is progressive, which keeps every coefficient of the full-size
+// image (256 bytes per 8x8 block per component) until the last scan.
+type Header struct {
+	image.Config
+	Progressive bool
+	H, V        []int
+}
+
 // DecodeConfig returns the color model and dimensions of a JPEG image without
 // decoding the entire image.
 func DecodeConfig(data []byte) (image.Config, error) {
+	h, err := DecodeHeader(data)
+	return h.Config, err
+}
+
+// DecodeHeader is DecodeConfig with the fields of Header.
+func DecodeHeader(data []byte) (Header, error) {
 	d := decoder{data: data, scale: 8}
 	if _, err := d.decode(true); err != nil {
-		return image.Config{}, err
+		return Header{}, err
+	}
+	h := Header{Progressive: d.progressive}
+	for _, c := range d.comp[:d.nComp] {
+		h.H, h.V = append(h.H, c.h), append(h.V, c.v)
 	}
 	switch d.nComp {
 	case 1:
-		return image.Config{
-			ColorModel: color.GrayModel,
-			Width:      d.width,
-			Height:     d.height,
-		}, nil
+		h.Config = image.Config{ColorModel: color.GrayModel, Width: d.width, Height: d.height}
+		return h, nil
 	case 3:
 		cm := color.YCbCrModel
 		if d.isRGB() {
 			cm = color.RGBAModel
 		}
-		return image.Config{
-			ColorModel: cm,
-			Width:      d.width,
-			Height:     d.height,
-		}, nil
+		h.Config = image.Config{ColorModel: cm, Width: d.width, Height: d.height}
+		return h, nil
 	case 4:
-		return image.Config{
-			ColorModel: color.CMYKModel,
-			Width:      d.width,
-			Height:     d.height,
-		}, nil
+		h.Config = image.Config{ColorModel: color.CMYKModel, Width: d.width, Height: d.height}
+		return h, nil
 	}
-	return image.Config{}, FormatError("missing SOF marker")
+	return Header{}, FormatError("missing SOF marker")
 }
