@@ -13,6 +13,7 @@ import (
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/reports"
+	"honestmeasure/internal/storage"
 )
 
 // fixture is a running app (for its seeded database) and an intake service
@@ -156,6 +157,11 @@ func TestUnitBurstIsMarkedNeverRefused(t *testing.T) {
 		if (len(events) == 1) != (want > 0) || (len(events) == 1 && events[0].Public) {
 			t.Errorf("report %d: %d burst events (public: %v)", i, len(events), len(events) == 1 && events[0].Public)
 		}
+	}
+	// The officer's queue can show just the burst.
+	rows, total, err := f.a.Store.Queue(ctx, storage.QueueFilter{Burst: true, PerPage: 50, Page: 1, Now: f.a.Now()})
+	if err != nil || total != 3 || len(rows) != 3 {
+		t.Fatalf("queue of bursts: %d rows of %d (%v), want 3", len(rows), total, err)
 	}
 }
 

@@ -21,6 +21,7 @@ type QueueFilter struct {
 	DistrictID int64
 	AssigneeID int64  // -1: unassigned
 	Due        string // "overdue", "due_soon" or ""
+	Burst      bool   // only cases that arrived in a burst about their unit
 	Query      string // tracking number, business name or description
 	Sort       string // "deadline" (default), "priority", "age"
 	Page       int
@@ -79,6 +80,9 @@ func (s *Store) queueScope(ctx context.Context, f QueueFilter) *gorm.DB {
 		q = q.Where("cases.due_at < ?", f.Now)
 	case "due_soon":
 		q = q.Where("cases.due_at >= ? AND cases.due_at < ?", f.Now, f.Now.Add(f.DueSoon))
+	}
+	if f.Burst {
+		q = q.Where("cases.burst > 0")
 	}
 	if t := strings.TrimSpace(f.Query); t != "" {
 		pat := "%" + likeEscaper.Replace(t) + "%"

@@ -58,7 +58,7 @@ func (d queueData) AssigneeName(id *int64) string {
 func (h *Handler) queueFilter(c *gin.Context) storage.QueueFilter {
 	f := storage.QueueFilter{AgencyID: staffAgency(currentUser(c)), Kind: model.ReportKind(c.Query("kind")),
 		Category: model.Category(c.Query("category")), Due: c.Query("due"), Query: c.Query("q"), Sort: c.Query("sort"),
-		PerPage: queuePageSize, Now: h.now(), DueSoon: dueSoon}
+		Burst: c.Query("burst") == "1", PerPage: queuePageSize, Now: h.now(), DueSoon: dueSoon}
 	if s := model.CaseStatus(c.Query("status")); s != "" {
 		f.Statuses = []model.CaseStatus{s}
 	}
