@@ -69,7 +69,10 @@ func (s *Store) rateCount(ctx context.Context, bucket string, window time.Durati
 		if err := tx.q(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("bucket = ?", bucket).Take(&r).Error; err != nil {
 			return err
 		}
-		if now.Sub(r.WindowStart) >= window || now.Before(r.WindowStart) {
+		// A window starting a little after now is still the current one:
+		// requests racing for the row each bring their own clock reading,
+		// and MySQL rounds stored timestamps to the column's precision.
+		if now.Sub(r.WindowStart) >= window {
 			r.WindowStart, r.Hits, r.BlockedUntil = now, 0, nil
 		}
 		until := r.WindowStart.Add(window)
