@@ -6,7 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/model"
-	"honestmeasure/internal/units"
+	"honestmeasure/internal/scan"
 )
 
 type unitSummaryJSON struct {
@@ -29,7 +29,7 @@ type unitListJSON struct {
 // same list and filter as the /units page, with districts named by code.
 func (h *Handler) units(c *gin.Context) {
 	ctx := c.Request.Context()
-	dq := units.ParseDirectoryQuery(c.Request.URL.Query())
+	dq := scan.ParseDirectoryQuery(c.Request.URL.Query())
 	f := dq.Filter
 	out := unitListJSON{Units: []unitSummaryJSON{}, Page: f.Page, PerPage: f.PerPage}
 	// Public, and the same for everyone: caches may keep it for a minute.

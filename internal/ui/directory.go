@@ -9,9 +9,9 @@ import (
 
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/qr"
+	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
-	"honestmeasure/internal/units"
 )
 
 type directoryEntry struct {
@@ -55,7 +55,7 @@ func (h *Handler) PublicUnitURL(id int64, version int) string {
 
 func (h *Handler) directory(c *gin.Context) {
 	ctx := c.Request.Context()
-	dq := units.ParseDirectoryQuery(c.Request.URL.Query())
+	dq := scan.ParseDirectoryQuery(c.Request.URL.Query())
 	f := dq.Filter
 	// The page ignores a district or type that names nothing: a person gets the
 	// whole list rather than an empty page for a stale link.
@@ -81,7 +81,7 @@ func (h *Handler) directory(c *gin.Context) {
 	for _, u := range list {
 		d.Entries = append(d.Entries, directoryEntry{Unit: u, District: byID[u.DistrictID], URL: h.PublicUnitURL(u.ID, versions[u.ID])})
 	}
-	d.Pages = int((total + units.DirectoryPageSize - 1) / units.DirectoryPageSize)
+	d.Pages = int((total + scan.DirectoryPageSize - 1) / scan.DirectoryPageSize)
 	link := func(page int) string {
 		v := url.Values{}
 		if f.Query != "" {

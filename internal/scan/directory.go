@@ -1,4 +1,4 @@
-package units
+package scan
 
 import (
 	"net/url"
