@@ -35,6 +35,7 @@ import (
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reports"
+	"honestmeasure/internal/scan"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/uscc"
 )
@@ -311,6 +312,16 @@ func TestOpenAPIDocumentIsServed(t *testing.T) {
 	// The limits the document states are the ones the server applies.
 	if !bytes.Contains(raw, []byte(strconv.Itoa(intake.MaxReportBody)+" bytes")) || !bytes.Contains(raw, fmt.Appendf(nil, `"maxItems": %d`, reports.MaxPhotos)) {
 		t.Error("openapi.json states another body or photo limit than intake.MaxReportBody / reports.MaxPhotos")
+	}
+	for _, stated := range [][]byte{
+		fmt.Appendf(nil, `"maximum": %d, "default": 1`, scan.MaxDirectoryPage),
+		fmt.Appendf(nil, `at most the first %d characters`, scan.MaxDirectoryQueryRunes),
+		fmt.Appendf(nil, `%d per page`, scan.DirectoryPageSize),
+		fmt.Appendf(nil, `"per_page": {"type": "integer", "enum": [%d]}`, scan.DirectoryPageSize),
+	} {
+		if !bytes.Contains(raw, stated) {
+			t.Errorf("openapi.json does not state the directory bound %q that scan.ParseDirectoryQuery applies", stated)
+		}
 	}
 }
 

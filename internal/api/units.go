@@ -6,7 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/model"
-	"honestmeasure/internal/ui"
+	"honestmeasure/internal/scan"
 )
 
 type unitSummaryJSON struct {
@@ -29,7 +29,8 @@ type unitListJSON struct {
 // same list and filter as the /units page, with districts named by code.
 func (h *Handler) units(c *gin.Context) {
 	ctx := c.Request.Context()
-	f := ui.ParseUnitFilter(c)
+	dq := scan.ParseDirectoryQuery(c.Request.URL.Query())
+	f := dq.Filter
 	out := unitListJSON{Units: []unitSummaryJSON{}, Page: f.Page, PerPage: f.PerPage}
 	// Public, and the same for everyone: caches may keep it for a minute.
 	c.Header("Cache-Control", "public, max-age=60")
@@ -46,8 +47,7 @@ func (h *Handler) units(c *gin.Context) {
 	// The page's filter reads a district ID; the API speaks codes. A code or
 	// type that names nothing matches nothing (the page ignores it instead:
 	// a silently widened list would mislead a program).
-	f.DistrictID = 0
-	if code := c.Query("district"); code != "" {
+	if code := dq.District; code != "" {
 		for _, d := range districts {
 			if d.Code == code {
 				f.DistrictID = d.ID
@@ -58,7 +58,7 @@ func (h *Handler) units(c *gin.Context) {
 			return
 		}
 	}
-	if t := c.Query("type"); t != "" && !model.BusinessType(t).Valid() {
+	if dq.UnknownType {
 		c.JSON(http.StatusOK, out)
 		return
 	}

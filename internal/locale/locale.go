@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"golang.org/x/text/language"
 	"gopkg.in/yaml.v3"
 )
 
@@ -99,17 +100,31 @@ func (p *Printer) IsEnglish() bool { return p.Lang == English }
 // HTMLLang is the value for <html lang>.
 func (p *Printer) HTMLLang() string { return p.Lang }
 
+// supported are the tags Accept-Language is matched against. Traditional
+// Chinese is listed so that a zh-TW or zh-HK reader, whom the matcher rates
+// only a low match for Simplified, gets the Chinese pages rather than English
+// offered at a lower weight; both Chinese entries print zh-CN.
+var (
+	supported = []language.Tag{language.SimplifiedChinese, language.TraditionalChinese, language.English}
+	served    = []string{Chinese, Chinese, English}
+	matcher   = language.NewMatcher(supported)
+)
+
 // Match picks the language from an explicit choice (query or cookie), then
-// from an Accept-Language header; Chinese when nothing matches.
+// from an Accept-Language header by its q-values (q=0 refuses a language);
+// Chinese when nothing matches or the header is malformed. The header is
+// parsed by golang.org/x/text/language, which refuses over-long lists before
+// doing any work.
 func Match(choice, acceptLanguage string) string {
 	if c := normalize(choice); c != "" {
 		return c
 	}
-	for _, part := range strings.Split(acceptLanguage, ",") {
-		tag := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
-		if c := normalize(tag); c != "" {
-			return c
-		}
+	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil || len(tags) == 0 {
+		return Chinese
+	}
+	if _, i, confidence := matcher.Match(tags...); confidence != language.No {
+		return served[i]
 	}
 	return Chinese
 }

@@ -1,7 +1,9 @@
 package locale
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -37,10 +39,33 @@ func TestMatch(t *testing.T) {
 		{"", "fr-FR,zh-TW;q=0.8", Chinese},
 		{"", "fr-FR", Chinese},
 		{"xx", "en", English},
+		// q-values, not the order written, decide.
+		{"", "en;q=0.9, zh-CN;q=0.8", English},
+		{"", "zh-CN;q=0.1, en;q=0.9", English},
+		{"", "en;q=0.8, zh-CN", Chinese},
+		{"", "fr, en;q=0.5, zh;q=0.4", English},
+		// q=0 means "not this one".
+		{"", "en;q=0, zh;q=0.1", Chinese},
+		{"", "zh;q=0, en;q=0.1", English},
+		// Regions and scripts match their language; Traditional Chinese
+		// readers get the Chinese pages, not English offered lower.
+		{"", "en-GB", English},
+		{"", "zh-SG", Chinese},
+		{"", "zh-TW, en;q=0.5", Chinese},
+		{"", "zh-Hant-HK;q=0.9, en;q=0.5", Chinese},
+		{"", "ja, en;q=0.1", English},
+		{"", "*", Chinese},
+		// Malformed or over-long headers fall back to Chinese.
+		{"", "en;q=high", Chinese},
+		{"", strings.Repeat("en-US;q=0.5,", 10000), Chinese},
 	}
 	for _, tt := range tests {
 		if got := Match(tt.choice, tt.accept); got != tt.want {
-			t.Errorf("Match(%q, %q) = %s, want %s", tt.choice, tt.accept, got, tt.want)
+			accept := tt.accept
+			if len(accept) > 80 {
+				accept = fmt.Sprintf("%s… (%d bytes)", accept[:80], len(accept))
+			}
+			t.Errorf("Match(%q, %q) = %s, want %s", tt.choice, accept, got, tt.want)
 		}
 	}
 }

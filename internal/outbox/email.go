@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/mail"
 	"net/smtp"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
@@ -60,10 +61,15 @@ func sendEmail(ctx context.Context, cfg Config, m model.OutboxMessage, now time.
 		return fmt.Errorf("smtp EHLO: %v", err)
 	}
 	if cfg.SMTPTLS {
-		if ok, _ := c.Extension("STARTTLS"); ok {
-			if err := c.StartTLS(&tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}); err != nil {
-				return fmt.Errorf("smtp STARTTLS: %v", err)
-			}
+		// Required, not opportunistic: anyone on the path can delete
+		// STARTTLS from the EHLO answer, and falling back to clear text would
+		// hand them reporters' addresses and case texts. Not permanent: the
+		// relay may be fixed, the interception may end.
+		if ok, _ := c.Extension("STARTTLS"); !ok {
+			return errors.New("smtp: STARTTLS is required but the server does not offer it; nothing sent in clear")
+		}
+		if err := c.StartTLS(&tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}); err != nil {
+			return fmt.Errorf("smtp STARTTLS: %v", err)
 		}
 	}
 	if cfg.SMTPUser != "" {
@@ -74,14 +80,14 @@ func sendEmail(ctx context.Context, cfg Config, m model.OutboxMessage, now time.
 		}
 	}
 	if err := c.Mail(from.Address); err != nil {
-		return fmt.Errorf("smtp MAIL FROM: %v", err)
+		return messageRefused("smtp MAIL FROM", err)
 	}
 	if err := c.Rcpt(to.Address); err != nil {
-		return fmt.Errorf("smtp RCPT TO: %v", err)
+		return messageRefused("smtp RCPT TO", err)
 	}
 	w, err := c.Data()
 	if err != nil {
-		return fmt.Errorf("smtp DATA: %v", err)
+		return messageRefused("smtp DATA", err)
 	}
 	if _, err := w.Write(msg); err != nil {
 		return fmt.Errorf("smtp DATA: %v", err)
@@ -89,10 +95,26 @@ func sendEmail(ctx context.Context, cfg Config, m model.OutboxMessage, now time.
 	// The server accepts the message (250) in answer to the final dot:
 	// from here on it counts as sent.
 	if err := w.Close(); err != nil {
-		return fmt.Errorf("smtp DATA: %v", err)
+		return messageRefused("smtp DATA", err)
 	}
 	_ = c.Quit()
 	return nil
+}
+
+// messageRefused wraps the server's answer to MAIL FROM, RCPT TO or DATA. A
+// 5xx reply there refuses this message for good (unknown mailbox, rejected
+// sender or content) and is permanent; a 4xx or a broken connection is worth
+// another attempt. 5xx replies earlier in the conversation (EHLO, AUTH,
+// STARTTLS) stay temporary: they are about the relay or this server's
+// configuration, and giving up would drop every message queued until the
+// operator fixes it.
+func messageRefused(step string, err error) error {
+	wrapped := fmt.Errorf("%s: %v", step, err)
+	var reply *textproto.Error
+	if errors.As(err, &reply) && reply.Code >= 500 && reply.Code < 600 {
+		return permanent(wrapped)
+	}
+	return wrapped
 }
 
 // buildEmail renders an RFC 5322 message: UTF-8 plain text, base64 encoded

@@ -115,6 +115,41 @@ type smtpServer struct {
 	mu        sync.Mutex
 	msgs      []smtpMessage
 	authTried bool
+	commands  []string          // every command received, in order
+	replies   map[string]string // verb ("MAIL", "RCPT", "DATA", "." after the data) → reply instead of success
+	starttls  bool              // advertise STARTTLS (the command itself is then refused: no certificate here)
+}
+
+// answer makes the server reply to verb with reply instead of succeeding.
+func (s *smtpServer) answer(verb, reply string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.replies == nil {
+		s.replies = map[string]string{}
+	}
+	s.replies[verb] = reply
+}
+
+// offerStartTLS makes EHLO advertise STARTTLS.
+func (s *smtpServer) offerStartTLS() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.starttls = true
+}
+
+// received records cmd and returns the reply configured for verb, if any,
+// and whether STARTTLS is advertised.
+func (s *smtpServer) received(cmd, verb string) (reply string, starttls bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.commands = append(s.commands, cmd)
+	return s.replies[verb], s.starttls
+}
+
+func (s *smtpServer) commandsSeen() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.commands...)
 }
 
 type smtpMessage struct {
@@ -169,9 +204,22 @@ func (s *smtpServer) handle(conn net.Conn) {
 			return
 		}
 		cmd := strings.ToUpper(line)
+		verb, _, _ := strings.Cut(cmd, " ")
+		verb, _, _ = strings.Cut(verb, ":")
+		override, starttls := s.received(cmd, verb)
+		if override != "" {
+			reply(override)
+			continue
+		}
 		switch {
 		case strings.HasPrefix(cmd, "EHLO"):
-			reply("250-mx.test", "250 8BITMIME")
+			if starttls {
+				reply("250-mx.test", "250-STARTTLS", "250 8BITMIME")
+			} else {
+				reply("250-mx.test", "250 8BITMIME")
+			}
+		case cmd == "STARTTLS":
+			reply("454 4.7.0 TLS not available")
 		case strings.HasPrefix(cmd, "HELO"):
 			reply("250 mx.test")
 		case strings.HasPrefix(cmd, "MAIL FROM:"):
@@ -187,6 +235,11 @@ func (s *smtpServer) handle(conn net.Conn) {
 				return
 			}
 			cur.data = data
+			if end, _ := s.received(".", "."); end != "" {
+				cur = smtpMessage{}
+				reply(end)
+				continue
+			}
 			s.mu.Lock()
 			s.msgs = append(s.msgs, cur)
 			s.mu.Unlock()

@@ -56,7 +56,7 @@ type Config struct {
 	SMTPUser      string // empty: no AUTH
 	SMTPPassword  string
 	From          string // "Name <address>" or a bare address
-	SMTPTLS       bool   // STARTTLS when the server offers it; implicit TLS is not supported
+	SMTPTLS       bool   // STARTTLS required: nothing is sent in clear; implicit TLS is not supported
 	WebhookSecret []byte // HMAC-SHA256 key for X-HonestMeasure-Signature
 	// The SMS gateway: signed JSON POSTs (SMSPayload) to this URL, under
 	// their own key. An empty URL keeps text messages waiting.

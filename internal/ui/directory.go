@@ -9,12 +9,10 @@ import (
 
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/qr"
+	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
 )
-
-// DirectoryPageSize is how many units one directory page lists.
-const DirectoryPageSize = 20
 
 type directoryEntry struct {
 	Unit     model.Unit
@@ -38,24 +36,6 @@ type directoryData struct {
 	Target        int64
 }
 
-// ParseUnitFilter reads the directory's query parameters (shared with the
-// JSON API): unknown districts and types are ignored rather than refused.
-func ParseUnitFilter(c *gin.Context) storage.UnitFilter {
-	f := storage.UnitFilter{Query: c.Query("q"), PerPage: DirectoryPageSize}
-	if len([]rune(f.Query)) > 100 {
-		f.Query = string([]rune(f.Query)[:100])
-	}
-	f.DistrictID, _ = strconv.ParseInt(c.Query("district"), 10, 64)
-	if bt := model.BusinessType(c.Query("type")); bt.Valid() {
-		f.BusinessType = bt
-	}
-	f.Page, _ = strconv.Atoi(c.Query("page"))
-	if f.Page < 1 || f.Page > 100000 {
-		f.Page = 1
-	}
-	return f
-}
-
 // PublicUnitURL is the /q/ URL of a unit's current code, "" when none was
 // issued or the stored version cannot be encoded: the directory then lists
 // that unit without a link rather than failing for everyone.
@@ -75,7 +55,11 @@ func (h *Handler) PublicUnitURL(id int64, version int) string {
 
 func (h *Handler) directory(c *gin.Context) {
 	ctx := c.Request.Context()
-	f := ParseUnitFilter(c)
+	dq := scan.ParseDirectoryQuery(c.Request.URL.Query())
+	f := dq.Filter
+	// The page ignores a district or type that names nothing: a person gets the
+	// whole list rather than an empty page for a stale link.
+	f.DistrictID = dq.DistrictID()
 	list, versions, total, err := h.Store.PublishedUnits(ctx, f)
 	if err != nil {
 		h.serverError(c, err)
@@ -97,7 +81,7 @@ func (h *Handler) directory(c *gin.Context) {
 	for _, u := range list {
 		d.Entries = append(d.Entries, directoryEntry{Unit: u, District: byID[u.DistrictID], URL: h.PublicUnitURL(u.ID, versions[u.ID])})
 	}
-	d.Pages = int((total + DirectoryPageSize - 1) / DirectoryPageSize)
+	d.Pages = int((total + scan.DirectoryPageSize - 1) / scan.DirectoryPageSize)
 	link := func(page int) string {
 		v := url.Values{}
 		if f.Query != "" {
