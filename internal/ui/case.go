@@ -12,9 +12,7 @@ import (
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/cases"
 	"honestmeasure/internal/form"
-	"honestmeasure/internal/locale"
 	"honestmeasure/internal/model"
-	"honestmeasure/internal/notices"
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
@@ -112,8 +110,8 @@ func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form
 	}
 	d.Actions = cases.Allowed(cs.Kind, cs.Status)
 	d.CanAssign = u.Role == model.RoleSupervisor && cs.Status.Open()
-	d.CanMove = (u.Role == model.RoleSupervisor || u.Role == model.RoleCityAdmin) && cs.Status.Open() && cs.Status != model.CaseReturned
-	d.CanReroute = u.Role == model.RoleCityAdmin && cs.Status == model.CaseReturned
+	d.CanMove = cases.MayTransfer(u.Role) && cases.Transferable(cs.Status)
+	d.CanReroute = cases.MayReroute(u.Role) && cases.Reroutable(cs.Kind, cs.Status)
 	d.CanReward = cs.Kind == model.KindTip && cs.Outcome == cases.OutcomeSubstantiated && !d.Report.Anonymous
 	if d.CanMove || d.CanReroute {
 		if d.Agencies, err = h.Store.Agencies(ctx); err != nil {
@@ -383,44 +381,10 @@ func (h *Handler) caseAction(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/staff/cases/"+strconv.FormatInt(cs.ID, 10)+"?ok=case_updated")
 }
 
-// notifyStatus enqueues, in tx, the reporter's e-mail update (in the
-// language they reported in) and the agency's webhook call for a public
-// change of case cs (already carrying its new status).
+// notifyStatus enqueues, in tx, the notices of a public change of case cs
+// (already carrying its new status).
 func (h *Handler) notifyStatus(c *gin.Context, tx *storage.Store, cs *model.Case, detail string) error {
-	ctx := c.Request.Context()
-	r, err := tx.ReportByID(ctx, cs.ReportID)
-	if err != nil {
-		return err
-	}
-	agency, err := tx.AgencyByID(ctx, cs.AgencyID)
-	if err != nil {
-		return err
-	}
-	status := locale.New(r.Locale).T("case_public." + string(cs.Status))
-	msgs, err := notices.StatusChanged(agency, r, cs, status, detail, h.BaseURL)
-	if err != nil {
-		return err
-	}
-	// Reporters whose duplicates were merged into this case hear about it too.
-	merged, err := tx.CasesMergedInto(ctx, cs.ID)
-	if err != nil {
-		return err
-	}
-	for _, m := range merged {
-		mr, err := tx.ReportByID(ctx, m.ReportID)
-		if err != nil {
-			return err
-		}
-		more, err := notices.StatusChanged(nil, mr, &m, locale.New(mr.Locale).T("case_public."+string(cs.Status)), detail, h.BaseURL)
-		if err != nil {
-			return err
-		}
-		msgs = append(msgs, more...)
-	}
-	if len(msgs) == 0 {
-		return nil
-	}
-	return tx.Enqueue(ctx, msgs...)
+	return h.Cases.StatusNotices(c.Request.Context(), tx, cs, detail)
 }
 
 func optional(s string) string {
