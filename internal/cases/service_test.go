@@ -303,3 +303,79 @@ func TestMergeKeepsBothReportersInformed(t *testing.T) {
 		}
 	}
 }
+
+// One case assigned from its page and another ticked in the queue get the
+// same record: the assignee, a timeline entry naming the officer, and an
+// audit entry about that case. Bulk assignment passes over what single
+// assignment refuses: closed cases and other agencies' cases.
+func TestAssignAndAssignManyAlike(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	sup := r.staff(model.RoleSupervisor, "cz-tianning")
+	officer := r.staff(model.RoleOfficer, "cz-tianning")
+	officer.User.DisplayName = "王科员"
+	r.store.DB().Save(officer.User)
+	single := r.newCase(model.KindTip, model.CaseNew, "cz-tianning", "")
+	bulk := r.newCase(model.KindTip, model.CaseVerifying, "cz-tianning", "")
+	closed := r.newCase(model.KindTip, model.CaseClosed, "cz-tianning", "")
+	elsewhere := r.newCase(model.KindTip, model.CaseNew, "cz-zhonglou", "")
+
+	if err := r.svc.Assign(ctx, sup, single, officer.User.ID); err != nil {
+		t.Fatal(err)
+	}
+	n, err := r.svc.AssignMany(ctx, sup, []int64{bulk.ID, closed.ID, elsewhere.ID, bulk.ID, -1}, officer.User.ID)
+	if err != nil || n != 1 {
+		t.Fatalf("bulk assignment: %d assigned, %v; want 1", n, err)
+	}
+	for _, cs := range []*model.Case{single, bulk} {
+		after := r.reload(cs)
+		if after.AssigneeID == nil || *after.AssigneeID != officer.User.ID {
+			t.Fatalf("case %d not assigned: %+v", cs.ID, after)
+		}
+		events, err := r.store.CaseEvents(ctx, cs.ID)
+		if err != nil || len(events) != 1 || events[0].Kind != "assign" || events[0].Body == nil || *events[0].Body != "王科员" {
+			t.Fatalf("case %d timeline %+v, %v", cs.ID, events, err)
+		}
+		if n := r.auditCount(audit.ActionCaseAssign, cs.ID); n != 1 {
+			t.Fatalf("case %d: %d audit entries for one assignment", cs.ID, n)
+		}
+	}
+	for _, cs := range []*model.Case{closed, elsewhere} {
+		if after := r.reload(cs); after.AssigneeID != nil || after.LockVersion != cs.LockVersion || r.auditCount(audit.ActionCaseAssign, cs.ID) != 0 {
+			t.Fatalf("case %d (%s) assigned in bulk: %+v", cs.ID, cs.Status, after)
+		}
+	}
+	var unattached int64
+	r.store.DB().Model(&model.AuditEntry{}).Where("action = ? AND (object_id IS NULL OR object_id = '' OR object_id = '0')", audit.ActionCaseAssign).Count(&unattached)
+	if unattached != 0 {
+		t.Fatalf("%d assignment audit entries about no case", unattached)
+	}
+
+	// What single assignment refuses.
+	if err := r.svc.Assign(ctx, sup, r.reload(closed), officer.User.ID); kindOf(err) != cases.KindConflict {
+		t.Fatalf("assign a closed case: %v", err)
+	}
+	if err := r.svc.Assign(ctx, sup, r.reload(elsewhere), 0); kindOf(err) != cases.KindNotFound {
+		t.Fatalf("assign another agency's case: %v", err)
+	}
+	if err := r.svc.Assign(ctx, officer, r.reload(single), officer.User.ID); kindOf(err) != cases.KindNotFound {
+		t.Fatalf("an officer assigns: %v", err)
+	}
+	zlOfficer := r.staff(model.RoleOfficer, "cz-zhonglou")
+	if err := r.svc.Assign(ctx, sup, r.reload(single), zlOfficer.User.ID); kindOf(err) != cases.KindInvalid {
+		t.Fatalf("assign to another agency's officer: %v", err)
+	}
+	if _, err := r.svc.AssignMany(ctx, sup, []int64{bulk.ID}, zlOfficer.User.ID); kindOf(err) != cases.KindInvalid {
+		t.Fatalf("bulk-assign to another agency's officer: %v", err)
+	}
+	if _, err := r.svc.AssignMany(ctx, sup, make([]int64, cases.MaxAssignMany+1), 0); kindOf(err) != cases.KindInvalid {
+		t.Fatalf("bulk-assign %d cases: %v", cases.MaxAssignMany+1, err)
+	}
+	// Unassigning leaves a timeline entry too, with no name.
+	if err := r.svc.Assign(ctx, sup, r.reload(single), 0); err != nil {
+		t.Fatal(err)
+	}
+	if after := r.reload(single); after.AssigneeID != nil {
+		t.Fatalf("not unassigned: %+v", after)
+	}
+}

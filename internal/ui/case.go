@@ -109,7 +109,7 @@ func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form
 		return
 	}
 	d.Actions = cases.Allowed(cs.Kind, cs.Status)
-	d.CanAssign = u.Role == model.RoleSupervisor && cs.Status.Open()
+	d.CanAssign = cases.MayAssign(u.Role) && cases.Assignable(cs.Status)
 	d.CanMove = cases.MayTransfer(u.Role) && cases.Transferable(cs.Status)
 	d.CanReroute = cases.MayReroute(u.Role) && cases.Reroutable(cs.Kind, cs.Status)
 	d.CanReward = cs.Kind == model.KindTip && cs.Outcome == cases.OutcomeSubstantiated && !d.Report.Anonymous
@@ -430,10 +430,19 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 	if !ok {
 		return
 	}
+	what := c.Param("what")
+	if what == "assign" {
+		assignee, _ := strconv.ParseInt(c.PostForm("assignee_id"), 10, 64)
+		if err := h.Cases.Assign(ctx, h.caseActor(c), cs, assignee); err != nil {
+			h.caseRefused(c, cs, err)
+			return
+		}
+		c.Redirect(http.StatusSeeOther, "/staff/cases/"+strconv.FormatInt(cs.ID, 10)+"?ok=case_updated")
+		return
+	}
 	u := currentUser(c)
 	now := h.now()
 	text := strings.TrimSpace(c.PostForm("text"))
-	what := c.Param("what")
 	set := map[string]any{}
 	event := model.CaseEvent{Kind: what, ActorUserID: &u.ID, AgencyID: &cs.AgencyID, FromStatus: cs.Status, ToStatus: cs.Status, CreatedAt: now}
 	errs := form.Errors{}
@@ -448,29 +457,6 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 		}
 		set["public_reply"] = text
 		event.Public = true
-	case "assign":
-		if u.Role != model.RoleSupervisor {
-			h.ErrorPage(c, http.StatusNotFound)
-			return
-		}
-		var assignee *int64
-		if a, _ := strconv.ParseInt(c.PostForm("assignee_id"), 10, 64); a > 0 {
-			staff, err := h.Store.StaffOfAgency(ctx, cs.AgencyID)
-			if err != nil {
-				h.serverError(c, err)
-				return
-			}
-			for _, s := range staff {
-				if s.ID == a {
-					assignee = &a
-					text = s.DisplayName
-				}
-			}
-			if assignee == nil {
-				errs.Add("assignee_id", "form.choose")
-			}
-		}
-		set["assignee_id"] = assignee
 	case "extend":
 		if cs.Extended || !(cs.Kind == model.KindTip && (cs.Status == model.CaseNew || cs.Status == model.CaseVerifying) || cs.Status == model.CaseOpened) {
 			h.casePage(c, http.StatusConflict, cs, form.Errors{"action": {Key: "case.extend_not_allowed"}})
@@ -514,7 +500,7 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 	if text != "" {
 		event.Body = &text
 	}
-	action := map[string]string{"note": audit.ActionCaseNote, "reply": audit.ActionCaseReply, "assign": audit.ActionCaseAssign,
+	action := map[string]string{"note": audit.ActionCaseNote, "reply": audit.ActionCaseReply,
 		"extend": audit.ActionCaseStatus, "reward": audit.ActionCaseReward}[what]
 	err := h.Store.Tx(ctx, func(tx *storage.Store) error {
 		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: []model.CaseEvent{event}}); err != nil {

@@ -196,3 +196,35 @@ func TestRerouteRestartsTheDecisionPeriod(t *testing.T) {
 		t.Fatalf("after re-routing on day 20: due %v, decision due %v; want both %v", after.DueAt, after.DecisionDueAt, want)
 	}
 }
+
+// Ticking cases in the queue records each assignment as the case page does
+// (a timeline entry and an audit entry per case) and passes over closed ones.
+func TestBulkAssignmentLikeSingle(t *testing.T) {
+	a := apptest.New(t)
+	_, _, ins := a.ApprovedUnit("钟楼菜场 8号摊位")
+	open := submitTip(t, a, ins[0])
+	closed := submitTip(t, a, ins[1])
+	a.DB.Model(&model.Case{}).Where("id = ?", closed.ID).Updates(map[string]any{"status": model.CaseClosed, "due_at": nil})
+	officer := a.CreateUser("tn2@example.org", "officer-pass", model.RoleOfficer, "cz-tianning")
+	sup := staffBrowser(t, a, "tnsup@example.org", model.RoleSupervisor, "cz-tianning")
+	ticked := form("assignee_id", strconv.FormatInt(officer.ID, 10))
+	ticked["case_id"] = []string{strconv.FormatInt(open.ID, 10), strconv.FormatInt(closed.ID, 10)}
+	sup.Submit("/staff/queue", "/staff/queue/assign", ticked)
+	sup.Expect(http.StatusOK)
+	var after model.Case
+	a.DB.Take(&after, open.ID)
+	if after.AssigneeID == nil || *after.AssigneeID != officer.ID {
+		t.Fatalf("open case not assigned: %+v", after)
+	}
+	var stillClosed model.Case
+	a.DB.Take(&stillClosed, closed.ID)
+	if stillClosed.AssigneeID != nil {
+		t.Fatalf("a closed case was assigned: %+v", stillClosed)
+	}
+	var events, entries int64
+	a.DB.Model(&model.CaseEvent{}).Where("case_id = ? AND kind = ?", open.ID, "assign").Count(&events)
+	a.DB.Model(&model.AuditEntry{}).Where("action = ? AND object_id = ?", "case_assign", strconv.FormatInt(open.ID, 10)).Count(&entries)
+	if events != 1 || entries != 1 {
+		t.Fatalf("bulk assignment left %d timeline and %d audit entries on the case, want 1 and 1", events, entries)
+	}
+}
