@@ -411,3 +411,51 @@ func (s *Service) assign(ctx context.Context, tx *storage.Store, who Actor, cs *
 	}
 	return s.record(ctx, tx, who, audit.ActionCaseAssign, cs.ID, &cs.AgencyID, map[string]any{"assignee_id": cs.AssigneeID}, map[string]any{"assignee_id": id})
 }
+
+// Extendable says whether cs may get its one extension: a tip's decision
+// period (15 more working days) or an opened case's conclusion period (30
+// more days).
+func Extendable(cs *model.Case) bool {
+	if cs.Extended {
+		return false
+	}
+	return cs.Kind == model.KindTip && (cs.Status == model.CaseNew || cs.Status == model.CaseVerifying) || cs.Status == model.CaseOpened
+}
+
+// Extend grants cs its one extension, with the reason the reporter is shown.
+func (s *Service) Extend(ctx context.Context, who Actor, cs *model.Case, reason string) error {
+	if !Extendable(cs) {
+		return refused(KindConflict, "action", "case.extend_not_allowed")
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return refused(KindInvalid, "text", "review.reason_required")
+	}
+	extended := *cs
+	set := map[string]any{"extended": true, "extension_reason": reason}
+	if cs.Status == model.CaseOpened && cs.ConclusionDueAt != nil {
+		due := cs.ConclusionDueAt.AddDate(0, 0, CaseExtensionDays)
+		extended.ConclusionDueAt, extended.DueAt = &due, &due
+		set["conclusion_due_at"], set["due_at"] = due, due
+	} else {
+		holidays, err := s.Store.Holidays(ctx)
+		if err != nil {
+			return err
+		}
+		due := workdays.EndOfDay(workdays.New(holidays).AddWorkingDays(cs.DecisionDueAt, TipExtensionWorkingDays))
+		extended.DecisionDueAt, extended.DueAt = due, &due
+		set["decision_due_at"], set["due_at"] = due, due
+	}
+	extended.Extended, extended.ExtensionReason = true, reason
+	event := model.CaseEvent{Kind: "extend", ActorUserID: &who.User.ID, AgencyID: &cs.AgencyID, FromStatus: cs.Status, ToStatus: cs.Status,
+		Public: true, Body: &reason, CreatedAt: s.now()}
+	return conflictOr(s.Store.Tx(ctx, func(tx *storage.Store) error {
+		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: []model.CaseEvent{event}}); err != nil {
+			return err
+		}
+		if err := s.StatusNotices(ctx, tx, &extended, reason); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, who, audit.ActionCaseStatus, cs.ID, &cs.AgencyID, map[string]any{"assignee_id": cs.AssigneeID, "due_at": cs.DueAt}, set)
+	}))
+}

@@ -379,3 +379,54 @@ func TestAssignAndAssignManyAlike(t *testing.T) {
 		t.Fatalf("not unassigned: %+v", after)
 	}
 }
+
+// A tip's one extension adds 15 working days to its decision deadline
+// (Monday 27 April 2026 → Wednesday 20 May, over Labour Day and its
+// working Saturday); an opened case's adds 30 days to its conclusion
+// deadline. A second extension, or one on a closed case, is refused.
+func TestExtend(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	officer := r.staff(model.RoleOfficer, "cz-tianning")
+	tip := r.newCase(model.KindTip, model.CaseVerifying, "cz-tianning", "reporter@example.com")
+	decisionDue := time.Date(2026, 4, 27, 23, 59, 59, 0, model.Zone).UTC()
+	r.store.DB().Model(&model.Case{}).Where("id = ?", tip.ID).Updates(map[string]any{"decision_due_at": decisionDue, "due_at": decisionDue})
+	tip = r.reload(tip)
+
+	if err := r.svc.Extend(ctx, officer, tip, " "); kindOf(err) != cases.KindInvalid {
+		t.Fatalf("extension without a reason: %v", err)
+	}
+	if err := r.svc.Extend(ctx, officer, tip, "需现场复核计量器具"); err != nil {
+		t.Fatal(err)
+	}
+	after := r.reload(tip)
+	want := time.Date(2026, 5, 20, 23, 59, 59, 0, model.Zone)
+	if !after.Extended || !after.DecisionDueAt.Equal(want) || after.DueAt == nil || !after.DueAt.Equal(want) || after.ExtensionReason != "需现场复核计量器具" {
+		t.Fatalf("after extension: %+v; want due %v", after, want.UTC())
+	}
+	if !cases.Extendable(tip) || cases.Extendable(after) {
+		t.Fatal("Extendable disagrees with Extend")
+	}
+	if err := r.svc.Extend(ctx, officer, after, "再次延期"); kindOf(err) != cases.KindConflict {
+		t.Fatalf("second extension: %v", err)
+	}
+	var told int64
+	r.store.DB().Model(&model.OutboxMessage{}).Where("event = ? AND recipient = ?", "case.updated", "reporter@example.com").Count(&told)
+	if told != 1 || r.auditCount(audit.ActionCaseStatus, tip.ID) != 1 {
+		t.Fatalf("extension: %d notices to the reporter, %d audit entries; want 1 and 1", told, r.auditCount(audit.ActionCaseStatus, tip.ID))
+	}
+
+	opened := r.newCase(model.KindTip, model.CaseOpened, "cz-tianning", "")
+	conclusionDue := time.Date(2026, 7, 5, 9, 0, 0, 0, model.Zone).UTC()
+	r.store.DB().Model(&model.Case{}).Where("id = ?", opened.ID).Updates(map[string]any{"conclusion_due_at": conclusionDue, "due_at": conclusionDue})
+	if err := r.svc.Extend(ctx, officer, r.reload(opened), "案情复杂"); err != nil {
+		t.Fatal(err)
+	}
+	if after := r.reload(opened); after.ConclusionDueAt == nil || !after.ConclusionDueAt.Equal(conclusionDue.AddDate(0, 0, 30)) || !after.DueAt.Equal(*after.ConclusionDueAt) {
+		t.Fatalf("opened case after extension: %+v", after)
+	}
+	closed := r.newCase(model.KindTip, model.CaseClosed, "cz-tianning", "")
+	if err := r.svc.Extend(ctx, officer, closed, "x"); kindOf(err) != cases.KindConflict {
+		t.Fatalf("extension of a closed case: %v", err)
+	}
+}

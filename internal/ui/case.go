@@ -119,7 +119,7 @@ func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form
 			return
 		}
 	}
-	d.CanExtend = !cs.Extended && (cs.Status == model.CaseNew && cs.Kind == model.KindTip || cs.Status == model.CaseVerifying || cs.Status == model.CaseOpened)
+	d.CanExtend = cases.Extendable(cs)
 	if u.AgencyID != nil {
 		if d.Staff, err = h.Store.StaffOfAgency(ctx, *u.AgencyID); err != nil {
 			h.serverError(c, err)
@@ -431,9 +431,15 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 		return
 	}
 	what := c.Param("what")
-	if what == "assign" {
-		assignee, _ := strconv.ParseInt(c.PostForm("assignee_id"), 10, 64)
-		if err := h.Cases.Assign(ctx, h.caseActor(c), cs, assignee); err != nil {
+	if what == "assign" || what == "extend" {
+		var err error
+		if what == "assign" {
+			assignee, _ := strconv.ParseInt(c.PostForm("assignee_id"), 10, 64)
+			err = h.Cases.Assign(ctx, h.caseActor(c), cs, assignee)
+		} else {
+			err = h.Cases.Extend(ctx, h.caseActor(c), cs, c.PostForm("text"))
+		}
+		if err != nil {
 			h.caseRefused(c, cs, err)
 			return
 		}
@@ -457,28 +463,6 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 		}
 		set["public_reply"] = text
 		event.Public = true
-	case "extend":
-		if cs.Extended || !(cs.Kind == model.KindTip && (cs.Status == model.CaseNew || cs.Status == model.CaseVerifying) || cs.Status == model.CaseOpened) {
-			h.casePage(c, http.StatusConflict, cs, form.Errors{"action": {Key: "case.extend_not_allowed"}})
-			return
-		}
-		if text == "" {
-			errs.Add("text", "review.reason_required")
-		}
-		cal, err := h.calendar(c)
-		if err != nil {
-			h.serverError(c, err)
-			return
-		}
-		if cs.Status == model.CaseOpened && cs.ConclusionDueAt != nil {
-			due := cs.ConclusionDueAt.AddDate(0, 0, cases.CaseExtensionDays)
-			set["conclusion_due_at"], set["due_at"] = due, due
-		} else {
-			due := workdays.EndOfDay(cal.AddWorkingDays(cs.DecisionDueAt, cases.TipExtensionWorkingDays))
-			set["decision_due_at"], set["due_at"] = due, due
-		}
-		set["extended"], set["extension_reason"] = true, text
-		event.Public = true
 	case "reward":
 		r, err := h.Store.ReportByID(ctx, cs.ReportID)
 		if err != nil {
@@ -500,8 +484,7 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 	if text != "" {
 		event.Body = &text
 	}
-	action := map[string]string{"note": audit.ActionCaseNote, "reply": audit.ActionCaseReply,
-		"extend": audit.ActionCaseStatus, "reward": audit.ActionCaseReward}[what]
+	action := map[string]string{"note": audit.ActionCaseNote, "reply": audit.ActionCaseReply, "reward": audit.ActionCaseReward}[what]
 	err := h.Store.Tx(ctx, func(tx *storage.Store) error {
 		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: []model.CaseEvent{event}}); err != nil {
 			return err
