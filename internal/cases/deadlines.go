@@ -1,6 +1,7 @@
 // Package cases holds the rules for handling a report: legal deadlines in
-// working days (SAMR Order No. 121) and, in later work, the case state
-// machine. It stores nothing.
+// working days (SAMR Order No. 121), the case state machine, and Service,
+// the staff actions on a case. The rules store nothing; Service writes
+// through internal/storage.
 package cases
 
 import (

@@ -175,14 +175,3 @@ func (s *Store) StaffOfAgency(ctx context.Context, agencyID int64) ([]model.User
 		[]model.Role{model.RoleOfficer, model.RoleSupervisor}).Order("display_name, id").Find(&out).Error
 	return out, err
 }
-
-// AssignCases sets the assignee of the given cases, only those of agencyID
-// (nil: any agency); it returns how many were assigned.
-func (s *Store) AssignCases(ctx context.Context, agencyID *int64, caseIDs []int64, assignee *int64, now time.Time) (int64, error) {
-	q := s.q(ctx).Model(&model.Case{}).Where("id IN ?", caseIDs)
-	if agencyID != nil {
-		q = q.Where("agency_id = ?", *agencyID)
-	}
-	res := q.Updates(map[string]any{"assignee_id": assignee, "updated_at": now, "lock_version": gorm.Expr("lock_version + 1")})
-	return res.RowsAffected, res.Error
-}

@@ -12,9 +12,7 @@ import (
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/cases"
 	"honestmeasure/internal/form"
-	"honestmeasure/internal/locale"
 	"honestmeasure/internal/model"
-	"honestmeasure/internal/notices"
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
@@ -111,9 +109,9 @@ func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form
 		return
 	}
 	d.Actions = cases.Allowed(cs.Kind, cs.Status)
-	d.CanAssign = u.Role == model.RoleSupervisor && cs.Status.Open()
-	d.CanMove = (u.Role == model.RoleSupervisor || u.Role == model.RoleCityAdmin) && cs.Status.Open() && cs.Status != model.CaseReturned
-	d.CanReroute = u.Role == model.RoleCityAdmin && cs.Status == model.CaseReturned
+	d.CanAssign = cases.MayAssign(u.Role) && cases.Assignable(cs.Status)
+	d.CanMove = cases.MayTransfer(u.Role) && cases.Transferable(cs.Status)
+	d.CanReroute = cases.MayReroute(u.Role) && cases.Reroutable(cs.Kind, cs.Status)
 	d.CanReward = cs.Kind == model.KindTip && cs.Outcome == cases.OutcomeSubstantiated && !d.Report.Anonymous
 	if d.CanMove || d.CanReroute {
 		if d.Agencies, err = h.Store.Agencies(ctx); err != nil {
@@ -121,7 +119,7 @@ func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form
 			return
 		}
 	}
-	d.CanExtend = !cs.Extended && (cs.Status == model.CaseNew && cs.Kind == model.KindTip || cs.Status == model.CaseVerifying || cs.Status == model.CaseOpened)
+	d.CanExtend = cases.Extendable(cs)
 	if u.AgencyID != nil {
 		if d.Staff, err = h.Store.StaffOfAgency(ctx, *u.AgencyID); err != nil {
 			h.serverError(c, err)
@@ -383,44 +381,10 @@ func (h *Handler) caseAction(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/staff/cases/"+strconv.FormatInt(cs.ID, 10)+"?ok=case_updated")
 }
 
-// notifyStatus enqueues, in tx, the reporter's e-mail update (in the
-// language they reported in) and the agency's webhook call for a public
-// change of case cs (already carrying its new status).
+// notifyStatus enqueues, in tx, the notices of a public change of case cs
+// (already carrying its new status).
 func (h *Handler) notifyStatus(c *gin.Context, tx *storage.Store, cs *model.Case, detail string) error {
-	ctx := c.Request.Context()
-	r, err := tx.ReportByID(ctx, cs.ReportID)
-	if err != nil {
-		return err
-	}
-	agency, err := tx.AgencyByID(ctx, cs.AgencyID)
-	if err != nil {
-		return err
-	}
-	status := locale.New(r.Locale).T("case_public." + string(cs.Status))
-	msgs, err := notices.StatusChanged(agency, r, cs, status, detail, h.BaseURL)
-	if err != nil {
-		return err
-	}
-	// Reporters whose duplicates were merged into this case hear about it too.
-	merged, err := tx.CasesMergedInto(ctx, cs.ID)
-	if err != nil {
-		return err
-	}
-	for _, m := range merged {
-		mr, err := tx.ReportByID(ctx, m.ReportID)
-		if err != nil {
-			return err
-		}
-		more, err := notices.StatusChanged(nil, mr, &m, locale.New(mr.Locale).T("case_public."+string(cs.Status)), detail, h.BaseURL)
-		if err != nil {
-			return err
-		}
-		msgs = append(msgs, more...)
-	}
-	if len(msgs) == 0 {
-		return nil
-	}
-	return tx.Enqueue(ctx, msgs...)
+	return h.Cases.StatusNotices(c.Request.Context(), tx, cs, detail)
 }
 
 func optional(s string) string {
@@ -466,10 +430,25 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 	if !ok {
 		return
 	}
+	what := c.Param("what")
+	if what == "assign" || what == "extend" {
+		var err error
+		if what == "assign" {
+			assignee, _ := strconv.ParseInt(c.PostForm("assignee_id"), 10, 64)
+			err = h.Cases.Assign(ctx, h.caseActor(c), cs, assignee)
+		} else {
+			err = h.Cases.Extend(ctx, h.caseActor(c), cs, c.PostForm("text"))
+		}
+		if err != nil {
+			h.caseRefused(c, cs, err)
+			return
+		}
+		c.Redirect(http.StatusSeeOther, "/staff/cases/"+strconv.FormatInt(cs.ID, 10)+"?ok=case_updated")
+		return
+	}
 	u := currentUser(c)
 	now := h.now()
 	text := strings.TrimSpace(c.PostForm("text"))
-	what := c.Param("what")
 	set := map[string]any{}
 	event := model.CaseEvent{Kind: what, ActorUserID: &u.ID, AgencyID: &cs.AgencyID, FromStatus: cs.Status, ToStatus: cs.Status, CreatedAt: now}
 	errs := form.Errors{}
@@ -483,51 +462,6 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 			errs.Add("text", "form.required")
 		}
 		set["public_reply"] = text
-		event.Public = true
-	case "assign":
-		if u.Role != model.RoleSupervisor {
-			h.ErrorPage(c, http.StatusNotFound)
-			return
-		}
-		var assignee *int64
-		if a, _ := strconv.ParseInt(c.PostForm("assignee_id"), 10, 64); a > 0 {
-			staff, err := h.Store.StaffOfAgency(ctx, cs.AgencyID)
-			if err != nil {
-				h.serverError(c, err)
-				return
-			}
-			for _, s := range staff {
-				if s.ID == a {
-					assignee = &a
-					text = s.DisplayName
-				}
-			}
-			if assignee == nil {
-				errs.Add("assignee_id", "form.choose")
-			}
-		}
-		set["assignee_id"] = assignee
-	case "extend":
-		if cs.Extended || !(cs.Kind == model.KindTip && (cs.Status == model.CaseNew || cs.Status == model.CaseVerifying) || cs.Status == model.CaseOpened) {
-			h.casePage(c, http.StatusConflict, cs, form.Errors{"action": {Key: "case.extend_not_allowed"}})
-			return
-		}
-		if text == "" {
-			errs.Add("text", "review.reason_required")
-		}
-		cal, err := h.calendar(c)
-		if err != nil {
-			h.serverError(c, err)
-			return
-		}
-		if cs.Status == model.CaseOpened && cs.ConclusionDueAt != nil {
-			due := cs.ConclusionDueAt.AddDate(0, 0, cases.CaseExtensionDays)
-			set["conclusion_due_at"], set["due_at"] = due, due
-		} else {
-			due := workdays.EndOfDay(cal.AddWorkingDays(cs.DecisionDueAt, cases.TipExtensionWorkingDays))
-			set["decision_due_at"], set["due_at"] = due, due
-		}
-		set["extended"], set["extension_reason"] = true, text
 		event.Public = true
 	case "reward":
 		r, err := h.Store.ReportByID(ctx, cs.ReportID)
@@ -550,8 +484,7 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 	if text != "" {
 		event.Body = &text
 	}
-	action := map[string]string{"note": audit.ActionCaseNote, "reply": audit.ActionCaseReply, "assign": audit.ActionCaseAssign,
-		"extend": audit.ActionCaseStatus, "reward": audit.ActionCaseReward}[what]
+	action := map[string]string{"note": audit.ActionCaseNote, "reply": audit.ActionCaseReply, "reward": audit.ActionCaseReward}[what]
 	err := h.Store.Tx(ctx, func(tx *storage.Store) error {
 		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: []model.CaseEvent{event}}); err != nil {
 			return err

@@ -6,9 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"honestmeasure/internal/app/apptest"
+	"honestmeasure/internal/cases"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/workdays"
 )
 
 // submitTip files a tip about the first instrument of unit through the form
@@ -135,5 +138,93 @@ func TestRewardEligibility(t *testing.T) {
 	a.DB.Take(&c, named.ID)
 	if !c.RewardEligible || c.RewardLevel != 1 || c.RewardAmountCents == nil || *c.RewardAmountCents != 200000 {
 		t.Fatalf("reward not recorded: %+v", c)
+	}
+}
+
+// returnedCase files a tip, has Tianning send it back, and returns it with
+// its page path.
+func returnedCase(t *testing.T, a *apptest.App) (model.Case, string) {
+	t.Helper()
+	_, _, ins := a.ApprovedUnit("钟楼菜场 8号摊位")
+	cs := submitTip(t, a, ins[0])
+	path := "/staff/cases/" + strconv.FormatInt(cs.ID, 10)
+	tn := staffBrowser(t, a, "tn@example.org", model.RoleOfficer, "cz-tianning")
+	tn.Submit(path, path+"/act/return", form("reason", "摊位实际位于钟楼区"))
+	tn.Expect(http.StatusOK, "退回待转办")
+	return cs, path
+}
+
+// A case sent back for re-routing is the city admin's to place: its own
+// agency's supervisor can neither see a transfer button nor transfer it.
+func TestReturnedCaseCannotBeTransferred(t *testing.T) {
+	a := apptest.New(t)
+	cs, path := returnedCase(t, a)
+	sup := staffBrowser(t, a, "tnsup@example.org", model.RoleSupervisor, "cz-tianning")
+	sup.Get(path)
+	sup.Expect(http.StatusOK)
+	if strings.Contains(sup.Last.Body, path+"/transfer") {
+		t.Fatal("the page offers to transfer a returned case")
+	}
+	sup.Submit(path, path+"/transfer", form("agency", "cz-zhonglou", "reason", "不属本局"))
+	if sup.Last.Status != http.StatusConflict {
+		t.Fatalf("transfer of a returned case: %d", sup.Last.Status)
+	}
+	var after model.Case
+	a.DB.Take(&after, cs.ID)
+	if after.AgencyID != cs.AgencyID || after.Status != model.CaseReturned {
+		t.Fatalf("returned case moved: agency %d→%d, status %s", cs.AgencyID, after.AgencyID, after.Status)
+	}
+}
+
+// Re-routing on day 20 gives the new agency a whole decision period again.
+func TestRerouteRestartsTheDecisionPeriod(t *testing.T) {
+	a := apptest.New(t)
+	cs, path := returnedCase(t, a)
+	a.Advance(20 * 24 * time.Hour)
+	admin := staffBrowser(t, a, "admin@example.org", model.RoleCityAdmin, "")
+	admin.Submit(path, path+"/reroute", form("agency", "cz-zhonglou", "reason", "经核实属钟楼区管辖"))
+	admin.Expect(http.StatusOK, "已转办")
+	var after model.Case
+	a.DB.Take(&after, cs.ID)
+	days, err := a.Store.Holidays(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := workdays.New(days)
+	want := cases.DecisionDue(cal, model.KindTip, a.Now())
+	if after.DueAt == nil || !after.DueAt.Equal(want) || !after.DecisionDueAt.Equal(want) {
+		t.Fatalf("after re-routing on day 20: due %v, decision due %v; want both %v", after.DueAt, after.DecisionDueAt, want)
+	}
+}
+
+// Ticking cases in the queue records each assignment as the case page does
+// (a timeline entry and an audit entry per case) and passes over closed ones.
+func TestBulkAssignmentLikeSingle(t *testing.T) {
+	a := apptest.New(t)
+	_, _, ins := a.ApprovedUnit("钟楼菜场 8号摊位")
+	open := submitTip(t, a, ins[0])
+	closed := submitTip(t, a, ins[1])
+	a.DB.Model(&model.Case{}).Where("id = ?", closed.ID).Updates(map[string]any{"status": model.CaseClosed, "due_at": nil})
+	officer := a.CreateUser("tn2@example.org", "officer-pass", model.RoleOfficer, "cz-tianning")
+	sup := staffBrowser(t, a, "tnsup@example.org", model.RoleSupervisor, "cz-tianning")
+	ticked := form("assignee_id", strconv.FormatInt(officer.ID, 10))
+	ticked["case_id"] = []string{strconv.FormatInt(open.ID, 10), strconv.FormatInt(closed.ID, 10)}
+	sup.Submit("/staff/queue", "/staff/queue/assign", ticked)
+	sup.Expect(http.StatusOK)
+	var after model.Case
+	a.DB.Take(&after, open.ID)
+	if after.AssigneeID == nil || *after.AssigneeID != officer.ID {
+		t.Fatalf("open case not assigned: %+v", after)
+	}
+	var stillClosed model.Case
+	a.DB.Take(&stillClosed, closed.ID)
+	if stillClosed.AssigneeID != nil {
+		t.Fatalf("a closed case was assigned: %+v", stillClosed)
+	}
+	var events, entries int64
+	a.DB.Model(&model.CaseEvent{}).Where("case_id = ? AND kind = ?", open.ID, "assign").Count(&events)
+	a.DB.Model(&model.AuditEntry{}).Where("action = ? AND object_id = ?", "case_assign", strconv.FormatInt(open.ID, 10)).Count(&entries)
+	if events != 1 || entries != 1 {
+		t.Fatalf("bulk assignment left %d timeline and %d audit entries on the case, want 1 and 1", events, entries)
 	}
 }

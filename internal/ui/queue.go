@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/csv"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"honestmeasure/internal/audit"
+	"honestmeasure/internal/cases"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
@@ -103,7 +105,7 @@ func (h *Handler) queue(c *gin.Context) {
 	}
 	d := queueData{Filter: f, Rows: rows, Total: total, Counts: counts, Districts: districts, Now: f.Now,
 		Statuses: storage.OpenStatuses, Category: model.Categories, Staffing: map[int64]string{},
-		CanAssign: u.Role == model.RoleSupervisor && u.AgencyID != nil, Query: c.Request.URL.Query()}
+		CanAssign: cases.MayAssign(u.Role) && u.AgencyID != nil, Query: c.Request.URL.Query()}
 	for _, ds := range districts {
 		d.DistList = append(d.DistList, ds)
 	}
@@ -135,58 +137,42 @@ func (h *Handler) queue(c *gin.Context) {
 }
 
 // queueAssign assigns the ticked cases to one officer of the supervisor's
-// own agency (or unassigns them).
+// own agency (or unassigns them); cases.Service.AssignMany skips those it
+// may not assign.
 func (h *Handler) queueAssign(c *gin.Context) {
-	u := currentUser(c)
-	if u.Role != model.RoleSupervisor || u.AgencyID == nil {
-		h.ErrorPage(c, http.StatusNotFound)
-		return
-	}
-	ctx := c.Request.Context()
 	var ids []int64
 	for _, s := range c.PostFormArray("case_id") {
 		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
 			ids = append(ids, id)
 		}
 	}
-	var assignee *int64
-	if a, _ := strconv.ParseInt(c.PostForm("assignee_id"), 10, 64); a > 0 {
-		staff, err := h.Store.StaffOfAgency(ctx, *u.AgencyID)
-		if err != nil {
-			h.serverError(c, err)
-			return
-		}
-		for _, s := range staff {
-			if s.ID == a {
-				assignee = &a
-			}
-		}
-		if assignee == nil {
-			h.ErrorPage(c, http.StatusNotFound)
-			return
-		}
-	}
+	assignee, _ := strconv.ParseInt(c.PostForm("assignee_id"), 10, 64)
 	back := "/staff/queue"
 	if ref := safeNext(c.PostForm("back")); ref != "" {
 		back = ref
+	}
+	n, err := h.Cases.AssignMany(c.Request.Context(), h.caseActor(c), ids, assignee)
+	var refusal *cases.Error
+	switch {
+	case errors.As(err, &refusal) && refusal.Kind == cases.KindNotFound:
+		h.ErrorPage(c, http.StatusNotFound)
+		return
+	case errors.As(err, &refusal) && refusal.Kind == cases.KindInvalid:
+		// The queue's form offers only the agency's staff and one page of cases.
+		h.ErrorPage(c, http.StatusBadRequest)
+		return
+	case errors.As(err, &refusal):
+		c.Redirect(http.StatusSeeOther, back) // changed meanwhile: show the queue as it is
+		return
+	case err != nil:
+		h.serverError(c, err)
+		return
 	}
 	if len(ids) == 0 {
 		c.Redirect(http.StatusSeeOther, back)
 		return
 	}
-	var n int64
-	err := h.Store.Tx(ctx, func(tx *storage.Store) error {
-		var err error
-		if n, err = tx.AssignCases(ctx, u.AgencyID, ids, assignee, h.now()); err != nil {
-			return err
-		}
-		return h.record(c, tx, audit.ActionCaseAssign, audit.ObjectCase, 0, u.AgencyID, nil, map[string]any{"case_ids": ids, "assignee_id": assignee})
-	})
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	server.Logger(c).Info("cases assigned", "count", n, "assignee", assignee, "by", u.ID)
+	server.Logger(c).Info("cases assigned", "count", n, "assignee", assignee, "by", currentUser(c).ID)
 	c.Redirect(http.StatusSeeOther, appendQuery(back, "ok=assigned"))
 }
 

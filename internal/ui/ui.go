@@ -13,6 +13,7 @@ import (
 
 	"honestmeasure/internal/accounts"
 	"honestmeasure/internal/audit"
+	"honestmeasure/internal/cases"
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
@@ -41,6 +42,7 @@ type Handler struct {
 	BaseURL       string     // public base URL, printed into QR codes
 	QR            *qr.Signer // signs and checks QR tokens
 	Intake        *intake.Service
+	Cases         *cases.Service
 	Accounts      *accounts.Service
 	ScanCache     *scan.PageCache // nil: every scan renders afresh
 	// DraftMaxAge is how long an unchanged unit draft is kept (0: for ever);

@@ -1,0 +1,461 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"honestmeasure/internal/audit"
+	"honestmeasure/internal/form"
+	"honestmeasure/internal/locale"
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/notices"
+	"honestmeasure/internal/reports"
+	"honestmeasure/internal/storage"
+	"honestmeasure/internal/workdays"
+)
+
+// Service is what staff do to a case. Each method owns its transaction, its
+// audit entries, its timeline events and the notices it sends (outbox rows
+// written in the same transaction), so every edge shares one set of rules.
+type Service struct {
+	Store   *storage.Store
+	Audit   *audit.Log // every audit entry is appended through it
+	BaseURL string     // for links in notices
+	Now     func() time.Time
+}
+
+// Actor is the signed-in staff member acting, and where from (for the audit).
+type Actor struct {
+	User *model.User
+	IP   string
+}
+
+// ErrorKind says how a caller should answer an Error.
+type ErrorKind int
+
+const (
+	// KindNotFound: the actor may not act on this case at all; answer as
+	// if it did not exist.
+	KindNotFound ErrorKind = iota + 1
+	// KindConflict: the case's state does not allow the action, or it
+	// changed meanwhile; show it afresh with Fields.
+	KindConflict
+	// KindInvalid: the input is wrong; Fields says where and why.
+	KindInvalid
+)
+
+// Error is a refusal the person can act on. Anything else a method returns
+// is a server error, and nothing was changed.
+type Error struct {
+	Kind   ErrorKind
+	Fields form.Errors
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("case action refused (kind %d): %v", e.Kind, e.Fields)
+}
+
+func refused(kind ErrorKind, field, key string, args ...any) *Error {
+	errs := form.Errors{}
+	errs.Add(field, key, args...)
+	return &Error{Kind: kind, Fields: errs}
+}
+
+var (
+	errNotFound   = &Error{Kind: KindNotFound}
+	errNotAllowed = refused(KindConflict, "action", "case.not_allowed")
+	errChanged    = refused(KindConflict, "action", "review.changed_meanwhile")
+)
+
+// conflictOr turns storage's optimistic-lock failure into the refusal the
+// person sees; any other error passes through as a server error.
+func conflictOr(err error) error {
+	if errors.Is(err, storage.ErrConflict) {
+		return errChanged
+	}
+	return err
+}
+
+// Transferable says whether a case in status may be handed to another
+// agency by transfer. A returned case may not: it waits for the city
+// admin's re-routing, which restarts its deadline (Reroute).
+func Transferable(status model.CaseStatus) bool {
+	return status.Open() && status != model.CaseReturned
+}
+
+// MayTransfer says whether role may transfer cases: a supervisor of the
+// handling agency, or the city admin.
+func MayTransfer(role model.Role) bool {
+	return role == model.RoleSupervisor || role == model.RoleCityAdmin
+}
+
+// Reroutable says whether a case of kind in status waits for re-routing.
+func Reroutable(kind model.ReportKind, status model.CaseStatus) bool {
+	_, err := Next(kind, status, ActReroute)
+	return err == nil
+}
+
+// MayReroute says whether role may re-route returned cases.
+func MayReroute(role model.Role) bool { return role == model.RoleCityAdmin }
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Service) record(ctx context.Context, tx *storage.Store, who Actor, action string, caseID int64, agencyID *int64, before, after any) error {
+	ev := audit.Event{Action: action, ObjectType: audit.ObjectCase, ObjectID: strconv.FormatInt(caseID, 10), AgencyID: agencyID,
+		Before: before, After: after, IP: who.IP, At: s.now()}
+	if who.User != nil {
+		ev.ActorID, ev.Actor = &who.User.ID, who.User.Login
+	}
+	return s.Audit.Record(ctx, tx, ev)
+}
+
+// Move is a transfer or re-routing: where to and why.
+type Move struct {
+	AgencyCode string
+	Reason     string
+}
+
+// Transfer hands an open case to another agency; its deadlines run on.
+// It returns the case as moved.
+func (s *Service) Transfer(ctx context.Context, who Actor, cs *model.Case, m Move) (*model.Case, error) {
+	if !MayTransfer(who.User.Role) {
+		return nil, errNotFound
+	}
+	if !Transferable(cs.Status) {
+		return nil, errNotAllowed
+	}
+	return s.move(ctx, who, cs, m, nil)
+}
+
+// Reroute gives a returned case to the agency that has jurisdiction, as a
+// new case. The decision period runs again from the new agency's receipt
+// (SAMR Order No. 121): it restarts now, in working days, with the new
+// agency's own one extension.
+func (s *Service) Reroute(ctx context.Context, who Actor, cs *model.Case, m Move) (*model.Case, error) {
+	if !MayReroute(who.User.Role) {
+		return nil, errNotFound
+	}
+	tr, err := Next(cs.Kind, cs.Status, ActReroute)
+	if err != nil {
+		return nil, errNotAllowed
+	}
+	return s.move(ctx, who, cs, m, &tr)
+}
+
+func (s *Service) move(ctx context.Context, who Actor, cs *model.Case, m Move, reroute *Transition) (*model.Case, error) {
+	errs := form.Errors{}
+	target, err := s.Store.AgencyByCode(ctx, m.AgencyCode)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, err
+	}
+	if err != nil || !target.Active || target.ID == cs.AgencyID {
+		errs.Add("agency", "form.choose")
+	}
+	reason := strings.TrimSpace(m.Reason)
+	if reason == "" {
+		errs.Add("transfer_reason", "review.reason_required")
+	}
+	if errs.Any() {
+		return nil, &Error{Kind: KindInvalid, Fields: errs}
+	}
+	moved := *cs
+	moved.AgencyID, moved.AssigneeID = target.ID, nil
+	set := map[string]any{"agency_id": target.ID, "assignee_id": nil}
+	if reroute != nil {
+		holidays, err := s.Store.Holidays(ctx)
+		if err != nil {
+			return nil, err
+		}
+		due := DecisionDue(workdays.New(holidays), cs.Kind, s.now())
+		moved.Status, moved.DecisionDueAt, moved.DueAt, moved.Extended = reroute.To, due, &due, false
+		set["status"], set["decision_due_at"], set["due_at"], set["extended"] = reroute.To, due, due, false
+	}
+	body := target.NameZh + "：" + reason
+	event := model.CaseEvent{Kind: "transfer", FromStatus: cs.Status, ToStatus: moved.Status, Public: true, ActorUserID: &who.User.ID,
+		AgencyID: &target.ID, Body: &body, CreatedAt: s.now()}
+	err = s.Store.Tx(ctx, func(tx *storage.Store) error {
+		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: []model.CaseEvent{event}}); err != nil {
+			return err
+		}
+		r, err := tx.ReportByID(ctx, cs.ReportID)
+		if err != nil {
+			return err
+		}
+		msgs, err := notices.Routed(target, r, &moved, nil, s.BaseURL)
+		if err != nil {
+			return err
+		}
+		if len(msgs) > 0 {
+			if err := tx.Enqueue(ctx, msgs...); err != nil {
+				return err
+			}
+		}
+		after := map[string]any{"agency_id": target.ID, "status": moved.Status, "reason": reason}
+		if reroute != nil {
+			after["due_at"] = moved.DueAt
+		}
+		return s.record(ctx, tx, who, audit.ActionCaseTransfer, cs.ID, &cs.AgencyID,
+			map[string]any{"agency_id": cs.AgencyID, "status": cs.Status, "due_at": cs.DueAt}, after)
+	})
+	if err != nil {
+		return nil, conflictOr(err)
+	}
+	moved.LockVersion++
+	return &moved, nil
+}
+
+// Merge closes duplicate cs into the open case of the same agency whose
+// tracking number is intoTrackingNo. Its reporter is told, and hears about
+// every later step of the surviving case (StatusNotices). It returns the
+// surviving case.
+func (s *Service) Merge(ctx context.Context, who Actor, cs *model.Case, intoTrackingNo string) (*model.Case, error) {
+	tr, err := Next(cs.Kind, cs.Status, ActMerge)
+	if err != nil {
+		return nil, errNotAllowed
+	}
+	var into *model.Case
+	r, err := s.Store.ReportByTrackingNo(ctx, reports.NormalizeTrackingNumber(intoTrackingNo))
+	switch {
+	case err == nil:
+		if into, err = s.Store.CaseOfReport(ctx, r.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return nil, err
+		}
+	case !errors.Is(err, storage.ErrNotFound):
+		return nil, err
+	}
+	if into == nil || into.ID == cs.ID || into.AgencyID != cs.AgencyID || !into.Status.Open() || into.Status == model.CaseMerged {
+		return nil, refused(KindInvalid, "into", "case.merge_target")
+	}
+	now := s.now()
+	set := map[string]any{"status": tr.To, "duplicate_of_case_id": into.ID, "due_at": nil, "closed_at": now}
+	public := model.CaseEvent{Kind: "merge", FromStatus: cs.Status, ToStatus: tr.To, Public: true, ActorUserID: &who.User.ID, AgencyID: &cs.AgencyID, CreatedAt: now}
+	note := strconv.FormatInt(cs.ID, 10)
+	onTarget := model.CaseEvent{Kind: "merge", FromStatus: into.Status, ToStatus: into.Status, ActorUserID: &who.User.ID, AgencyID: &cs.AgencyID, Body: &note, CreatedAt: now}
+	err = s.Store.Tx(ctx, func(tx *storage.Store) error {
+		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: []model.CaseEvent{public}}); err != nil {
+			return err
+		}
+		// Bumps the surviving case's version too: a concurrent change to it
+		// (say, its closing) makes one of the two fail instead of merging
+		// into a case that is no longer open.
+		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: into.ID, LockVersion: into.LockVersion, Events: []model.CaseEvent{onTarget}}); err != nil {
+			return err
+		}
+		merged := *cs
+		merged.Status = tr.To
+		if err := s.StatusNotices(ctx, tx, &merged, ""); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, who, audit.ActionCaseMerge, cs.ID, &cs.AgencyID,
+			map[string]any{"status": cs.Status}, map[string]any{"status": tr.To, "duplicate_of_case_id": into.ID})
+	})
+	if err != nil {
+		return nil, conflictOr(err)
+	}
+	return into, nil
+}
+
+// StatusNotices enqueues, in tx, the reporter's e-mail update (in the
+// language they reported in) and the agency's webhook call for a public
+// change of case cs (already carrying its new status), and the same update
+// to the reporters of the duplicates merged into it.
+func (s *Service) StatusNotices(ctx context.Context, tx *storage.Store, cs *model.Case, detail string) error {
+	r, err := tx.ReportByID(ctx, cs.ReportID)
+	if err != nil {
+		return err
+	}
+	agency, err := tx.AgencyByID(ctx, cs.AgencyID)
+	if err != nil {
+		return err
+	}
+	status := locale.New(r.Locale).T("case_public." + string(cs.Status))
+	msgs, err := notices.StatusChanged(agency, r, cs, status, detail, s.BaseURL)
+	if err != nil {
+		return err
+	}
+	merged, err := tx.CasesMergedInto(ctx, cs.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range merged {
+		mr, err := tx.ReportByID(ctx, m.ReportID)
+		if err != nil {
+			return err
+		}
+		more, err := notices.StatusChanged(nil, mr, &m, locale.New(mr.Locale).T("case_public."+string(cs.Status)), detail, s.BaseURL)
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, more...)
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return tx.Enqueue(ctx, msgs...)
+}
+
+// Assignable says whether a case in status may be given to an officer:
+// only while it still has a deadline to meet.
+func Assignable(status model.CaseStatus) bool { return status.Open() }
+
+// MayAssign says whether role assigns cases: a supervisor, within the
+// agency.
+func MayAssign(role model.Role) bool { return role == model.RoleSupervisor }
+
+// MaxAssignMany bounds one bulk assignment: four queue pages. Each case is
+// its own update, timeline event and audit entry, in one transaction.
+const MaxAssignMany = 200
+
+// assignee finds officer id among the active staff of agencyID; id 0 means
+// nobody (unassign) and gives nil.
+func (s *Service) assignee(ctx context.Context, agencyID, id int64) (*model.User, error) {
+	if id == 0 {
+		return nil, nil
+	}
+	staff, err := s.Store.StaffOfAgency(ctx, agencyID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range staff {
+		if staff[i].ID == id {
+			return &staff[i], nil
+		}
+	}
+	return nil, refused(KindInvalid, "assignee_id", "form.choose")
+}
+
+// Assign gives open case cs to officer assigneeID of its agency, or to
+// nobody (0).
+func (s *Service) Assign(ctx context.Context, who Actor, cs *model.Case, assigneeID int64) error {
+	if !MayAssign(who.User.Role) || who.User.AgencyID == nil || *who.User.AgencyID != cs.AgencyID {
+		return errNotFound
+	}
+	if !Assignable(cs.Status) {
+		return errNotAllowed
+	}
+	to, err := s.assignee(ctx, cs.AgencyID, assigneeID)
+	if err != nil {
+		return err
+	}
+	return conflictOr(s.Store.Tx(ctx, func(tx *storage.Store) error { return s.assign(ctx, tx, who, cs, to) }))
+}
+
+// AssignMany gives the open cases among caseIDs that the supervisor's
+// agency handles to officer assigneeID (0: nobody), each exactly as Assign
+// would; the others are left alone. It returns how many were assigned.
+func (s *Service) AssignMany(ctx context.Context, who Actor, caseIDs []int64, assigneeID int64) (int, error) {
+	if !MayAssign(who.User.Role) || who.User.AgencyID == nil {
+		return 0, errNotFound
+	}
+	if len(caseIDs) > MaxAssignMany {
+		return 0, refused(KindInvalid, "case_id", "case.assign_too_many", MaxAssignMany)
+	}
+	agency := *who.User.AgencyID
+	to, err := s.assignee(ctx, agency, assigneeID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = s.Store.Tx(ctx, func(tx *storage.Store) error {
+		n = 0
+		seen := map[int64]bool{}
+		for _, id := range caseIDs {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			cs, err := tx.CaseByID(ctx, id)
+			if errors.Is(err, storage.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if cs.AgencyID != agency || !Assignable(cs.Status) {
+				continue
+			}
+			if err := s.assign(ctx, tx, who, cs, to); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, conflictOr(err)
+	}
+	return n, nil
+}
+
+// assign writes one assignment: the case, its timeline entry (naming the
+// officer) and its audit entry.
+func (s *Service) assign(ctx context.Context, tx *storage.Store, who Actor, cs *model.Case, to *model.User) error {
+	var id *int64
+	event := model.CaseEvent{Kind: "assign", ActorUserID: &who.User.ID, AgencyID: &cs.AgencyID, FromStatus: cs.Status, ToStatus: cs.Status, CreatedAt: s.now()}
+	if to != nil {
+		id = &to.ID
+		name := to.DisplayName
+		event.Body = &name
+	}
+	if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: map[string]any{"assignee_id": id}, Events: []model.CaseEvent{event}}); err != nil {
+		return err
+	}
+	return s.record(ctx, tx, who, audit.ActionCaseAssign, cs.ID, &cs.AgencyID, map[string]any{"assignee_id": cs.AssigneeID}, map[string]any{"assignee_id": id})
+}
+
+// Extendable says whether cs may get its one extension: a tip's decision
+// period (15 more working days) or an opened case's conclusion period (30
+// more days).
+func Extendable(cs *model.Case) bool {
+	if cs.Extended {
+		return false
+	}
+	return cs.Kind == model.KindTip && (cs.Status == model.CaseNew || cs.Status == model.CaseVerifying) || cs.Status == model.CaseOpened
+}
+
+// Extend grants cs its one extension, with the reason the reporter is shown.
+func (s *Service) Extend(ctx context.Context, who Actor, cs *model.Case, reason string) error {
+	if !Extendable(cs) {
+		return refused(KindConflict, "action", "case.extend_not_allowed")
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return refused(KindInvalid, "text", "review.reason_required")
+	}
+	extended := *cs
+	set := map[string]any{"extended": true, "extension_reason": reason}
+	if cs.Status == model.CaseOpened && cs.ConclusionDueAt != nil {
+		due := cs.ConclusionDueAt.AddDate(0, 0, CaseExtensionDays)
+		extended.ConclusionDueAt, extended.DueAt = &due, &due
+		set["conclusion_due_at"], set["due_at"] = due, due
+	} else {
+		holidays, err := s.Store.Holidays(ctx)
+		if err != nil {
+			return err
+		}
+		due := workdays.EndOfDay(workdays.New(holidays).AddWorkingDays(cs.DecisionDueAt, TipExtensionWorkingDays))
+		extended.DecisionDueAt, extended.DueAt = due, &due
+		set["decision_due_at"], set["due_at"] = due, due
+	}
+	extended.Extended, extended.ExtensionReason = true, reason
+	event := model.CaseEvent{Kind: "extend", ActorUserID: &who.User.ID, AgencyID: &cs.AgencyID, FromStatus: cs.Status, ToStatus: cs.Status,
+		Public: true, Body: &reason, CreatedAt: s.now()}
+	return conflictOr(s.Store.Tx(ctx, func(tx *storage.Store) error {
+		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: []model.CaseEvent{event}}); err != nil {
+			return err
+		}
+		if err := s.StatusNotices(ctx, tx, &extended, reason); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, who, audit.ActionCaseStatus, cs.ID, &cs.AgencyID, map[string]any{"assignee_id": cs.AssigneeID, "due_at": cs.DueAt}, set)
+	}))
+}
