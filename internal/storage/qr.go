@@ -7,12 +7,13 @@ import (
 
 	"gorm.io/gorm/clause"
 
+	"honestmeasure/internal/fail"
 	"honestmeasure/internal/model"
 )
 
 // ErrQRVersionLimit: the code already reached model.MaxQRVersion; nothing
 // was issued or revoked.
-var ErrQRVersionLimit = errors.New("code version limit reached")
+var ErrQRVersionLimit = fail.New(fail.Conflict, "code version limit reached")
 
 // IssueQRToken issues the next version of the code for (kind, target) and
 // revokes every earlier version, in one transaction: a reprinted sticker

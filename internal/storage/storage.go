@@ -9,11 +9,22 @@ import (
 	"errors"
 
 	"gorm.io/gorm"
+
+	"honestmeasure/internal/fail"
 )
 
-// ErrNotFound is returned when a looked-up row does not exist (or is not
-// visible to the caller); the HTTP layer turns it into a 404.
-var ErrNotFound = errors.New("not found")
+// The storage refusals are errors of the one vocabulary (internal/fail), so
+// an edge answers them like any service's refusal.
+var (
+	// ErrNotFound: a looked-up row does not exist (or is not visible to
+	// the caller).
+	ErrNotFound = fail.New(fail.NotFound, "not found")
+	// ErrConflict: a row changed under the caller (another officer acted
+	// first); nothing was written.
+	ErrConflict = fail.New(fail.Conflict, "changed by someone else")
+	// ErrDuplicate: a unique value is already taken.
+	ErrDuplicate = fail.New(fail.Conflict, "already exists")
+)
 
 // Store wraps the database handle.
 type Store struct {

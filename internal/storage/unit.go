@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -70,10 +69,6 @@ func (s *Store) CreateSpotCheck(ctx context.Context, sc *model.SpotCheck) error 
 		return tx.touchUnit(ctx, sc.UnitID)
 	})
 }
-
-// ErrConflict is returned when a row changed under the caller (another
-// officer acted first); nothing was written.
-var ErrConflict = errors.New("changed by someone else")
 
 // UnitsByOwner lists a merchant's units, newest first.
 func (s *Store) UnitsByOwner(ctx context.Context, ownerID int64) ([]model.Unit, error) {

@@ -11,9 +11,6 @@ import (
 	"honestmeasure/internal/model"
 )
 
-// ErrDuplicate is returned when a unique value is already taken.
-var ErrDuplicate = errors.New("already exists")
-
 // CreateUser stores u; a login already in use gives ErrDuplicate.
 func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
 	now := time.Now().UTC()
