@@ -193,3 +193,20 @@ func truncateRunes(s string, n int) string {
 	}
 	return string([]rune(s)[:n])
 }
+
+// Actor is the signed-in person doing something, and from which address,
+// as every service hands it to the audit log. A nil User is a citizen or
+// the system.
+type Actor struct {
+	User *model.User
+	IP   string
+}
+
+// By returns e as done by a.
+func (e Event) By(a Actor) Event {
+	e.IP = a.IP
+	if a.User != nil {
+		e.ActorID, e.Actor = &a.User.ID, a.User.Login
+	}
+	return e
+}

@@ -29,10 +29,7 @@ type Service struct {
 }
 
 // Actor is the signed-in staff member acting, and where from (for the audit).
-type Actor struct {
-	User *model.User
-	IP   string
-}
+type Actor = audit.Actor
 
 // ErrorKind says how a caller should answer an Error.
 type ErrorKind int
@@ -110,12 +107,8 @@ func (s *Service) now() time.Time {
 }
 
 func (s *Service) record(ctx context.Context, tx *storage.Store, who Actor, action string, caseID int64, agencyID *int64, before, after any) error {
-	ev := audit.Event{Action: action, ObjectType: audit.ObjectCase, ObjectID: strconv.FormatInt(caseID, 10), AgencyID: agencyID,
-		Before: before, After: after, IP: who.IP, At: s.now()}
-	if who.User != nil {
-		ev.ActorID, ev.Actor = &who.User.ID, who.User.Login
-	}
-	return s.Audit.Record(ctx, tx, ev)
+	return s.Audit.Record(ctx, tx, audit.Event{Action: action, ObjectType: audit.ObjectCase, ObjectID: strconv.FormatInt(caseID, 10),
+		AgencyID: agencyID, Before: before, After: after, At: s.now()}.By(who))
 }
 
 // Move is a transfer or re-routing: where to and why.
