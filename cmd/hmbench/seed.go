@@ -804,12 +804,10 @@ func (s *reportSeeder) report(r *model.Report, c *model.Case) {
 		// Only a district without an agency gets here; the reference data has none.
 		d = routing.Decision{AgencyID: *s.districts[0].DefaultAgencyID, Priority: routing.DefaultPriority, Reason: err.Error()}
 	}
-	decisionDue := cases.DecisionDue(s.cal, kind, received)
-	*c = model.Case{AgencyID: d.AgencyID, Kind: kind, Category: category, DistrictID: r.DistrictID, Status: status,
-		Priority: d.Priority, RoutingRuleID: d.RuleID, RoutingReason: d.Reason, ReceivedAt: received,
-		DecisionDueAt: decisionDue, CreatedAt: received, UpdatedAt: received, LockVersion: 1}
-	due := decisionDue
-	c.DueAt = &due
+	*c = cases.Received(kind, received, s.cal)
+	c.AgencyID, c.Category, c.DistrictID = d.AgencyID, category, r.DistrictID
+	c.Priority, c.RoutingRuleID, c.RoutingReason = d.Priority, d.RuleID, d.Reason
+	c.UpdatedAt, c.LockVersion = received, 1
 	if status.Open() && rng.IntN(2) == 0 {
 		if staff := s.staff[d.AgencyID]; len(staff) > 0 {
 			c.AssigneeID = &staff[rng.IntN(len(staff))]
@@ -817,34 +815,38 @@ func (s *reportSeeder) report(r *model.Report, c *model.Case) {
 	}
 	decided := received.Add(time.Duration(1+rng.IntN(6)) * 24 * time.Hour)
 	closed := decided.Add(time.Duration(1+rng.IntN(60)) * 24 * time.Hour)
-	// Deadlines as internal/ui/case.go sets them: acceptance and opening
-	// start the next period; mediated, concluded and returned cases wait
-	// without one; a final decision ends them all.
+	// The path an officer takes to status, with the service's clock rules
+	// (cases.Enter): the same deadlines the running product would set.
 	switch status {
-	case model.CaseAccepted:
-		conclusion := decided.AddDate(0, 0, cases.MediationDays)
-		c.DecidedAt, c.ConclusionDueAt, c.DueAt = &decided, &conclusion, &conclusion
-	case model.CaseOpened:
-		conclusion := decided.AddDate(0, 0, cases.CaseConclusionDays)
-		c.DecidedAt, c.ConclusionDueAt, c.DueAt = &decided, &conclusion, &conclusion
+	case model.CaseAccepted, model.CaseOpened, model.CaseReturned:
+		cases.Enter(c, status, decided, s.cal)
 	case model.CaseMediated:
-		conclusion := decided.AddDate(0, 0, cases.MediationDays)
-		c.DecidedAt, c.ConclusionDueAt, c.DueAt = &decided, &conclusion, nil
+		cases.Enter(c, model.CaseAccepted, decided, s.cal)
+		cases.Enter(c, model.CaseMediated, decided, s.cal)
 	case model.CaseConcluded:
-		concluded := decided.AddDate(0, 0, 10+rng.IntN(60))
-		c.DecidedAt, c.ConcludedAt, c.DueAt = &decided, &concluded, nil
-		c.Outcome = "substantiated"
-	case model.CaseReturned:
-		c.DueAt = nil
+		cases.Enter(c, model.CaseOpened, decided, s.cal)
+		cases.Enter(c, model.CaseConcluded, decided.AddDate(0, 0, 10+rng.IntN(60)), s.cal)
+		c.Outcome = cases.OutcomeSubstantiated
 	case model.CaseNoCase, model.CaseNotAccepted:
-		c.DecidedAt, c.ClosedAt, c.DueAt = &decided, &decided, nil
-		c.DecisionGround = "insufficient_leads"
-	case model.CaseClosed, model.CaseMerged:
-		c.DecidedAt, c.ClosedAt, c.DueAt = &decided, &closed, nil
-		if kind == model.KindTip && status == model.CaseClosed {
-			c.ConcludedAt, c.Outcome = &closed, "substantiated"
+		cases.Enter(c, status, decided, s.cal)
+		if status == model.CaseNotAccepted {
+			c.DecisionGround = cases.NotAcceptedGrounds[rng.IntN(len(cases.NotAcceptedGrounds))]
 		}
+	case model.CaseClosed:
+		if kind == model.KindTip {
+			cases.Enter(c, model.CaseOpened, decided, s.cal)
+			cases.Enter(c, model.CaseConcluded, closed, s.cal)
+			c.Outcome = cases.OutcomeSubstantiated
+		} else {
+			cases.Enter(c, model.CaseAccepted, decided, s.cal)
+			cases.Enter(c, model.CaseMediated, decided, s.cal)
+		}
+		cases.Enter(c, model.CaseClosed, closed, s.cal)
+	case model.CaseMerged:
+		c.DecidedAt = &decided // the duplicate was looked at before it was merged
+		cases.Enter(c, model.CaseMerged, closed, s.cal)
 	}
+	c.Status = status
 	c.UpdatedAt = received
 	if c.DecidedAt != nil {
 		c.UpdatedAt = *c.DecidedAt

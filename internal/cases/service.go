@@ -106,6 +106,14 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
+func (s *Service) calendar(ctx context.Context) (*workdays.Calendar, error) {
+	holidays, err := s.Store.Holidays(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return workdays.New(holidays), nil
+}
+
 func (s *Service) record(ctx context.Context, tx *storage.Store, who Actor, action string, caseID int64, agencyID *int64, before, after any) error {
 	return s.Audit.Record(ctx, tx, audit.Event{Action: action, ObjectType: audit.ObjectCase, ObjectID: strconv.FormatInt(caseID, 10),
 		AgencyID: agencyID, Before: before, After: after, At: s.now()}.By(who))
@@ -164,13 +172,13 @@ func (s *Service) move(ctx context.Context, who Actor, cs *model.Case, m Move, r
 	moved.AgencyID, moved.AssigneeID = target.ID, nil
 	set := map[string]any{"agency_id": target.ID, "assignee_id": nil}
 	if reroute != nil {
-		holidays, err := s.Store.Holidays(ctx)
+		cal, err := s.calendar(ctx)
 		if err != nil {
 			return nil, err
 		}
-		due := DecisionDue(workdays.New(holidays), cs.Kind, s.now())
-		moved.Status, moved.DecisionDueAt, moved.DueAt, moved.Extended = reroute.To, due, &due, false
-		set["status"], set["decision_due_at"], set["due_at"], set["extended"] = reroute.To, due, due, false
+		for k, v := range Enter(&moved, reroute.To, s.now(), cal) {
+			set[k] = v
+		}
 	}
 	body := target.NameZh + "：" + reason
 	event := model.CaseEvent{Kind: "transfer", FromStatus: cs.Status, ToStatus: moved.Status, Public: true, ActorUserID: &who.User.ID,
@@ -229,7 +237,9 @@ func (s *Service) Merge(ctx context.Context, who Actor, cs *model.Case, intoTrac
 		return nil, refused(KindInvalid, "into", "case.merge_target")
 	}
 	now := s.now()
-	set := map[string]any{"status": tr.To, "duplicate_of_case_id": into.ID, "due_at": nil, "closed_at": now}
+	merged := *cs
+	set := Enter(&merged, tr.To, now, nil)
+	set["duplicate_of_case_id"] = into.ID
 	public := model.CaseEvent{Kind: "merge", FromStatus: cs.Status, ToStatus: tr.To, Public: true, ActorUserID: &who.User.ID, AgencyID: &cs.AgencyID, CreatedAt: now}
 	note := strconv.FormatInt(cs.ID, 10)
 	onTarget := model.CaseEvent{Kind: "merge", FromStatus: into.Status, ToStatus: into.Status, ActorUserID: &who.User.ID, AgencyID: &cs.AgencyID, Body: &note, CreatedAt: now}
@@ -243,8 +253,6 @@ func (s *Service) Merge(ctx context.Context, who Actor, cs *model.Case, intoTrac
 		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: into.ID, LockVersion: into.LockVersion, Events: []model.CaseEvent{onTarget}}); err != nil {
 			return err
 		}
-		merged := *cs
-		merged.Status = tr.To
 		if err := s.StatusNotices(ctx, tx, &merged, ""); err != nil {
 			return err
 		}
@@ -431,11 +439,11 @@ func (s *Service) Extend(ctx context.Context, who Actor, cs *model.Case, reason 
 		extended.ConclusionDueAt, extended.DueAt = &due, &due
 		set["conclusion_due_at"], set["due_at"] = due, due
 	} else {
-		holidays, err := s.Store.Holidays(ctx)
+		cal, err := s.calendar(ctx)
 		if err != nil {
 			return err
 		}
-		due := workdays.EndOfDay(workdays.New(holidays).AddWorkingDays(cs.DecisionDueAt, TipExtensionWorkingDays))
+		due := workdays.EndOfDay(cal.AddWorkingDays(cs.DecisionDueAt, TipExtensionWorkingDays))
 		extended.DecisionDueAt, extended.DueAt = due, &due
 		set["decision_due_at"], set["due_at"] = due, due
 	}

@@ -23,6 +23,9 @@ const (
 	ActMerge     Action = "merge"      // duplicate of another case
 )
 
+// Actions lists every Action, for walking the table.
+var Actions = []Action{ActAccept, ActNotAccept, ActMediate, ActVerify, ActOpenCase, ActNoCase, ActConclude, ActClose, ActReturn, ActReroute, ActMerge}
+
 // Transition is one allowed edge. Kind limits it to complaints or tips;
 // empty means both. Needs names what the action must carry.
 type Transition struct {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"honestmeasure/internal/accounts"
+	"honestmeasure/internal/cases"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/reports"
@@ -604,51 +605,41 @@ func (l *loader) report(ctx context.Context, i int, s reportSpec, units []*model
 			agency, reason = a.ID, "rule: cheating device at a fuel station"
 		}
 	}
-	days := 15
-	if s.kind == model.KindComplaint {
-		days = 7
-	}
-	decisionDue := workdays.EndOfDay(l.cal.AddWorkingDays(received, days))
-	c := &model.Case{ReportID: r.ID, AgencyID: agency, Kind: s.kind, Category: s.category, DistrictID: r.DistrictID,
-		Status: s.status, Priority: priority, RoutingReason: reason, ReceivedAt: received, DecisionDueAt: decisionDue,
-		CreatedAt: received}
-	due := decisionDue
-	c.DueAt = &due
+	received0 := cases.Received(s.kind, received, l.cal)
+	c := &received0
+	c.ReportID, c.AgencyID, c.Category, c.DistrictID = r.ID, agency, s.category, r.DistrictID
+	c.Priority, c.RoutingReason = priority, reason
 	events := []model.CaseEvent{{Kind: "received", ToStatus: model.CaseNew, Public: true, CreatedAt: received}}
 	decided := received.AddDate(0, 0, 2)
 	officer := l.staff["officer"].ID
-	event := func(kind string, from, to model.CaseStatus, public bool, body string, at time.Time) {
+	// step moves the case as an officer would, with the service's clock
+	// rules (cases.Enter), and writes the timeline entry.
+	step := func(kind string, to model.CaseStatus, body string, at time.Time) {
+		from := c.Status
+		cases.Enter(c, to, at, l.cal)
 		b := body
-		events = append(events, model.CaseEvent{Kind: kind, FromStatus: from, ToStatus: to, Public: public, Body: &b, ActorUserID: &officer, CreatedAt: at})
+		events = append(events, model.CaseEvent{Kind: kind, FromStatus: from, ToStatus: to, Public: true, Body: &b, ActorUserID: &officer, CreatedAt: at})
 	}
+	c.Status = model.CaseNew
 	switch s.status {
 	case model.CaseVerifying:
-		event("verify", model.CaseNew, model.CaseVerifying, true, "正在核查举报线索。", decided)
+		step("verify", model.CaseVerifying, "正在核查举报线索。", decided)
 	case model.CaseAccepted:
-		c.DecidedAt = &decided
-		conclusion := decided.AddDate(0, 0, 60)
-		c.ConclusionDueAt, c.DueAt = &conclusion, &conclusion
-		event("accept", model.CaseNew, model.CaseAccepted, true, "投诉已受理，将组织调解。", decided)
+		step("accept", model.CaseAccepted, "投诉已受理，将组织调解。", decided)
 	case model.CaseOpened:
-		c.DecidedAt = &decided
-		conclusion := decided.AddDate(0, 0, 90)
-		c.ConclusionDueAt, c.DueAt = &conclusion, &conclusion
-		event("verify", model.CaseNew, model.CaseVerifying, true, "正在核查举报线索。", received.AddDate(0, 0, 1))
-		event("open_case", model.CaseVerifying, model.CaseOpened, true, "经核查，已立案调查。", decided)
+		step("verify", model.CaseVerifying, "正在核查举报线索。", received.AddDate(0, 0, 1))
+		step("open_case", model.CaseOpened, "经核查，已立案调查。", decided)
 	case model.CaseNoCase:
-		c.DecidedAt, c.ClosedAt, c.DueAt = &decided, &decided, nil
-		c.DecisionGround = "insufficient_leads"
-		event("no_case", model.CaseNew, model.CaseNoCase, true, "现场核查未发现举报所述二维码，线索不足，不予立案。", decided)
+		step("no_case", model.CaseNoCase, "现场核查未发现举报所述二维码，线索不足，不予立案。", decided)
 	case model.CaseConcluded:
 		concluded := received.AddDate(0, 0, 30)
-		c.DecidedAt, c.ConcludedAt, c.DueAt = &decided, &concluded, nil
-		c.Outcome, c.UnitMeasure, c.InstrumentMeasure = "substantiated", "suspended", "sealed"
+		c.Outcome, c.UnitMeasure, c.InstrumentMeasure = cases.OutcomeSubstantiated, cases.UnitMeasureSuspended, cases.InstrumentMeasureSealed
 		fine := int64(500000)
 		c.FineCents = &fine
 		reply := "经查，举报属实。已对涉事计价秤予以封存，罚款5000元，并暂停该单位诚信计量示范资格。感谢您的监督。"
 		c.PublicReply = &reply
-		event("open_case", model.CaseNew, model.CaseOpened, true, "经核查，已立案调查。", decided)
-		event("conclude", model.CaseOpened, model.CaseConcluded, true, reply, concluded)
+		step("open_case", model.CaseOpened, "经核查，已立案调查。", decided)
+		step("conclude", model.CaseConcluded, reply, concluded)
 	}
 	if err := l.st.CreateCase(ctx, c); err != nil {
 		return Tracked{}, err

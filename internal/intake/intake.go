@@ -337,10 +337,10 @@ func (s *Service) route(ctx context.Context, r *model.Report, target reports.Tar
 	if err != nil {
 		return nil, nil, err
 	}
-	due := cases.DecisionDue(cal, r.Kind, now)
-	c := &model.Case{AgencyID: d.AgencyID, Kind: r.Kind, Category: r.Category, DistrictID: r.DistrictID,
-		Status: model.CaseNew, Priority: d.Priority, RoutingRuleID: d.RuleID, RoutingReason: d.Reason,
-		ReceivedAt: now, DecisionDueAt: due, DueAt: &due, CreatedAt: now}
+	received := cases.Received(r.Kind, now, cal)
+	c := &received
+	c.AgencyID, c.Category, c.DistrictID = d.AgencyID, r.Category, r.DistrictID
+	c.Priority, c.RoutingRuleID, c.RoutingReason = d.Priority, d.RuleID, d.Reason
 	routed := model.CaseEvent{Kind: "routed", AgencyID: &d.AgencyID, CreatedAt: now}
 	if d.RuleID != nil {
 		// The timeline names the rule; the default needs no words.

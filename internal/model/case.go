@@ -20,7 +20,25 @@ const (
 	CaseMerged      CaseStatus = "merged"       // duplicate of another case
 )
 
-// Open is true while the case still has a deadline to meet.
+// CaseStatuses is every status, in the order lists show them: the open
+// ones as a case moves through them, then the final ones.
+var CaseStatuses = []CaseStatus{CaseNew, CaseVerifying, CaseAccepted, CaseOpened, CaseMediated, CaseConcluded, CaseReturned,
+	CaseNotAccepted, CaseNoCase, CaseClosed, CaseMerged}
+
+// OpenCaseStatuses are the statuses a case still has work in (a deadline,
+// or a step such as closing or re-routing waiting to be taken).
+var OpenCaseStatuses = func() []CaseStatus {
+	var out []CaseStatus
+	for _, s := range CaseStatuses {
+		if s.Open() {
+			out = append(out, s)
+		}
+	}
+	return out
+}()
+
+// Open is true while the case still has work in it; false once it is
+// final.
 func (s CaseStatus) Open() bool {
 	switch s {
 	case CaseNotAccepted, CaseNoCase, CaseClosed, CaseMerged:

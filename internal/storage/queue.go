@@ -38,10 +38,6 @@ type QueueRow struct {
 	Description  string
 }
 
-// OpenStatuses are the statuses a case still has work (and a deadline) in.
-var OpenStatuses = []model.CaseStatus{model.CaseNew, model.CaseVerifying, model.CaseAccepted, model.CaseOpened,
-	model.CaseMediated, model.CaseConcluded, model.CaseReturned}
-
 // queueScope selects the filter's cases. The reports table is joined only
 // for a text search: a count or a page of cases never needs to touch it.
 func (s *Store) queueScope(ctx context.Context, f QueueFilter) *gorm.DB {
@@ -54,7 +50,7 @@ func (s *Store) queueScope(ctx context.Context, f QueueFilter) *gorm.DB {
 	}
 	statuses := f.Statuses
 	if len(statuses) == 0 {
-		statuses = OpenStatuses
+		statuses = model.OpenCaseStatuses
 	}
 	q = q.Where("cases.status IN ?", statuses)
 	if f.Kind != "" {

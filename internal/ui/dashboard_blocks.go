@@ -15,11 +15,6 @@ import (
 	"honestmeasure/internal/storage"
 )
 
-// dashboardStatuses is the order of the status block: open statuses as the
-// queue lists them, then the final ones.
-var dashboardStatuses = append(append([]model.CaseStatus{}, storage.OpenStatuses...),
-	model.CaseNotAccepted, model.CaseNoCase, model.CaseClosed, model.CaseMerged)
-
 // countBlock makes a block of counts per label, with a total row and a
 // chart drawn by draw (charts.HBar or charts.Columns).
 func countBlock(l *locale.Printer, title, col string, labels []string, counts []int64, draw func(string, []charts.Bar) template.HTML) dashBlock {
@@ -99,7 +94,7 @@ func (h *Handler) dashCategories(c *gin.Context, sc dashScope) (dashBlock, error
 }
 
 func (h *Handler) dashStatuses(c *gin.Context, sc dashScope) (dashBlock, error) {
-	b, err := vocabularyBlock(h, c, sc, storage.ByStatus, dashboardStatuses, "case_status.", "dashboard.statuses.title", "dashboard.col_status")
+	b, err := vocabularyBlock(h, c, sc, storage.ByStatus, model.CaseStatuses, "case_status.", "dashboard.statuses.title", "dashboard.col_status")
 	b.Note = server.Printer(c).T("dashboard.statuses.note")
 	return b, err
 }

@@ -104,7 +104,7 @@ func (h *Handler) queue(c *gin.Context) {
 		return
 	}
 	d := queueData{Filter: f, Rows: rows, Total: total, Counts: counts, Districts: districts, Now: f.Now,
-		Statuses: storage.OpenStatuses, Category: model.Categories, Staffing: map[int64]string{},
+		Statuses: model.OpenCaseStatuses, Category: model.Categories, Staffing: map[int64]string{},
 		CanAssign: cases.MayAssign(u.Role) && u.AgencyID != nil, Query: c.Request.URL.Query()}
 	for _, ds := range districts {
 		d.DistList = append(d.DistList, ds)
