@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/intake"
+	"honestmeasure/internal/server"
 )
 
 type trackedJSON struct {
@@ -22,9 +23,11 @@ type trackedJSON struct {
 }
 
 type eventJSON struct {
-	At   string  `json:"at"`
-	Kind string  `json:"kind"`
-	Body *string `json:"body"`
+	At         string  `json:"at"`
+	Kind       string  `json:"kind"`
+	Body       *string `json:"body"`
+	DetailCode string  `json:"detail_code,omitempty"`
+	Detail     string  `json:"detail,omitempty"`
 }
 
 // trackReport shows a reporter their report. The access code travels in a
@@ -51,8 +54,13 @@ func (h *Handler) trackReport(c *gin.Context) {
 	out := trackedJSON{TrackingNumber: res.Report.TrackingNo, Kind: string(res.Report.Kind), Category: string(res.Report.Category),
 		Status: string(res.Case.Status), Agency: agencyOf(res.Agency), ReceivedAt: timestamp(res.Case.ReceivedAt),
 		Events: []eventJSON{}, PublicReply: res.Case.PublicReply}
+	l := server.Printer(c)
 	for _, e := range res.Events {
-		out.Events = append(out.Events, eventJSON{At: timestamp(e.CreatedAt), Kind: e.Kind, Body: e.Body})
+		ev := eventJSON{At: timestamp(e.CreatedAt), Kind: e.Kind, Body: e.Body, DetailCode: e.DetailKey()}
+		if ev.DetailCode != "" {
+			ev.Detail = l.T(ev.DetailCode)
+		}
+		out.Events = append(out.Events, ev)
 	}
 	c.JSON(http.StatusOK, out)
 }

@@ -3,18 +3,19 @@ package cases
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"honestmeasure/internal/audit"
+	"honestmeasure/internal/fail"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/locale"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/notices"
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/storage"
+	"honestmeasure/internal/units"
 	"honestmeasure/internal/workdays"
 )
 
@@ -23,49 +24,29 @@ import (
 // written in the same transaction), so every edge shares one set of rules.
 type Service struct {
 	Store   *storage.Store
-	Audit   *audit.Log // every audit entry is appended through it
-	BaseURL string     // for links in notices
+	Audit   *audit.Log     // every audit entry is appended through it
+	Units   *units.Service // the unit measures a conclusion imposes
+	BaseURL string         // for links in notices
 	Now     func() time.Time
 }
 
 // Actor is the signed-in staff member acting, and where from (for the audit).
 type Actor = audit.Actor
 
-// ErrorKind says how a caller should answer an Error.
-type ErrorKind int
-
-const (
-	// KindNotFound: the actor may not act on this case at all; answer as
-	// if it did not exist.
-	KindNotFound ErrorKind = iota + 1
-	// KindConflict: the case's state does not allow the action, or it
-	// changed meanwhile; show it afresh with Fields.
-	KindConflict
-	// KindInvalid: the input is wrong; Fields says where and why.
-	KindInvalid
-)
-
-// Error is a refusal the person can act on. Anything else a method returns
-// is a server error, and nothing was changed.
-type Error struct {
-	Kind   ErrorKind
-	Fields form.Errors
-}
-
-func (e *Error) Error() string {
-	return fmt.Sprintf("case action refused (kind %d): %v", e.Kind, e.Fields)
-}
-
-func refused(kind ErrorKind, field, key string, args ...any) *Error {
-	errs := form.Errors{}
-	errs.Add(field, key, args...)
-	return &Error{Kind: kind, Fields: errs}
+// Refusals are errors of the one vocabulary (internal/fail): NotFound when
+// the actor may not act on the case at all (answered as if it did not
+// exist), Conflict when its state does not allow the action or changed
+// meanwhile (show it afresh with the field message), Invalid with a message
+// per field. Anything else a method returns is a server error, and nothing
+// was changed.
+func refused(kind fail.Kind, field, key string, args ...any) *fail.Error {
+	return fail.Field(kind, field, key, args...)
 }
 
 var (
-	errNotFound   = &Error{Kind: KindNotFound}
-	errNotAllowed = refused(KindConflict, "action", "case.not_allowed")
-	errChanged    = refused(KindConflict, "action", "review.changed_meanwhile")
+	errNotFound   = fail.New(fail.NotFound, "case not found")
+	errNotAllowed = refused(fail.Conflict, "action", "case.not_allowed")
+	errChanged    = storage.ErrConflict.WithField("action", "review.changed_meanwhile")
 )
 
 // conflictOr turns storage's optimistic-lock failure into the refusal the
@@ -166,7 +147,7 @@ func (s *Service) move(ctx context.Context, who Actor, cs *model.Case, m Move, r
 		errs.Add("transfer_reason", "review.reason_required")
 	}
 	if errs.Any() {
-		return nil, &Error{Kind: KindInvalid, Fields: errs}
+		return nil, fail.Fields(errs)
 	}
 	moved := *cs
 	moved.AgencyID, moved.AssigneeID = target.ID, nil
@@ -234,7 +215,7 @@ func (s *Service) Merge(ctx context.Context, who Actor, cs *model.Case, intoTrac
 		return nil, err
 	}
 	if into == nil || into.ID == cs.ID || into.AgencyID != cs.AgencyID || !into.Status.Open() || into.Status == model.CaseMerged {
-		return nil, refused(KindInvalid, "into", "case.merge_target")
+		return nil, refused(fail.Invalid, "into", "case.merge_target")
 	}
 	now := s.now()
 	merged := *cs
@@ -253,7 +234,7 @@ func (s *Service) Merge(ctx context.Context, who Actor, cs *model.Case, intoTrac
 		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: into.ID, LockVersion: into.LockVersion, Events: []model.CaseEvent{onTarget}}); err != nil {
 			return err
 		}
-		if err := s.StatusNotices(ctx, tx, &merged, ""); err != nil {
+		if err := s.StatusNotices(ctx, tx, &merged, Detail{}); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, who, audit.ActionCaseMerge, cs.ID, &cs.AgencyID,
@@ -269,7 +250,7 @@ func (s *Service) Merge(ctx context.Context, who Actor, cs *model.Case, intoTrac
 // language they reported in) and the agency's webhook call for a public
 // change of case cs (already carrying its new status), and the same update
 // to the reporters of the duplicates merged into it.
-func (s *Service) StatusNotices(ctx context.Context, tx *storage.Store, cs *model.Case, detail string) error {
+func (s *Service) StatusNotices(ctx context.Context, tx *storage.Store, cs *model.Case, detail Detail) error {
 	r, err := tx.ReportByID(ctx, cs.ReportID)
 	if err != nil {
 		return err
@@ -278,8 +259,7 @@ func (s *Service) StatusNotices(ctx context.Context, tx *storage.Store, cs *mode
 	if err != nil {
 		return err
 	}
-	status := locale.New(r.Locale).T("case_public." + string(cs.Status))
-	msgs, err := notices.StatusChanged(agency, r, cs, status, detail, s.BaseURL)
+	msgs, err := notices.StatusChanged(agency, r, cs, statusUpdate(r, cs, detail), s.BaseURL)
 	if err != nil {
 		return err
 	}
@@ -292,7 +272,7 @@ func (s *Service) StatusNotices(ctx context.Context, tx *storage.Store, cs *mode
 		if err != nil {
 			return err
 		}
-		more, err := notices.StatusChanged(nil, mr, &m, locale.New(mr.Locale).T("case_public."+string(cs.Status)), detail, s.BaseURL)
+		more, err := notices.StatusChanged(nil, mr, &m, statusUpdate(mr, cs, detail), s.BaseURL)
 		if err != nil {
 			return err
 		}
@@ -302,6 +282,13 @@ func (s *Service) StatusNotices(ctx context.Context, tx *storage.Store, cs *mode
 		return nil
 	}
 	return tx.Enqueue(ctx, msgs...)
+}
+
+// statusUpdate is what the reporter of r is told of case cs's new status,
+// in the language they reported in.
+func statusUpdate(r *model.Report, cs *model.Case, detail Detail) notices.StatusUpdate {
+	l := locale.New(r.Locale)
+	return notices.StatusUpdate{Locale: l, Status: l.T("case_public." + string(cs.Status)), Detail: detail.In(l)}
 }
 
 // Assignable says whether a case in status may be given to an officer:
@@ -331,7 +318,7 @@ func (s *Service) assignee(ctx context.Context, agencyID, id int64) (*model.User
 			return &staff[i], nil
 		}
 	}
-	return nil, refused(KindInvalid, "assignee_id", "form.choose")
+	return nil, refused(fail.Invalid, "assignee_id", "form.choose")
 }
 
 // Assign gives open case cs to officer assigneeID of its agency, or to
@@ -358,7 +345,7 @@ func (s *Service) AssignMany(ctx context.Context, who Actor, caseIDs []int64, as
 		return 0, errNotFound
 	}
 	if len(caseIDs) > MaxAssignMany {
-		return 0, refused(KindInvalid, "case_id", "case.assign_too_many", MaxAssignMany)
+		return 0, refused(fail.Invalid, "case_id", "case.assign_too_many", MaxAssignMany)
 	}
 	agency := *who.User.AgencyID
 	to, err := s.assignee(ctx, agency, assigneeID)
@@ -426,11 +413,11 @@ func Extendable(cs *model.Case) bool {
 // Extend grants cs its one extension, with the reason the reporter is shown.
 func (s *Service) Extend(ctx context.Context, who Actor, cs *model.Case, reason string) error {
 	if !Extendable(cs) {
-		return refused(KindConflict, "action", "case.extend_not_allowed")
+		return refused(fail.Conflict, "action", "case.extend_not_allowed")
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return refused(KindInvalid, "text", "review.reason_required")
+		return refused(fail.Invalid, "text", "review.reason_required")
 	}
 	extended := *cs
 	set := map[string]any{"extended": true, "extension_reason": reason}
@@ -454,7 +441,7 @@ func (s *Service) Extend(ctx context.Context, who Actor, cs *model.Case, reason 
 		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: []model.CaseEvent{event}}); err != nil {
 			return err
 		}
-		if err := s.StatusNotices(ctx, tx, &extended, reason); err != nil {
+		if err := s.StatusNotices(ctx, tx, &extended, Detail{Text: reason}); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, who, audit.ActionCaseStatus, cs.ID, &cs.AgencyID, map[string]any{"assignee_id": cs.AssigneeID, "due_at": cs.DueAt}, set)

@@ -2,7 +2,6 @@ package cases_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/cases"
 	"honestmeasure/internal/database/dbtest"
+	"honestmeasure/internal/fail"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/reports"
@@ -113,26 +113,20 @@ func (r *rig) auditCount(action string, caseID int64) int64 {
 	return n
 }
 
-func kindOf(err error) cases.ErrorKind {
-	var refusal *cases.Error
-	if errors.As(err, &refusal) {
-		return refusal.Kind
-	}
-	return 0
-}
+func kindOf(err error) fail.Kind { return fail.KindOf(err) }
 
 // A supervisor transfers open cases, but a returned case waits for the city
 // admin: transferring it would put it in another queue with no deadline.
 func TestTransferRefusedForReturnedCase(t *testing.T) {
 	for _, tc := range []struct {
 		status model.CaseStatus
-		want   cases.ErrorKind // 0: transferred
+		want   fail.Kind // Internal (0): transferred
 	}{
 		{model.CaseNew, 0},
 		{model.CaseVerifying, 0},
-		{model.CaseReturned, cases.KindConflict},
-		{model.CaseClosed, cases.KindConflict},
-		{model.CaseMerged, cases.KindConflict},
+		{model.CaseReturned, fail.Conflict},
+		{model.CaseClosed, fail.Conflict},
+		{model.CaseMerged, fail.Conflict},
 	} {
 		t.Run(string(tc.status), func(t *testing.T) {
 			r := newRig(t)
@@ -218,35 +212,35 @@ func TestMoveRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		call  func() error
-		want  cases.ErrorKind
+		want  fail.Kind
 		field string
 	}{
-		{"officer transfers", func() error { _, err := r.svc.Transfer(ctx, officer, open, good); return err }, cases.KindNotFound, ""},
-		{"supervisor re-routes", func() error { _, err := r.svc.Reroute(ctx, sup, returned, good); return err }, cases.KindNotFound, ""},
-		{"re-route an open case", func() error { _, err := r.svc.Reroute(ctx, admin, open, good); return err }, cases.KindConflict, "action"},
+		{"officer transfers", func() error { _, err := r.svc.Transfer(ctx, officer, open, good); return err }, fail.NotFound, ""},
+		{"supervisor re-routes", func() error { _, err := r.svc.Reroute(ctx, sup, returned, good); return err }, fail.NotFound, ""},
+		{"re-route an open case", func() error { _, err := r.svc.Reroute(ctx, admin, open, good); return err }, fail.Conflict, "action"},
 		{"unknown agency", func() error {
 			_, err := r.svc.Transfer(ctx, sup, open, cases.Move{AgencyCode: "nowhere", Reason: "x"})
 			return err
-		}, cases.KindInvalid, "agency"},
+		}, fail.Invalid, "agency"},
 		{"same agency", func() error {
 			_, err := r.svc.Transfer(ctx, sup, open, cases.Move{AgencyCode: "cz-tianning", Reason: "x"})
 			return err
-		}, cases.KindInvalid, "agency"},
+		}, fail.Invalid, "agency"},
 		{"no reason", func() error {
 			_, err := r.svc.Reroute(ctx, admin, returned, cases.Move{AgencyCode: "cz-zhonglou", Reason: "  "})
 			return err
-		}, cases.KindInvalid, "transfer_reason"},
+		}, fail.Invalid, "transfer_reason"},
 		{"stale version", func() error {
 			stale := *open
 			stale.LockVersion--
 			_, err := r.svc.Transfer(ctx, sup, &stale, good)
 			return err
-		}, cases.KindConflict, "action"},
+		}, fail.Conflict, "action"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.call()
-			var refusal *cases.Error
-			if !errors.As(err, &refusal) || refusal.Kind != tc.want {
+			refusal, ok := fail.As(err)
+			if !ok || refusal.Kind != tc.want {
 				t.Fatalf("got %v, want kind %d", err, tc.want)
 			}
 			if tc.field != "" && refusal.Fields[tc.field].Key == "" {
@@ -272,10 +266,10 @@ func TestMergeKeepsBothReportersInformed(t *testing.T) {
 	r.store.DB().Take(&firstReport, first.ReportID)
 	r.store.DB().Take(&elsewhereReport, elsewhere.ReportID)
 
-	if _, err := r.svc.Merge(ctx, officer, second, elsewhereReport.TrackingNo); kindOf(err) != cases.KindInvalid {
+	if _, err := r.svc.Merge(ctx, officer, second, elsewhereReport.TrackingNo); kindOf(err) != fail.Invalid {
 		t.Fatalf("merge into another agency's case: %v", err)
 	}
-	if _, err := r.svc.Merge(ctx, officer, second, "T-nothing"); kindOf(err) != cases.KindInvalid {
+	if _, err := r.svc.Merge(ctx, officer, second, "T-nothing"); kindOf(err) != fail.Invalid {
 		t.Fatalf("merge into no case: %v", err)
 	}
 	into, err := r.svc.Merge(ctx, officer, second, firstReport.TrackingNo)
@@ -292,7 +286,7 @@ func TestMergeKeepsBothReportersInformed(t *testing.T) {
 	// A later public step of the surviving case, as any action sends it.
 	survivor := r.reload(first)
 	survivor.Status = model.CaseVerifying
-	if err := r.store.Tx(ctx, func(tx *storage.Store) error { return r.svc.StatusNotices(ctx, tx, survivor, "") }); err != nil {
+	if err := r.store.Tx(ctx, func(tx *storage.Store) error { return r.svc.StatusNotices(ctx, tx, survivor, cases.Detail{}) }); err != nil {
 		t.Fatal(err)
 	}
 	for recipient, want := range map[string]int64{"second@example.com": 2, "first@example.com": 1} {
@@ -352,23 +346,23 @@ func TestAssignAndAssignManyAlike(t *testing.T) {
 	}
 
 	// What single assignment refuses.
-	if err := r.svc.Assign(ctx, sup, r.reload(closed), officer.User.ID); kindOf(err) != cases.KindConflict {
+	if err := r.svc.Assign(ctx, sup, r.reload(closed), officer.User.ID); kindOf(err) != fail.Conflict {
 		t.Fatalf("assign a closed case: %v", err)
 	}
-	if err := r.svc.Assign(ctx, sup, r.reload(elsewhere), 0); kindOf(err) != cases.KindNotFound {
+	if err := r.svc.Assign(ctx, sup, r.reload(elsewhere), 0); kindOf(err) != fail.NotFound {
 		t.Fatalf("assign another agency's case: %v", err)
 	}
-	if err := r.svc.Assign(ctx, officer, r.reload(single), officer.User.ID); kindOf(err) != cases.KindNotFound {
+	if err := r.svc.Assign(ctx, officer, r.reload(single), officer.User.ID); kindOf(err) != fail.NotFound {
 		t.Fatalf("an officer assigns: %v", err)
 	}
 	zlOfficer := r.staff(model.RoleOfficer, "cz-zhonglou")
-	if err := r.svc.Assign(ctx, sup, r.reload(single), zlOfficer.User.ID); kindOf(err) != cases.KindInvalid {
+	if err := r.svc.Assign(ctx, sup, r.reload(single), zlOfficer.User.ID); kindOf(err) != fail.Invalid {
 		t.Fatalf("assign to another agency's officer: %v", err)
 	}
-	if _, err := r.svc.AssignMany(ctx, sup, []int64{bulk.ID}, zlOfficer.User.ID); kindOf(err) != cases.KindInvalid {
+	if _, err := r.svc.AssignMany(ctx, sup, []int64{bulk.ID}, zlOfficer.User.ID); kindOf(err) != fail.Invalid {
 		t.Fatalf("bulk-assign to another agency's officer: %v", err)
 	}
-	if _, err := r.svc.AssignMany(ctx, sup, make([]int64, cases.MaxAssignMany+1), 0); kindOf(err) != cases.KindInvalid {
+	if _, err := r.svc.AssignMany(ctx, sup, make([]int64, cases.MaxAssignMany+1), 0); kindOf(err) != fail.Invalid {
 		t.Fatalf("bulk-assign %d cases: %v", cases.MaxAssignMany+1, err)
 	}
 	// Unassigning leaves a timeline entry too, with no name.
@@ -393,7 +387,7 @@ func TestExtend(t *testing.T) {
 	r.store.DB().Model(&model.Case{}).Where("id = ?", tip.ID).Updates(map[string]any{"decision_due_at": decisionDue, "due_at": decisionDue})
 	tip = r.reload(tip)
 
-	if err := r.svc.Extend(ctx, officer, tip, " "); kindOf(err) != cases.KindInvalid {
+	if err := r.svc.Extend(ctx, officer, tip, " "); kindOf(err) != fail.Invalid {
 		t.Fatalf("extension without a reason: %v", err)
 	}
 	if err := r.svc.Extend(ctx, officer, tip, "需现场复核计量器具"); err != nil {
@@ -407,7 +401,7 @@ func TestExtend(t *testing.T) {
 	if !cases.Extendable(tip) || cases.Extendable(after) {
 		t.Fatal("Extendable disagrees with Extend")
 	}
-	if err := r.svc.Extend(ctx, officer, after, "再次延期"); kindOf(err) != cases.KindConflict {
+	if err := r.svc.Extend(ctx, officer, after, "再次延期"); kindOf(err) != fail.Conflict {
 		t.Fatalf("second extension: %v", err)
 	}
 	var told int64
@@ -426,7 +420,7 @@ func TestExtend(t *testing.T) {
 		t.Fatalf("opened case after extension: %+v", after)
 	}
 	closed := r.newCase(model.KindTip, model.CaseClosed, "cz-tianning", "")
-	if err := r.svc.Extend(ctx, officer, closed, "x"); kindOf(err) != cases.KindConflict {
+	if err := r.svc.Extend(ctx, officer, closed, "x"); kindOf(err) != fail.Conflict {
 		t.Fatalf("extension of a closed case: %v", err)
 	}
 }

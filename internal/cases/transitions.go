@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/units"
 )
 
 // Action is something an officer does to a case that changes its status.
@@ -129,10 +130,10 @@ const (
 // Measures on the unit that a substantiated case may carry; they take
 // effect on the public scan page at once.
 const (
-	UnitMeasureNone      = ""
-	UnitMeasureWarning   = "warning"
-	UnitMeasureSuspended = "suspended"
-	UnitMeasureRevoked   = "revoked"
+	UnitMeasureNone      = units.MeasureNone
+	UnitMeasureWarning   = units.MeasureWarning
+	UnitMeasureSuspended = units.MeasureSuspended
+	UnitMeasureRevoked   = units.MeasureRevoked
 )
 
 // Measures on the instrument.

@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // CaseStatus is where a case stands. The allowed transitions live in one
 // table in internal/cases.
@@ -117,6 +120,23 @@ type CaseEvent struct {
 }
 
 func (CaseEvent) TableName() string { return "case_events" }
+
+// DetailKey is the locale key of the fixed wording a step carries (a
+// not-accepted ground, a mediation result), kept in Data apart from the
+// officer's own words in Body so that each reader sees it in their own
+// language; "" when there is none.
+func (e CaseEvent) DetailKey() string {
+	if e.Data == nil {
+		return ""
+	}
+	var d struct {
+		Detail string `json:"detail"`
+	}
+	if json.Unmarshal([]byte(*e.Data), &d) != nil {
+		return ""
+	}
+	return d.Detail
+}
 
 // RoutingRule sends matching reports to an agency with a priority.
 // Empty Category/BusinessType and nil DistrictID match anything.

@@ -30,6 +30,10 @@ func (r Role) Valid() bool {
 	return false
 }
 
+// Staff is true for the bureau's own people: officers, supervisors and the
+// city admin.
+func (r Role) Staff() bool { return r == RoleOfficer || r == RoleSupervisor || r == RoleCityAdmin }
+
 // NeedsAgency is true for roles that act on behalf of an agency.
 func (r Role) NeedsAgency() bool { return r == RoleOfficer || r == RoleSupervisor }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 
+	"honestmeasure/internal/locale"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/outbox"
 )
@@ -57,8 +58,10 @@ func Routed(a *model.Agency, r *model.Report, c *model.Case, d *model.District, 
 		if c.DueAt != nil {
 			due = c.DueAt.In(model.Zone).Format("2006-01-02 15:04")
 		}
+		// Staff mail is in the bureau's language; the category by its name,
+		// not its code.
 		body := fmt.Sprintf("新的%s已分派给%s。\n\n受理编号：%s\n问题：%s\n商户：%s\n优先级：%d\n首次答复期限：%s\n\n办理：%s/staff/cases/%d\n",
-			kindZh(r.Kind), a.NameZh, r.TrackingNo, r.Category, r.BusinessName, c.Priority, due, baseURL, c.ID)
+			kindZh(r.Kind), a.NameZh, r.TrackingNo, locale.New(locale.Chinese).T("category."+string(r.Category)), r.BusinessName, c.Priority, due, baseURL, c.ID)
 		out = append(out, outbox.Email(a.Email, fmt.Sprintf("【诚信计量】新%s %s", kindZh(r.Kind), r.TrackingNo), body, &c.ID, EventReportRouted))
 	}
 	if a.WebhookURL != "" {
@@ -86,28 +89,40 @@ func CreditCodeReleased(owner *model.User, u *model.Unit, reason, baseURL string
 	return []model.OutboxMessage{outbox.Email(owner.Email, "【诚信计量】统一社会信用代码已解除占用", body, nil, EventCreditCodeReleased)}
 }
 
-// Received confirms receipt to a reporter who left an e-mail address.
-// The access code is not repeated: e-mail is not where secrets belong.
+// Received confirms receipt to a reporter who left an e-mail address, in
+// the language they reported in. The access code is not repeated: e-mail is
+// not where secrets belong.
 func Received(r *model.Report, c *model.Case, baseURL string) []model.OutboxMessage {
 	if r.ReporterEmail == "" {
 		return nil
 	}
-	body := fmt.Sprintf("您的%s已收到。\n\n受理编号：%s\n\n凭受理编号和提交时显示的查询码，可在 %s/track 查询办理进度。我们会在办理状态变化时通知您。\n",
-		kindZh(r.Kind), r.TrackingNo, baseURL)
-	return []model.OutboxMessage{outbox.Email(r.ReporterEmail, "【诚信计量】已收到您的"+kindZh(r.Kind)+" "+r.TrackingNo, body, &c.ID, "report.received")}
+	l := locale.New(r.Locale)
+	kind := l.T("notice_mail.kind." + string(r.Kind))
+	return []model.OutboxMessage{outbox.Email(r.ReporterEmail, l.T("notice_mail.received_subject", kind, r.TrackingNo),
+		l.T("notice_mail.received_body", kind, r.TrackingNo, baseURL), &c.ID, "report.received")}
 }
 
-// StatusChanged tells the reporter (if they left an e-mail address) and the
-// agency's webhook that a case moved; statusText is the public wording.
-func StatusChanged(a *model.Agency, r *model.Report, c *model.Case, statusText, detail, baseURL string) ([]model.OutboxMessage, error) {
+// StatusUpdate is what a reporter is told of a new status, already in
+// their language (Locale).
+type StatusUpdate struct {
+	Locale *locale.Printer
+	Status string // the public wording of the status
+	Detail string // the step's explanation; may be empty
+}
+
+// StatusChanged tells the reporter (if they left an e-mail address), in
+// their language, and the agency's webhook that a case moved.
+func StatusChanged(a *model.Agency, r *model.Report, c *model.Case, u StatusUpdate, baseURL string) ([]model.OutboxMessage, error) {
 	var out []model.OutboxMessage
 	if r.ReporterEmail != "" {
-		body := fmt.Sprintf("您的%s（受理编号 %s）办理状态更新为：%s。\n", kindZh(r.Kind), r.TrackingNo, statusText)
-		if strings.TrimSpace(detail) != "" {
-			body += "\n" + detail + "\n"
+		l := u.Locale
+		kind := l.T("notice_mail.kind." + string(r.Kind))
+		body := l.T("notice_mail.status_body", kind, r.TrackingNo, u.Status)
+		if strings.TrimSpace(u.Detail) != "" {
+			body += "\n" + u.Detail + "\n"
 		}
-		body += fmt.Sprintf("\n查询详情：%s/track\n", baseURL)
-		out = append(out, outbox.Email(r.ReporterEmail, "【诚信计量】办理进度 "+r.TrackingNo+"："+statusText, body, &c.ID, EventCaseUpdated))
+		body += l.T("notice_mail.status_more", baseURL)
+		out = append(out, outbox.Email(r.ReporterEmail, l.T("notice_mail.status_subject", r.TrackingNo, u.Status), body, &c.ID, EventCaseUpdated))
 	}
 	if a != nil && a.WebhookURL != "" {
 		m, err := outbox.Webhook(a.WebhookURL, casePayload(EventCaseUpdated, r, c, nil, baseURL), &c.ID, EventCaseUpdated)

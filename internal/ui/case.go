@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -13,10 +12,8 @@ import (
 	"honestmeasure/internal/cases"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
-	"honestmeasure/internal/reports"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
-	"honestmeasure/internal/units"
 	"honestmeasure/internal/workdays"
 )
 
@@ -112,7 +109,7 @@ func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form
 	d.CanAssign = cases.MayAssign(u.Role) && cases.Assignable(cs.Status)
 	d.CanMove = cases.MayTransfer(u.Role) && cases.Transferable(cs.Status)
 	d.CanReroute = cases.MayReroute(u.Role) && cases.Reroutable(cs.Kind, cs.Status)
-	d.CanReward = cs.Kind == model.KindTip && cs.Outcome == cases.OutcomeSubstantiated && !d.Report.Anonymous
+	d.CanReward = cases.RewardEligible(cs, d.Report)
 	if d.CanMove || d.CanReroute {
 		if d.Agencies, err = h.Store.Agencies(ctx); err != nil {
 			h.serverError(c, err)
@@ -238,274 +235,56 @@ func (h *Handler) casePhoto(c *gin.Context) {
 	c.Data(http.StatusOK, p.ContentType, p.Data)
 }
 
-// caseAction applies one transition of the case state machine. An action
-// the table does not allow gets a clear message and changes nothing.
+// caseAction applies one transition of the case state machine
+// (cases.Service.Act).
 func (h *Handler) caseAction(c *gin.Context) {
-	ctx := c.Request.Context()
 	cs, ok := h.staffCase(c)
 	if !ok {
 		return
 	}
-	u := currentUser(c)
 	action := cases.Action(c.Param("action"))
-	tr, err := cases.Next(cs.Kind, cs.Status, action)
-	if err != nil {
-		h.casePage(c, http.StatusConflict, cs, form.Errors{"action": {Key: "case.not_allowed"}})
-		return
-	}
-	now := h.now()
-	reason := strings.TrimSpace(c.PostForm("reason"))
-	errs := form.Errors{}
-	set := map[string]any{"status": tr.To}
-	event := model.CaseEvent{Kind: string(action), FromStatus: cs.Status, ToStatus: tr.To, Public: true, ActorUserID: &u.ID,
-		AgencyID: &cs.AgencyID, CreatedAt: now}
-	var unitChange *storage.UnitChange
-	switch tr.Needs {
-	case cases.NeedReason:
-		if reason == "" {
-			errs.Add("reason", "review.reason_required")
-		}
-	case cases.NeedGround:
-		ground := c.PostForm("ground")
-		known := false
-		for _, g := range cases.NotAcceptedGrounds {
-			known = known || g == ground
-		}
-		if !known {
-			errs.Add("ground", "form.choose")
-		}
-		set["decision_ground"] = ground
-		reason = server.Printer(c).T("ground."+ground) + optional(reason)
-	case cases.NeedMediation:
-		result := c.PostForm("mediation")
-		if result != "agreement" && result != "no_agreement" {
-			errs.Add("mediation", "form.choose")
-		}
-		set["outcome"] = result
-		reason = server.Printer(c).T("mediation."+result) + optional(reason)
-	case cases.NeedOutcome:
-		outcome := c.PostForm("outcome")
-		if outcome != cases.OutcomeSubstantiated && outcome != cases.OutcomeUnsubstantiated {
-			errs.Add("outcome", "form.choose")
-		}
-		set["outcome"], set["concluded_at"] = outcome, now
-		if outcome == cases.OutcomeSubstantiated {
-			if fine := strings.TrimSpace(c.PostForm("fine")); fine != "" {
-				cents, ok := parseAmount(fine)
-				if !ok {
-					errs.Add("fine", "report.amount_format", reports.MaxAmountYuan)
-				}
-				set["fine_cents"] = cents
-			}
-			im := c.PostForm("instrument_measure")
-			if im != cases.InstrumentMeasureNone && im != cases.InstrumentMeasureSealed && im != cases.InstrumentMeasureConfiscated {
-				errs.Add("instrument_measure", "form.choose")
-			}
-			set["instrument_measure"] = im
-			um := c.PostForm("unit_measure")
-			switch um {
-			case cases.UnitMeasureNone, cases.UnitMeasureWarning:
-			case cases.UnitMeasureSuspended, cases.UnitMeasureRevoked:
-				ch, err := h.unitMeasure(c, cs, um, reason)
-				if err != nil {
-					errs.Add("unit_measure", "case.unit_measure_impossible")
-				}
-				unitChange = ch
-			default:
-				errs.Add("unit_measure", "form.choose")
-			}
-			set["unit_measure"] = um
-		}
-		set["outcome_detail"] = reason
-	case cases.NeedTarget:
-		h.casePage(c, http.StatusConflict, cs, form.Errors{"action": {Key: "case.not_allowed"}})
-		return
-	}
-	if errs.Any() {
-		h.casePage(c, http.StatusUnprocessableEntity, cs, errs)
-		return
-	}
-	// Deadlines follow the status: a decision ends the first period and
-	// may start the next one; a final decision ends them all.
-	switch tr.To {
-	case model.CaseAccepted:
-		due := now.AddDate(0, 0, cases.MediationDays)
-		set["decided_at"], set["conclusion_due_at"], set["due_at"] = now, due, due
-	case model.CaseOpened:
-		due := now.AddDate(0, 0, cases.CaseConclusionDays)
-		set["decided_at"], set["conclusion_due_at"], set["due_at"], set["extended"] = now, due, due, false
-	case model.CaseNotAccepted, model.CaseNoCase:
-		set["decided_at"], set["closed_at"], set["due_at"] = now, now, nil
-	case model.CaseMediated, model.CaseConcluded, model.CaseReturned:
-		set["due_at"] = nil
-	case model.CaseClosed:
-		set["closed_at"], set["due_at"] = now, nil
-	}
-	if reason != "" {
-		event.Body = &reason
-	}
-	err = h.Store.Tx(ctx, func(tx *storage.Store) error {
-		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: []model.CaseEvent{event}}); err != nil {
-			return err
-		}
-		if unitChange != nil {
-			if err := tx.ChangeUnitStatus(ctx, *unitChange); err != nil {
-				return err
-			}
-			if err := h.record(c, tx, audit.ActionUnitStatus, audit.ObjectUnit, unitChange.UnitID, &cs.AgencyID,
-				map[string]any{"status": unitChange.From}, map[string]any{"status": unitChange.To, "case_id": cs.ID}); err != nil {
-				return err
-			}
-		}
-		updated := *cs
-		updated.Status = tr.To
-		if err := h.notifyStatus(c, tx, &updated, reason); err != nil {
-			return err
-		}
-		return h.record(c, tx, audit.ActionCaseStatus, audit.ObjectCase, cs.ID, &cs.AgencyID,
-			map[string]any{"status": cs.Status}, set)
+	changed, err := h.Cases.Act(c.Request.Context(), h.caseActor(c), cs, action, cases.Decision{
+		Reason: c.PostForm("reason"), Ground: c.PostForm("ground"), Mediation: c.PostForm("mediation"),
+		Outcome: c.PostForm("outcome"), Fine: c.PostForm("fine"),
+		InstrumentMeasure: c.PostForm("instrument_measure"), UnitMeasure: c.PostForm("unit_measure"),
 	})
-	if errors.Is(err, storage.ErrConflict) {
-		fresh, _ := h.Store.CaseByID(ctx, cs.ID)
-		if fresh != nil {
-			cs = fresh
-		}
-		h.casePage(c, http.StatusConflict, cs, form.Errors{"action": {Key: "review.changed_meanwhile"}})
-		return
-	}
 	if err != nil {
-		h.serverError(c, err)
+		h.caseRefused(c, cs, err)
 		return
 	}
-	server.Logger(c).Info("case status changed", "case_id", cs.ID, "from", string(cs.Status), "to", string(tr.To), "by", u.ID)
+	server.Logger(c).Info("case status changed", "case_id", cs.ID, "from", string(cs.Status), "to", string(changed.Status), "by", currentUser(c).ID)
 	c.Redirect(http.StatusSeeOther, "/staff/cases/"+strconv.FormatInt(cs.ID, 10)+"?ok=case_updated")
 }
 
-// notifyStatus enqueues, in tx, the notices of a public change of case cs
-// (already carrying its new status).
-func (h *Handler) notifyStatus(c *gin.Context, tx *storage.Store, cs *model.Case, detail string) error {
-	return h.Cases.StatusNotices(c.Request.Context(), tx, cs, detail)
-}
-
-func optional(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "：" + s
-}
-
-// unitMeasure prepares the suspension or revocation a conclusion imposes on
-// the reported unit; it takes effect in the same transaction.
-func (h *Handler) unitMeasure(c *gin.Context, cs *model.Case, measure, reason string) (*storage.UnitChange, error) {
-	r, err := h.Store.ReportByID(c.Request.Context(), cs.ReportID)
-	if err != nil || r.UnitID == nil {
-		return nil, errors.New("no unit")
-	}
-	unit, err := h.Store.UnitByID(c.Request.Context(), *r.UnitID)
-	if err != nil {
-		return nil, err
-	}
-	action := units.ActSuspend
-	if measure == cases.UnitMeasureRevoked {
-		action = units.ActRevoke
-	}
-	tr, err := units.Next(unit.Status, action, units.ByOfficer)
-	if err != nil {
-		return nil, err
-	}
-	actor := currentUser(c).ID
-	if reason == "" {
-		reason = server.Printer(c).T("case.measure_reason", r.TrackingNo)
-	}
-	return &storage.UnitChange{UnitID: unit.ID, From: unit.Status, To: tr.To, Reason: reason, ActorID: &actor, At: h.now()}, nil
-}
-
-func parseAmount(s string) (int64, bool) { return reports.ParseYuan(s) }
-
-// caseUpdate adds an internal note, a public reply, an assignment or the one
-// allowed extension: changes that do not move the case's status.
+// caseUpdate adds an internal note, a public reply, a reward mark, an
+// assignment or the one allowed extension: changes that do not move the
+// case's status.
 func (h *Handler) caseUpdate(c *gin.Context) {
 	ctx := c.Request.Context()
 	cs, ok := h.staffCase(c)
 	if !ok {
 		return
 	}
-	what := c.Param("what")
-	if what == "assign" || what == "extend" {
-		var err error
-		if what == "assign" {
-			assignee, _ := strconv.ParseInt(c.PostForm("assignee_id"), 10, 64)
-			err = h.Cases.Assign(ctx, h.caseActor(c), cs, assignee)
-		} else {
-			err = h.Cases.Extend(ctx, h.caseActor(c), cs, c.PostForm("text"))
-		}
-		if err != nil {
-			h.caseRefused(c, cs, err)
-			return
-		}
-		c.Redirect(http.StatusSeeOther, "/staff/cases/"+strconv.FormatInt(cs.ID, 10)+"?ok=case_updated")
-		return
-	}
-	u := currentUser(c)
-	now := h.now()
-	text := strings.TrimSpace(c.PostForm("text"))
-	set := map[string]any{}
-	event := model.CaseEvent{Kind: what, ActorUserID: &u.ID, AgencyID: &cs.AgencyID, FromStatus: cs.Status, ToStatus: cs.Status, CreatedAt: now}
-	errs := form.Errors{}
-	switch what {
-	case "note":
-		if text == "" {
-			errs.Add("text", "form.required")
-		}
-	case "reply":
-		if text == "" {
-			errs.Add("text", "form.required")
-		}
-		set["public_reply"] = text
-		event.Public = true
-	case "reward":
-		r, err := h.Store.ReportByID(ctx, cs.ReportID)
-		if err != nil {
-			h.serverError(c, err)
-			return
-		}
-		var rewardErrs form.Errors
-		if set, rewardErrs = rewardUpdate(cs, r, c.PostForm("level"), c.PostForm("amount")); rewardErrs != nil {
-			errs = rewardErrs
-		}
+	who := h.caseActor(c)
+	var err error
+	switch cases.Update(c.Param("what")) {
+	case cases.UpdateNote:
+		err = h.Cases.Note(ctx, who, cs, c.PostForm("text"))
+	case cases.UpdateReply:
+		err = h.Cases.Reply(ctx, who, cs, c.PostForm("text"))
+	case cases.UpdateReward:
+		err = h.Cases.Reward(ctx, who, cs, c.PostForm("level"), c.PostForm("amount"))
+	case cases.UpdateAssign:
+		assignee, _ := strconv.ParseInt(c.PostForm("assignee_id"), 10, 64)
+		err = h.Cases.Assign(ctx, who, cs, assignee)
+	case cases.UpdateExtend:
+		err = h.Cases.Extend(ctx, who, cs, c.PostForm("text"))
 	default:
 		h.ErrorPage(c, http.StatusNotFound)
 		return
 	}
-	if errs.Any() {
-		h.casePage(c, http.StatusUnprocessableEntity, cs, errs)
-		return
-	}
-	if text != "" {
-		event.Body = &text
-	}
-	action := map[string]string{"note": audit.ActionCaseNote, "reply": audit.ActionCaseReply, "reward": audit.ActionCaseReward}[what]
-	err := h.Store.Tx(ctx, func(tx *storage.Store) error {
-		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: []model.CaseEvent{event}}); err != nil {
-			return err
-		}
-		if event.Public {
-			if err := h.notifyStatus(c, tx, cs, text); err != nil {
-				return err
-			}
-		}
-		return h.record(c, tx, action, audit.ObjectCase, cs.ID, &cs.AgencyID, map[string]any{"assignee_id": cs.AssigneeID, "due_at": cs.DueAt}, set)
-	})
-	if errors.Is(err, storage.ErrConflict) {
-		fresh, _ := h.Store.CaseByID(ctx, cs.ID)
-		if fresh != nil {
-			cs = fresh
-		}
-		h.casePage(c, http.StatusConflict, cs, form.Errors{"action": {Key: "review.changed_meanwhile"}})
-		return
-	}
 	if err != nil {
-		h.serverError(c, err)
+		h.caseRefused(c, cs, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/staff/cases/"+strconv.FormatInt(cs.ID, 10)+"?ok=case_updated")

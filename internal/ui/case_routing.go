@@ -2,17 +2,14 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/cases"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
-	"honestmeasure/internal/reports"
 )
 
 // caseTransfer hands a case to another agency (a supervisor of the handling
@@ -62,51 +59,15 @@ func (h *Handler) caseActor(c *gin.Context) cases.Actor {
 // with its messages (a conflict shows the case as it now is), anything else
 // as a server error.
 func (h *Handler) caseRefused(c *gin.Context, cs *model.Case, err error) {
-	var refusal *cases.Error
-	if !errors.As(err, &refusal) {
-		h.serverError(c, err)
-		return
-	}
-	switch refusal.Kind {
-	case cases.KindNotFound:
-		h.ErrorPage(c, http.StatusNotFound)
-	case cases.KindConflict:
-		fresh, err := h.Store.CaseByID(c.Request.Context(), cs.ID)
-		if err != nil {
-			h.serverError(c, err)
-			return
+	h.refused(c, err, func(status int, errs form.Errors) {
+		if status == http.StatusConflict {
+			fresh, err := h.Store.CaseByID(c.Request.Context(), cs.ID)
+			if err != nil {
+				h.serverError(c, err)
+				return
+			}
+			cs = fresh
 		}
-		h.casePage(c, http.StatusConflict, fresh, refusal.Fields)
-	default:
-		h.casePage(c, http.StatusUnprocessableEntity, cs, refusal.Fields)
-	}
-}
-
-// Reward levels (国市监稽规〔2021〕4号): a share of fines and confiscations
-// with a minimum per level; payment happens outside the platform.
-var rewardMinimumYuan = map[int]int64{1: 1000, 2: 3000, 3: 5000}
-
-const rewardMaximumYuan = 1_000_000
-
-// rewardUpdate validates a reward-eligibility mark: only substantiated tips
-// from a named natural person qualify.
-func rewardUpdate(cs *model.Case, r *model.Report, levelText, amountText string) (map[string]any, form.Errors) {
-	errs := form.Errors{}
-	if cs.Kind != model.KindTip || cs.Outcome != cases.OutcomeSubstantiated || r.Anonymous || r.ReporterName == "" {
-		errs.Add("reward", "case.reward_not_eligible")
-		return nil, errs
-	}
-	level, _ := strconv.Atoi(levelText)
-	min, ok := rewardMinimumYuan[level]
-	if !ok {
-		errs.Add("reward_level", "form.choose")
-	}
-	cents, okAmount := reports.ParseYuan(strings.TrimSpace(amountText))
-	if !okAmount || ok && cents < min*100 || cents > rewardMaximumYuan*100 {
-		errs.Add("reward_amount", "case.reward_amount", min, rewardMaximumYuan)
-	}
-	if errs.Any() {
-		return nil, errs
-	}
-	return map[string]any{"reward_eligible": true, "reward_level": level, "reward_amount_cents": cents}, nil
+		h.casePage(c, status, cs, errs)
+	})
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"encoding/csv"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/cases"
+	"honestmeasure/internal/fail"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
@@ -152,20 +152,21 @@ func (h *Handler) queueAssign(c *gin.Context) {
 		back = ref
 	}
 	n, err := h.Cases.AssignMany(c.Request.Context(), h.caseActor(c), ids, assignee)
-	var refusal *cases.Error
-	switch {
-	case errors.As(err, &refusal) && refusal.Kind == cases.KindNotFound:
-		h.ErrorPage(c, http.StatusNotFound)
-		return
-	case errors.As(err, &refusal) && refusal.Kind == cases.KindInvalid:
+	switch fail.KindOf(err) {
+	case fail.Internal:
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+	case fail.Invalid:
 		// The queue's form offers only the agency's staff and one page of cases.
 		h.ErrorPage(c, http.StatusBadRequest)
 		return
-	case errors.As(err, &refusal):
+	case fail.Conflict:
 		c.Redirect(http.StatusSeeOther, back) // changed meanwhile: show the queue as it is
 		return
-	case err != nil:
-		h.serverError(c, err)
+	default:
+		h.refused(c, err, nil)
 		return
 	}
 	if len(ids) == 0 {
