@@ -16,6 +16,7 @@ import (
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/storage"
+	"honestmeasure/internal/units"
 )
 
 // rig is a migrated database with the Changzhou reference data (agencies,
@@ -45,7 +46,9 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	r := &rig{t: t, store: st, now: time.Date(2026, 4, 6, 9, 0, 0, 0, model.Zone)}
-	r.svc = &cases.Service{Store: st, Audit: log, BaseURL: "http://127.0.0.1:1", Now: func() time.Time { return r.now }}
+	now := func() time.Time { return r.now }
+	r.svc = &cases.Service{Store: st, Audit: log, BaseURL: "http://127.0.0.1:1", Now: now,
+		Units: &units.Service{Store: st, Audit: log, BaseURL: "http://127.0.0.1:1", Now: now}}
 	return r
 }
 
@@ -111,6 +114,35 @@ func (r *rig) auditCount(action string, caseID int64) int64 {
 	var n int64
 	r.store.DB().Model(&model.AuditEntry{}).Where("action = ? AND object_type = ? AND object_id = ?", action, audit.ObjectCase, strconv.FormatInt(caseID, 10)).Count(&n)
 	return n
+}
+
+func (r *rig) outboxCount(event, recipient string) int64 {
+	var n int64
+	r.store.DB().Model(&model.OutboxMessage{}).Where("event = ? AND recipient = ?", event, recipient).Count(&n)
+	return n
+}
+
+// approvedUnit stores a published unit of a new merchant.
+func (r *rig) approvedUnit() *model.Unit {
+	r.t.Helper()
+	ctx := context.Background()
+	r.n++
+	owner := &model.User{Login: fmt.Sprintf("merchant%d@example.com", r.n), DisplayName: "merchant", PasswordHash: "x", Role: model.RoleMerchant, Locale: "zh-CN"}
+	if err := r.store.CreateUser(ctx, owner); err != nil {
+		r.t.Fatal(err)
+	}
+	districts, err := r.store.Districts(ctx)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	approved := r.now.UTC()
+	u := &model.Unit{OwnerUserID: owner.ID, Name: fmt.Sprintf("钟楼菜场 %d号摊位", r.n), USCC: fmt.Sprintf("test-uscc-%d", r.n), BusinessType: "market_stall",
+		Address: "钟楼区", DistrictID: districts[0].ID, ContactName: "张三", ContactPhone: "13800000000", Status: model.UnitApproved, ApprovedAt: &approved,
+		CreatedAt: approved, UpdatedAt: approved}
+	if err := r.store.DB().WithContext(ctx).Create(u).Error; err != nil {
+		r.t.Fatal(err)
+	}
+	return u
 }
 
 func kindOf(err error) fail.Kind { return fail.KindOf(err) }
