@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"honestmeasure/internal/fail"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/reports"
@@ -182,30 +183,17 @@ func (h *Handler) submitReport(c *gin.Context) {
 		// An unknown code leaves DistrictID empty: Validate names the field.
 	}
 	l := server.Printer(c)
-	receipt, errs, err := h.Intake.Submit(ctx, intake.Request{Submission: in.sub, Target: target, Photos: in.photos,
+	receipt, err := h.Intake.Submit(ctx, intake.Request{Submission: in.sub, Target: target, Photos: in.photos,
 		ClientIP: c.ClientIP(), Locale: l.Lang})
-	var limited *intake.RateLimitError
 	switch {
 	case errors.Is(err, intake.ErrKeyReused):
-		c.JSON(http.StatusUnprocessableEntity, validationJSON{Error: "invalid input",
-			Errors: map[string]string{"idempotency_key": l.T("report.key_reused_api")}})
+		refused(c, fail.Field(fail.Invalid, "idempotency_key", "report.key_reused_api"), "reports")
 		return
-	case errors.As(err, &limited):
-		secs := retryAfter(c, limited.RetryAfter)
-		c.JSON(http.StatusTooManyRequests, rateLimitedJSON{Error: "too many reports, try again later", RetryAfterSeconds: secs})
+	case fail.KindOf(err) == fail.Internal && err != nil:
+		notSaved(c, err) // the report was not stored: the client must send it again
 		return
 	case err != nil:
-		notSaved(c, err)
-		return
-	case errs.Any():
-		out := validationJSON{Error: "invalid input", Errors: map[string]string{}}
-		for field, m := range errs {
-			if f, ok := apiField[field]; ok {
-				field = f
-			}
-			out.Errors[field] = l.T(m.Key, m.Args...)
-		}
-		c.JSON(http.StatusUnprocessableEntity, out)
+		refused(c, err, "reports")
 		return
 	}
 	agency, err := h.Store.AgencyByID(ctx, receipt.Case.AgencyID)

@@ -1,13 +1,11 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
-	"honestmeasure/internal/intake"
 	"honestmeasure/internal/server"
 )
 
@@ -37,18 +35,8 @@ func (h *Handler) trackReport(c *gin.Context) {
 	ctx := c.Request.Context()
 	private(c)
 	res, err := h.Intake.Track(ctx, c.Param("tracking_number"), strings.TrimSpace(c.GetHeader("X-Access-Code")), c.ClientIP())
-	var limited *intake.RateLimitError
-	if errors.As(err, &limited) {
-		secs := retryAfter(c, limited.RetryAfter)
-		c.JSON(http.StatusTooManyRequests, rateLimitedJSON{Error: "too many lookups, try again later", RetryAfterSeconds: secs})
-		return
-	}
-	if errors.Is(err, intake.ErrNotFound) {
-		c.JSON(http.StatusNotFound, errorJSON{Error: "not found"})
-		return
-	}
 	if err != nil {
-		serverError(c, err)
+		refused(c, err, "lookups")
 		return
 	}
 	out := trackedJSON{TrackingNumber: res.Report.TrackingNo, Kind: string(res.Report.Kind), Category: string(res.Report.Category),

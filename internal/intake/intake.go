@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"honestmeasure/internal/cases"
+	"honestmeasure/internal/fail"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/notices"
@@ -92,17 +93,10 @@ type Receipt struct {
 	Replayed   bool // the same submission arrived before; this is its receipt
 }
 
-// RateLimitError says the submitter sent too many reports (or lookups).
-type RateLimitError struct{ RetryAfter time.Duration }
-
-func (e *RateLimitError) Error() string {
-	return fmt.Sprintf("too many requests; retry in %s", e.RetryAfter.Round(time.Minute))
-}
-
 // ErrKeyReused says an idempotency key arrived with another submission than
 // the one it first came with. Nothing about the first is returned: the key
 // alone must not open someone else's receipt.
-var ErrKeyReused = errors.New("idempotency key reused for a different submission")
+var ErrKeyReused = fail.New(fail.Invalid, "idempotency key reused for a different submission")
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -127,21 +121,21 @@ func (s *Service) calendar(ctx context.Context) (*workdays.Calendar, error) {
 	return s.cal, nil
 }
 
-// Submit handles one submission. Field problems come back as form.Errors
-// (nothing stored); a rate limit as *RateLimitError; a reused idempotency
-// key as ErrKeyReused; anything else is an error meaning the report was NOT
-// stored.
+// Submit handles one submission. Refusals are fail errors, and nothing is
+// stored: field problems as fail.Invalid with their fields, a rate limit as
+// fail.RateLimited, a reused idempotency key as ErrKeyReused; any other
+// error means the report was NOT stored either.
 //
 // The order is the defence: the text is checked first, which costs next to
 // nothing; then the attempt is charged to the client's address, atomically,
 // before the photos (the expensive part) are touched; a charge is given
 // back only when nothing expensive was done (a replayed receipt, a failure
 // to store).
-func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, form.Errors, error) {
+func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, error) {
 	sub := req.Submission
 	districts, err := s.Store.Districts(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	now := s.now()
 	report, errs := sub.Validate(req.Target, districts, now)
@@ -152,35 +146,35 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, form.Error
 		errs.Add("photos", "report.too_many_photos", reports.MaxPhotos)
 	}
 	if errs.Any() {
-		return nil, errs, nil
+		return nil, fail.Fields(errs)
 	}
 	hash := reports.RequestHash(report, len(req.Photos))
 
 	refund, err := s.charge(ctx, req.ClientIP, now)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	key := sub.IdempotencyKey
 	if key != "" && reports.ValidKey(key) {
 		rec, err := s.replay(ctx, key, hash)
 		if err == nil {
 			refund()
-			return rec, nil, nil
+			return rec, nil
 		}
 		if !errors.Is(err, storage.ErrNotFound) {
 			if !errors.Is(err, ErrKeyReused) {
 				refund()
 			}
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	cleaned, err := cleanPhotos(ctx, req.Photos, errs)
 	if err != nil {
 		refund()
-		return nil, nil, err
+		return nil, err
 	}
 	if errs.Any() {
-		return nil, errs, nil
+		return nil, fail.Fields(errs)
 	}
 	if key == "" {
 		key = reports.NewKey()
@@ -199,11 +193,11 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, form.Error
 	c, events, err := s.route(ctx, report, req.Target, now)
 	if err != nil {
 		refund()
-		return nil, nil, err
+		return nil, err
 	}
 	if c.Burst, err = s.unitBurst(ctx, report, now); err != nil {
 		refund()
-		return nil, nil, err
+		return nil, err
 	}
 	if c.Burst > 0 {
 		events = append(events, model.CaseEvent{Kind: "burst", CreatedAt: now, Body: ptr(strconv.Itoa(c.Burst))})
@@ -211,12 +205,12 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, form.Error
 	agency, err := s.Store.AgencyByID(ctx, c.AgencyID)
 	if err != nil {
 		refund()
-		return nil, nil, err
+		return nil, err
 	}
 	district, err := s.Store.DistrictByID(ctx, report.DistrictID)
 	if err != nil {
 		refund()
-		return nil, nil, err
+		return nil, err
 	}
 	announce := func(r *model.Report, c *model.Case) ([]model.OutboxMessage, error) {
 		msgs, err := notices.Routed(agency, r, c, district, s.BaseURL)
@@ -227,13 +221,13 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, form.Error
 		// The same key raced in from a double tap: show the first receipt.
 		refund()
 		rec, err := s.replay(ctx, key, hash)
-		return rec, nil, err
+		return rec, err
 	}
 	if err != nil {
 		refund()
-		return nil, nil, err
+		return nil, err
 	}
-	return &Receipt{Report: report, Case: c, AccessCode: code}, nil, nil
+	return &Receipt{Report: report, Case: c, AccessCode: code}, nil
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -250,7 +244,7 @@ func (s *Service) charge(ctx context.Context, clientIP string, now time.Time) (r
 		return nil, err
 	}
 	if st.Blocked {
-		return nil, &RateLimitError{RetryAfter: st.RetryAfter}
+		return nil, fail.Limited(st.RetryAfter)
 	}
 	return func() {
 		// Best effort: a refund that fails only costs the client one attempt.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"honestmeasure/internal/app/apptest"
+	"honestmeasure/internal/fail"
+	"honestmeasure/internal/form"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/reports"
@@ -54,23 +56,23 @@ func TestReportLimitPerAddress(t *testing.T) {
 	t.Run("sequential: exactly the limit", func(t *testing.T) {
 		f := newFixture(t, intake.Limits{PerIPPerHour: 10})
 		for i := 1; i <= 10; i++ {
-			if _, errs, err := f.svc.Submit(ctx, from(f.tip(fmt.Sprintf("第%d次称重少了二两。", i)), "203.0.113.9")); err != nil || errs.Any() {
+			if _, errs, err := split(f.svc.Submit(ctx, from(f.tip(fmt.Sprintf("第%d次称重少了二两。", i)), "203.0.113.9"))); err != nil || errs.Any() {
 				t.Fatalf("report %d of 10: %v %v", i, err, errs)
 			}
 		}
-		_, _, err := f.svc.Submit(ctx, from(f.tip("第十一次称重少了二两。"), "203.0.113.9"))
-		var limited *intake.RateLimitError
-		if !errors.As(err, &limited) || limited.RetryAfter <= 0 || limited.RetryAfter > time.Hour {
+		_, _, err := split(f.svc.Submit(ctx, from(f.tip("第十一次称重少了二两。"), "203.0.113.9")))
+		limited, _ := fail.As(err)
+		if !fail.Is(err, fail.RateLimited) || limited.RetryAfter <= 0 || limited.RetryAfter > time.Hour {
 			t.Fatalf("11th report: %v, want a rate limit", err)
 		}
 		// Another address is not affected; the same /64 is the same client.
-		if _, _, err := f.svc.Submit(ctx, from(f.tip("另一个人也发现称重少了。"), "203.0.113.10")); err != nil {
+		if _, _, err := split(f.svc.Submit(ctx, from(f.tip("另一个人也发现称重少了。"), "203.0.113.10"))); err != nil {
 			t.Fatalf("another address: %v", err)
 		}
 		for i, ip := range []string{"2001:db8:7:7::1", "2001:db8:7:7::2"} {
 			limits := intake.Limits{PerIPPerHour: 1}
 			svc := &intake.Service{Store: f.a.Store, Secret: []byte(apptest.Secret), Limits: limits, Now: f.a.Now}
-			_, _, err := svc.Submit(ctx, from(f.tip(fmt.Sprintf("IPv6 用户第%d次举报。", i)), ip))
+			_, _, err := split(svc.Submit(ctx, from(f.tip(fmt.Sprintf("IPv6 用户第%d次举报。", i)), ip)))
 			if (i == 0) != (err == nil) {
 				t.Fatalf("IPv6 %s (report %d of a /64 allowed one): %v", ip, i+1, err)
 			}
@@ -84,10 +86,9 @@ func TestReportLimitPerAddress(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, errs, err := f.svc.Submit(ctx, from(f.tip(fmt.Sprintf("并发举报第%d条，称重不足。", i)), "198.51.100.4"))
-				var rl *intake.RateLimitError
+				_, errs, err := split(f.svc.Submit(ctx, from(f.tip(fmt.Sprintf("并发举报第%d条，称重不足。", i)), "198.51.100.4")))
 				switch {
-				case errors.As(err, &rl):
+				case fail.Is(err, fail.RateLimited):
 					limited.Add(1)
 				case err != nil || errs.Any():
 					t.Errorf("report %d: %v %v", i, err, errs)
@@ -112,7 +113,7 @@ func TestPhotosCostAnAttempt(t *testing.T) {
 	bad := f.tip("短")
 	bad.Photos = []intake.Upload{p.upload, p.upload}
 	for range 20 {
-		if _, errs, err := f.svc.Submit(ctx, from(bad, "192.0.2.1")); err != nil || !errs.Has("description") {
+		if _, errs, err := split(f.svc.Submit(ctx, from(bad, "192.0.2.1"))); err != nil || !errs.Has("description") {
 			t.Fatalf("invalid text: %v %v", err, errs)
 		}
 	}
@@ -122,12 +123,11 @@ func TestPhotosCostAnAttempt(t *testing.T) {
 	withPhoto := f.tip("称重少了二两，照片为证。")
 	withPhoto.Photos = []intake.Upload{p.upload}
 	for i := 1; i <= 3; i++ {
-		if _, errs, err := f.svc.Submit(ctx, from(withPhoto, "192.0.2.1")); err != nil || !errs.Has("photos") {
+		if _, errs, err := split(f.svc.Submit(ctx, from(withPhoto, "192.0.2.1"))); err != nil || !errs.Has("photos") {
 			t.Fatalf("attempt %d with a bad photo: %v %v", i, err, errs)
 		}
 	}
-	var limited *intake.RateLimitError
-	if _, _, err := f.svc.Submit(ctx, from(withPhoto, "192.0.2.1")); !errors.As(err, &limited) {
+	if _, _, err := split(f.svc.Submit(ctx, from(withPhoto, "192.0.2.1"))); !fail.Is(err, fail.RateLimited) {
 		t.Fatalf("4th attempt with a bad photo: %v, want a rate limit", err)
 	}
 	if n := p.reads.Load(); n != 3 {
@@ -141,7 +141,7 @@ func TestUnitBurstIsMarkedNeverRefused(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, intake.Limits{PerIPPerHour: 10, UnitBurstPerHour: 3})
 	for i := 1; i <= 6; i++ {
-		rec, errs, err := f.svc.Submit(ctx, from(f.tip(fmt.Sprintf("第%d位顾客：称重少了。", i)), fmt.Sprintf("203.0.113.%d", i)))
+		rec, errs, err := split(f.svc.Submit(ctx, from(f.tip(fmt.Sprintf("第%d位顾客：称重少了。", i)), fmt.Sprintf("203.0.113.%d", i))))
 		if err != nil || errs.Any() {
 			t.Fatalf("report %d about the unit refused: %v %v", i, err, errs)
 		}
@@ -172,18 +172,18 @@ func TestIdempotencyKeyIsBoundToTheRequest(t *testing.T) {
 	f := newFixture(t, intake.Limits{PerIPPerHour: 10})
 	first := f.tip("称重少了二两，请核查。")
 	first.Submission.IdempotencyKey = "key-0123456789abcdef"
-	rec, errs, err := f.svc.Submit(ctx, from(first, "203.0.113.1"))
+	rec, errs, err := split(f.svc.Submit(ctx, from(first, "203.0.113.1")))
 	if err != nil || errs.Any() {
 		t.Fatal(err, errs)
 	}
-	again, _, err := f.svc.Submit(ctx, from(first, "203.0.113.1"))
+	again, _, err := split(f.svc.Submit(ctx, from(first, "203.0.113.1")))
 	if err != nil || !again.Replayed || again.AccessCode != rec.AccessCode || again.Report.TrackingNo != rec.Report.TrackingNo {
 		t.Fatalf("same submission again: %+v %v, want the first receipt", again, err)
 	}
 	other := f.tip("完全不同的内容，想拿到别人的回执。")
 	other.Submission.IdempotencyKey = first.Submission.IdempotencyKey
 	for _, ip := range []string{"203.0.113.1", "198.51.100.77"} {
-		got, errs, err := f.svc.Submit(ctx, from(other, ip))
+		got, errs, err := split(f.svc.Submit(ctx, from(other, ip)))
 		if !errors.Is(err, intake.ErrKeyReused) || got != nil || errs.Any() {
 			t.Fatalf("other content under the same key from %s: %+v %v %v, want ErrKeyReused and nothing", ip, got, errs, err)
 		}
@@ -200,7 +200,7 @@ func TestIdempotencyKeyIsBoundToTheRequest(t *testing.T) {
 func TestTrackingGuessesCountPerNumber(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, intake.Limits{})
-	rec, errs, err := f.svc.Submit(ctx, f.tip("称重少了二两，请核查。"))
+	rec, errs, err := split(f.svc.Submit(ctx, f.tip("称重少了二两，请核查。")))
 	if err != nil || errs.Any() {
 		t.Fatal(err, errs)
 	}
@@ -214,8 +214,7 @@ func TestTrackingGuessesCountPerNumber(t *testing.T) {
 			t.Fatalf("guess %d: %v", i, err)
 		}
 	}
-	var limited *intake.RateLimitError
-	if _, err := f.svc.Track(ctx, no, wrong, "192.0.2.200"); !errors.As(err, &limited) {
+	if _, err := f.svc.Track(ctx, no, wrong, "192.0.2.200"); !fail.Is(err, fail.RateLimited) {
 		t.Fatalf("11th guess from a fresh address: %v, want a rate limit", err)
 	}
 	// An unknown number behaves the same, so the limit reveals nothing.
@@ -223,7 +222,7 @@ func TestTrackingGuessesCountPerNumber(t *testing.T) {
 	for i := 1; i <= 10; i++ {
 		_, _ = f.svc.Track(ctx, unknown, wrong, fmt.Sprintf("203.0.113.%d", i))
 	}
-	if _, err := f.svc.Track(ctx, unknown, wrong, "192.0.2.201"); !errors.As(err, &limited) {
+	if _, err := f.svc.Track(ctx, unknown, wrong, "192.0.2.201"); !fail.Is(err, fail.RateLimited) {
 		t.Fatalf("unknown number: %v, want the same rate limit", err)
 	}
 	f.a.Advance(time.Hour)
@@ -242,7 +241,16 @@ func TestTrackingGuessesCountPerNumber(t *testing.T) {
 	for i := 1; i <= 30; i++ {
 		_, _ = f.svc.Track(ctx, reports.NewTrackingNumber(), wrong, fmt.Sprintf("2001:db8:9:9::%x", i))
 	}
-	if _, err := f.svc.Track(ctx, reports.NewTrackingNumber(), wrong, "2001:db8:9:9:ffff::1"); !errors.As(err, &limited) {
+	if _, err := f.svc.Track(ctx, reports.NewTrackingNumber(), wrong, "2001:db8:9:9:ffff::1"); !fail.Is(err, fail.RateLimited) {
 		t.Fatalf("31st lookup from one /64: %v, want a rate limit", err)
 	}
+}
+
+// split turns Submit's answer back into receipt, field problems and other
+// errors, as the tests below were first written.
+func split(rec *intake.Receipt, err error) (*intake.Receipt, form.Errors, error) {
+	if e, ok := fail.As(err); ok && e.Kind == fail.Invalid && !errors.Is(err, intake.ErrKeyReused) {
+		return rec, e.Fields, nil
+	}
+	return rec, nil, err
 }

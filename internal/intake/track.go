@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"honestmeasure/internal/fail"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/storage"
@@ -13,7 +14,7 @@ import (
 
 // ErrNotFound covers both a tracking number that does not exist and a wrong
 // access code, so neither can be probed.
-var ErrNotFound = errors.New("no report with that tracking number and access code")
+var ErrNotFound = fail.New(fail.NotFound, "no report with that tracking number and access code")
 
 // Tracked is what the reporter may see of their report.
 type Tracked struct {
@@ -41,7 +42,7 @@ const (
 
 // Track looks a report up by tracking number and access code for a client
 // at clientIP. It answers ErrNotFound for an unknown number and a wrong code
-// alike, and *RateLimitError when the address or the number has had its
+// alike, and a fail.RateLimited error when the address or the number has had its
 // tries.
 func (s *Service) Track(ctx context.Context, trackingNo, accessCode, clientIP string) (*Tracked, error) {
 	now := s.now()
@@ -50,7 +51,7 @@ func (s *Service) Track(ctx context.Context, trackingNo, accessCode, clientIP st
 		return nil, err
 	}
 	if st.Blocked {
-		return nil, &RateLimitError{RetryAfter: st.RetryAfter}
+		return nil, fail.Limited(st.RetryAfter)
 	}
 	no := reports.NormalizeTrackingNumber(trackingNo)
 	if no == "" || len(accessCode) == 0 || len(accessCode) > 32 {
@@ -64,7 +65,7 @@ func (s *Service) Track(ctx context.Context, trackingNo, accessCode, clientIP st
 		return nil, err
 	}
 	if st.Blocked {
-		return nil, &RateLimitError{RetryAfter: st.RetryAfter}
+		return nil, fail.Limited(st.RetryAfter)
 	}
 	r, err := s.Store.ReportByTrackingNo(ctx, no)
 	if errors.Is(err, storage.ErrNotFound) {

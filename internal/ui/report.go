@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"honestmeasure/internal/fail"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
@@ -127,42 +128,37 @@ func (h *Handler) reportSubmit(c *gin.Context) {
 	for _, f := range up.FilesOf("photos") {
 		uploads = append(uploads, f.ReadAll)
 	}
-	receipt, errs, err := h.Intake.Submit(c.Request.Context(), intake.Request{Submission: sub, Target: target, Photos: uploads,
+	receipt, err := h.Intake.Submit(c.Request.Context(), intake.Request{Submission: sub, Target: target, Photos: uploads,
 		ClientIP: c.ClientIP(), Locale: l.Lang})
-	var limited *intake.RateLimitError
-	switch {
+	if target.Unit == nil {
+		token = ""
+	}
+	again := reportFormData{Sub: sub, Token: token, Unit: target.Unit, Instrument: target.Instrument, Type: typ}
+	switch e, _ := fail.As(err); {
+	case err == nil:
+		h.receiptPage(c, receipt)
 	case errors.Is(err, intake.ErrKeyReused):
 		// The form was sent before with other content (back, edit, send):
 		// it comes back as typed with a fresh key, to be filed anew.
-		sub.IdempotencyKey = reports.NewKey()
-		if target.Unit == nil {
-			token = ""
+		again.Sub.IdempotencyKey = reports.NewKey()
+		again.Errors, again.PhotosLost = form.Errors{"form": {Key: "report.key_reused"}}, len(uploads)
+		h.reportFormPage(c, http.StatusUnprocessableEntity, again)
+	case e != nil && e.Kind == fail.RateLimited:
+		c.Header("Retry-After", retryAfterSeconds(e.RetryAfter))
+		h.render(c, http.StatusTooManyRequests, "error", h.page(c, l.T("report.limited_title"), l.T("report.limited_body", minutesUp(e.RetryAfter))))
+	case e != nil && e.Kind == fail.Invalid:
+		again.Errors = e.Fields
+		if !e.Fields.Has("photos") {
+			again.PhotosLost = len(uploads)
 		}
-		d := reportFormData{Sub: sub, Token: token, Unit: target.Unit, Instrument: target.Instrument, Type: typ,
-			Errors: form.Errors{"form": {Key: "report.key_reused"}}, PhotosLost: len(uploads)}
-		h.reportFormPage(c, http.StatusUnprocessableEntity, d)
-		return
-	case errors.As(err, &limited):
-		c.Header("Retry-After", retryAfterSeconds(limited.RetryAfter))
-		h.render(c, http.StatusTooManyRequests, "error", h.page(c, l.T("report.limited_title"), l.T("report.limited_body", minutesUp(limited.RetryAfter))))
-		return
-	case err != nil:
+		h.reportFormPage(c, http.StatusUnprocessableEntity, again)
+	default:
+		// Whatever went wrong, the report was not stored: say so, and
+		// that sending it again is safe.
 		server.Logger(c).Error("report not stored", "err", err)
 		c.Header("Retry-After", "30")
 		h.render(c, http.StatusServiceUnavailable, "error", h.page(c, l.T("report.not_saved_title"), l.T("report.not_saved_body")))
-		return
-	case errs.Any():
-		if target.Unit == nil {
-			token = ""
-		}
-		d := reportFormData{Sub: sub, Token: token, Unit: target.Unit, Instrument: target.Instrument, Type: typ, Errors: errs}
-		if !errs.Has("photos") {
-			d.PhotosLost = len(uploads)
-		}
-		h.reportFormPage(c, http.StatusUnprocessableEntity, d)
-		return
 	}
-	h.receiptPage(c, receipt)
 }
 
 type receiptData struct {

@@ -1,12 +1,12 @@
 package ui
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"honestmeasure/internal/fail"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/server"
@@ -31,16 +31,15 @@ func (h *Handler) track(c *gin.Context) {
 	d := trackData{TrackingNo: strings.TrimSpace(c.PostForm("tracking_number")), Errors: form.Errors{}}
 	c.Header("Cache-Control", "no-store")
 	res, err := h.Intake.Track(ctx, d.TrackingNo, strings.TrimSpace(c.PostForm("access_code")), c.ClientIP())
-	var limited *intake.RateLimitError
-	if errors.As(err, &limited) {
-		c.Header("Retry-After", retryAfterSeconds(limited.RetryAfter))
-		d.Errors.Add("tracking_number", "login.throttled", minutesUp(limited.RetryAfter))
-		h.render(c, http.StatusTooManyRequests, "track", h.page(c, l.T("track.title"), d))
-		return
-	}
-	if errors.Is(err, intake.ErrNotFound) {
-		d.Errors.Add("tracking_number", "track.not_found")
-		h.render(c, http.StatusNotFound, "track", h.page(c, l.T("track.title"), d))
+	if e, ok := fail.As(err); ok && (e.Kind == fail.NotFound || e.Kind == fail.RateLimited) {
+		// A wrong code, a missing one and an unknown number read alike.
+		status, key, args := http.StatusNotFound, "track.not_found", []any(nil)
+		if e.Kind == fail.RateLimited {
+			c.Header("Retry-After", retryAfterSeconds(e.RetryAfter))
+			status, key, args = http.StatusTooManyRequests, "login.throttled", []any{minutesUp(e.RetryAfter)}
+		}
+		d.Errors.Add("tracking_number", key, args...)
+		h.render(c, status, "track", h.page(c, l.T("track.title"), d))
 		return
 	}
 	if err != nil {
