@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -15,11 +14,9 @@ import (
 
 	"honestmeasure/internal/fail"
 	"honestmeasure/internal/intake"
-	"honestmeasure/internal/model"
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
-	"honestmeasure/internal/storage"
 )
 
 // reportJSON is the application/json request body. Amount and anonymous
@@ -164,7 +161,7 @@ func (h *Handler) submitReport(c *gin.Context) {
 		in.sub.IdempotencyKey = key
 	}
 	ctx := c.Request.Context()
-	target, err := h.reportTarget(ctx, in.token)
+	target, err := scan.ReportTarget(ctx, h.Store, h.QR, in.token)
 	if err != nil {
 		notSaved(c, err)
 		return
@@ -297,42 +294,4 @@ func readMultipart(c *gin.Context) (input, int, string) {
 func tooBig(err error) bool {
 	var e *http.MaxBytesError
 	return errors.As(err, &e)
-}
-
-// reportTarget re-resolves a scanned code on every request: a unit or
-// instrument ID sent by the client is never trusted. It follows
-// internal/ui's reportTarget: a code the platform does not stand behind (or
-// whose unit is gone) identifies nothing, and the report must then name the
-// business and district itself. Unlike the page, a database failure here is
-// an error (the report is not taken) rather than a report without a target.
-func (h *Handler) reportTarget(ctx context.Context, token string) (reports.Target, error) {
-	var t reports.Target
-	if token == "" {
-		return t, nil
-	}
-	res, err := scan.Resolve(ctx, h.Store, h.QR, token)
-	if err != nil || res.Status == scan.NotIssued {
-		return t, err
-	}
-	t.QRTokenID = &res.Token.ID
-	unitID := res.Ref.ID
-	if res.Ref.Kind == model.QRInstrument {
-		in, err := h.Store.InstrumentByID(ctx, res.Ref.ID)
-		if err != nil {
-			return reports.Target{}, gone(err)
-		}
-		t.Instrument, unitID = in, in.UnitID
-	}
-	if t.Unit, err = h.Store.UnitByID(ctx, unitID); err != nil {
-		return reports.Target{}, gone(err)
-	}
-	return t, nil
-}
-
-// gone turns "no such row" into no error: the target is simply unknown.
-func gone(err error) error {
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil
-	}
-	return err
 }

@@ -77,8 +77,7 @@ type spotCheckJSON struct {
 
 var statusNames = map[scan.Status]string{scan.Genuine: "genuine", scan.Replaced: "replaced", scan.NotIssued: "not_issued"}
 
-// scan answers what /q/{token} shows, with the same verdicts as the page
-// (internal/ui/scan.go). It is always 200: "this code is not ours" is an
+// scan answers what /q/{token} shows, with the page's verdict (scan.Judge). It is always 200: "this code is not ours" is an
 // answer, not an error.
 func (h *Handler) scan(c *gin.Context) {
 	ctx := c.Request.Context()
@@ -109,24 +108,16 @@ func (h *Handler) scan(c *gin.Context) {
 		h.scanError(c, err, notIssued)
 		return
 	}
-	status := res.Status
+	v := scan.Judge(res.Status, res.Ref, pu)
 	kind := res.Ref.Kind
 	out := scanJSON{Kind: &kind, Unit: h.publicUnit(pu, token)}
-	if kind == model.QRInstrument {
-		for i, in := range pu.Instruments {
-			if in.Instrument.ID == res.Ref.ID {
-				out.Instrument = &out.Unit.Instruments[i]
-			}
-		}
-		if out.Instrument == nil {
-			// Retired since the label was printed: the label vouches for nothing.
-			status = scan.Replaced
-		}
+	if v.Instrument >= 0 {
+		out.Instrument = &out.Unit.Instruments[v.Instrument]
 	}
-	if status == scan.Replaced && pu.Badge != scan.BadgeNotListed && pu.Unit.Status != model.UnitRevoked {
-		out.CurrentURL = optString(pu.URL)
+	if v.CurrentURL != "" {
+		out.CurrentURL = optString(v.CurrentURL)
 	}
-	out.Status, out.Genuine = statusNames[status], status == scan.Genuine
+	out.Status, out.Genuine = statusNames[v.Status], v.Status == scan.Genuine
 	c.JSON(http.StatusOK, out)
 }
 

@@ -130,3 +130,37 @@ func (p *PublicUnit) AnyDeclared() bool {
 	}
 	return false
 }
+
+// Verdict is what a scanned code tells the citizen, the same on the page
+// and in the API.
+type Verdict struct {
+	Status Status
+	// Instrument is the index in the unit's Instruments of the instrument
+	// the code names; -1 for a unit code, and for an instrument retired
+	// since its label was printed (the label then vouches for nothing and
+	// counts as replaced).
+	Instrument int
+	// CurrentURL is where the unit's current code leads, offered for a
+	// replaced code while the unit is still listed and not revoked.
+	CurrentURL string
+}
+
+// Judge gives the verdict on a code that resolved to status (Genuine or
+// Replaced) for ref, whose unit's public page is p.
+func Judge(status Status, ref qr.Ref, p *PublicUnit) Verdict {
+	v := Verdict{Status: status, Instrument: -1}
+	if ref.Kind == model.QRInstrument {
+		for i := range p.Instruments {
+			if p.Instruments[i].Instrument.ID == ref.ID {
+				v.Instrument = i
+			}
+		}
+		if v.Instrument < 0 {
+			v.Status = Replaced
+		}
+	}
+	if v.Status == Replaced && p.Badge != BadgeNotListed && p.Unit.Status != model.UnitRevoked {
+		v.CurrentURL = p.URL
+	}
+	return v
+}

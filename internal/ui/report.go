@@ -15,6 +15,7 @@ import (
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
+	"honestmeasure/internal/storage"
 )
 
 type reportFormData struct {
@@ -30,35 +31,21 @@ type reportFormData struct {
 	Now        string
 }
 
-// target re-resolves the scanned code on every request: a unit ID in a form
-// field is never trusted.
+// reportTarget is the scanned code's target (scan.ReportTarget) and, for an
+// instrument, its type, which the form names.
 func (h *Handler) reportTarget(c *gin.Context, token string) (reports.Target, *model.InstrumentType, error) {
-	var t reports.Target
-	if token == "" {
-		return t, nil, nil
-	}
 	ctx := c.Request.Context()
-	res, err := scan.Resolve(ctx, h.Store, h.QR, token)
-	if err != nil || res.Status == scan.NotIssued {
+	t, err := scan.ReportTarget(ctx, h.Store, h.QR, token)
+	if err != nil || t.Instrument == nil {
 		return t, nil, err
 	}
-	t.QRTokenID = &res.Token.ID
-	unitID := res.Ref.ID
-	var typ *model.InstrumentType
-	if res.Ref.Kind == model.QRInstrument {
-		in, err := h.Store.InstrumentByID(ctx, res.Ref.ID)
-		if err != nil {
-			return reports.Target{}, nil, nil
-		}
-		t.Instrument, unitID = in, in.UnitID
-		if typ, err = h.Store.InstrumentTypeByID(ctx, in.TypeID); err != nil {
-			return reports.Target{}, nil, err
-		}
+	// The form names the instrument's type; a type gone from the catalogue
+	// only leaves the name out.
+	typ, err := h.Store.InstrumentTypeByID(ctx, t.Instrument.TypeID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return t, nil, nil
 	}
-	if t.Unit, err = h.Store.UnitByID(ctx, unitID); err != nil {
-		return reports.Target{}, nil, nil
-	}
-	return t, typ, nil
+	return t, typ, err
 }
 
 func (h *Handler) reportFormPage(c *gin.Context, status int, d reportFormData) {
