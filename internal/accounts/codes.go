@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"honestmeasure/internal/fail"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/throttle"
@@ -157,14 +158,14 @@ func (s *Service) checkCode(ctx context.Context, purpose, login, typed string, n
 }
 
 // spendCode marks oc used inside the transaction that acts on it; of two
-// requests racing with the right code, the second gets KindConflict.
+// requests racing with the right code, the second gets a fail.Conflict.
 func spendCode(ctx context.Context, tx *storage.Store, oc *storage.OneTimeCode, now time.Time) error {
 	ok, err := tx.SpendOneTimeCode(ctx, oc.ID, now)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return &Error{Kind: KindConflict, Fields: invalid("code", "accounts.code_wrong").Fields}
+		return fail.Field(fail.Conflict, "code", "accounts.code_wrong")
 	}
 	return nil
 }

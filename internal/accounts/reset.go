@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"honestmeasure/internal/audit"
+	"honestmeasure/internal/fail"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/throttle"
@@ -74,7 +75,7 @@ func (s *Service) ConfirmReset(ctx context.Context, req ResetRequest) (*model.Us
 		errs.Add("code", "accounts.code_format", codeDigits)
 	}
 	if errs.Any() {
-		return nil, &Error{Kind: KindInvalid, Fields: errs}
+		return nil, fail.Fields(errs)
 	}
 	now := s.now()
 	oc, err := s.checkCode(ctx, PurposeReset, login, req.Code, now)

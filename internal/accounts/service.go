@@ -4,13 +4,12 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
 	"honestmeasure/internal/audit"
-	"honestmeasure/internal/form"
+	"honestmeasure/internal/fail"
 	"honestmeasure/internal/storage"
 )
 
@@ -52,48 +51,20 @@ type Client struct {
 	Device  string // the device cookie, if any (see DeviceToken)
 }
 
-// Kind says how a caller should answer an Error.
-type Kind int
-
-const (
-	// KindInvalid: the input is wrong; Fields says where and why.
-	KindInvalid Kind = iota + 1
-	// KindWrongPassword: login or password is wrong (never which).
-	KindWrongPassword
-	// KindThrottled: too many attempts; try again after RetryAfter.
-	KindThrottled
-	// KindConflict: the state changed under the request (a code spent by
-	// a concurrent request, a login taken meanwhile); Fields says where.
-	KindConflict
-)
-
-// Error is a refusal the person can act on. Anything else a method returns
-// is a server error, and nothing was changed.
-type Error struct {
-	Kind       Kind
-	Fields     form.Errors
-	RetryAfter time.Duration
+// Refusals are errors of the one vocabulary (internal/fail): Invalid with
+// a message per field; Unauthorized for a wrong login or password (never
+// which); RateLimited with RetryAfter; Conflict when the state changed under
+// the request (a code spent by a concurrent request, a login taken
+// meanwhile). Anything else a method returns is a server error, and nothing
+// was changed.
+func invalid(field, key string, args ...any) *fail.Error {
+	return fail.Field(fail.Invalid, field, key, args...)
 }
 
-func (e *Error) Error() string {
-	switch e.Kind {
-	case KindThrottled:
-		return fmt.Sprintf("too many attempts; retry in %s", e.RetryAfter.Round(time.Second))
-	case KindWrongPassword:
-		return "wrong login or password"
-	}
-	return fmt.Sprintf("refused (kind %d): %v", e.Kind, e.Fields)
-}
+func throttled(d time.Duration) *fail.Error { return fail.Limited(d) }
 
-func invalid(field, key string, args ...any) *Error {
-	errs := form.Errors{}
-	errs.Add(field, key, args...)
-	return &Error{Kind: KindInvalid, Fields: errs}
-}
-
-func throttled(d time.Duration) *Error {
-	return &Error{Kind: KindThrottled, RetryAfter: max(d, time.Second)}
-}
+// errWrongPassword: the login or the password is wrong.
+var errWrongPassword = fail.New(fail.Unauthorized, "wrong login or password")
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {

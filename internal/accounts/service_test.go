@@ -3,7 +3,6 @@ package accounts_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -13,6 +12,7 @@ import (
 	"honestmeasure/internal/accounts"
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/database/dbtest"
+	"honestmeasure/internal/fail"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/storage"
 )
@@ -52,13 +52,7 @@ func newService(t *testing.T) (*accounts.Service, *clock, *atomic.Int32) {
 	return s, clk, checks
 }
 
-func kind(err error) accounts.Kind {
-	var ae *accounts.Error
-	if errors.As(err, &ae) {
-		return ae.Kind
-	}
-	return 0
-}
+func kind(err error) fail.Kind { return fail.KindOf(err) }
 
 // concurrently runs n logins at once, the i-th from addr(i), and returns
 // how many came back throttled.
@@ -73,9 +67,9 @@ func concurrently(t *testing.T, s *accounts.Service, n int, addr func(i int) str
 			_, err := s.Login(context.Background(), accounts.LoginRequest{Login: "13800000001", Password: "guess-" + strconv.Itoa(i),
 				Client: accounts.Client{Address: addr(i)}})
 			switch kind(err) {
-			case accounts.KindThrottled:
+			case fail.RateLimited:
 				throttled.Add(1)
-			case accounts.KindWrongPassword:
+			case fail.Unauthorized:
 			default:
 				t.Errorf("login %d: %v", i, err)
 			}
@@ -118,8 +112,8 @@ func TestOwnerPassesTheAccountCeiling(t *testing.T) {
 	device := s.DeviceToken(u)
 	concurrently(t, s, 40, func(i int) string { return "203.0.113." + strconv.Itoa(i) })
 	_, err = s.Login(ctx, accounts.LoginRequest{Login: "13800000001", Password: "right-password", Client: accounts.Client{Address: "192.0.2.1"}})
-	var ae *accounts.Error
-	if !errors.As(err, &ae) || ae.Kind != accounts.KindThrottled || ae.RetryAfter > time.Minute {
+	ae, ok := fail.As(err)
+	if !ok || ae.Kind != fail.RateLimited || ae.RetryAfter > time.Minute {
 		t.Fatalf("new device during the attack: %v, want throttled for at most a minute", err)
 	}
 	if _, err := s.Login(ctx, accounts.LoginRequest{Login: "13800000001", Password: "right-password",
@@ -127,7 +121,7 @@ func TestOwnerPassesTheAccountCeiling(t *testing.T) {
 		t.Fatalf("the owner's device during the attack: %v", err)
 	}
 	if _, err := s.Login(ctx, accounts.LoginRequest{Login: "13800000001", Password: "wrong",
-		Client: accounts.Client{Address: "192.0.2.1", Device: "forged"}}); kind(err) != accounts.KindThrottled {
+		Client: accounts.Client{Address: "192.0.2.1", Device: "forged"}}); kind(err) != fail.RateLimited {
 		t.Fatalf("a forged device cookie: %v, want throttled", err)
 	}
 	clk.Add(ae.RetryAfter)
@@ -185,7 +179,7 @@ func TestSignUpCodeIsSpentOnceUnderConcurrency(t *testing.T) {
 			switch k := kind(err); {
 			case err == nil:
 				made.Add(1)
-			case k == accounts.KindConflict || k == accounts.KindInvalid:
+			case k == fail.Conflict || k == fail.Invalid:
 				conflicts.Add(1)
 			default:
 				t.Error(err)

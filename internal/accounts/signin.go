@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"honestmeasure/internal/audit"
+	"honestmeasure/internal/fail"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/storage"
@@ -51,8 +52,8 @@ type LoginRequest struct {
 	Client   Client
 }
 
-// Login checks a login and password. A wrong one is a KindWrongPassword
-// Error, too many a KindThrottled one; the caller starts the session.
+// Login checks a login and password. A wrong one is a fail.Unauthorized
+// error, too many a fail.RateLimited one; the caller starts the session.
 func (s *Service) Login(ctx context.Context, req LoginRequest) (*model.User, error) {
 	login, _, err := NormalizeLogin(req.Login)
 	if err != nil {
@@ -79,7 +80,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*model.User, err
 		if err := s.Audit.Record(ctx, s.Store, failed); err != nil {
 			return nil, err
 		}
-		return nil, &Error{Kind: KindWrongPassword}
+		return nil, errWrongPassword
 	}
 	if err := g.succeeded(ctx, now); err != nil {
 		return nil, err
@@ -199,7 +200,7 @@ func (s *Service) ChangePassword(ctx context.Context, req ChangeRequest) error {
 	u := req.User
 	errs := newPasswordErrors("new", "new_confirm", req.New, req.Confirm)
 	if errs.Any() {
-		return &Error{Kind: KindInvalid, Fields: errs}
+		return fail.Fields(errs)
 	}
 	now := s.now()
 	g, err := s.reserveGuess(ctx, u.Login, u, req.Client, now)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"honestmeasure/internal/audit"
+	"honestmeasure/internal/fail"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/storage"
@@ -86,7 +87,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, req SignUpRequest) (*model.
 		errs.Add("code", "accounts.code_format", codeDigits)
 	}
 	if errs.Any() {
-		return nil, &Error{Kind: KindInvalid, Fields: errs}
+		return nil, fail.Fields(errs)
 	}
 	now := s.now()
 	oc, err := s.checkCode(ctx, PurposeSignUp, login, req.Code, now)
@@ -112,7 +113,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, req SignUpRequest) (*model.
 		if err := tx.CreateUser(ctx, u); errors.Is(err, storage.ErrDuplicate) {
 			// Registered since the code was sent (by an administrator);
 			// only the holder of the code learns it.
-			return &Error{Kind: KindConflict, Fields: invalid("login", "signup.taken").Fields}
+			return fail.Field(fail.Conflict, "login", "signup.taken")
 		} else if err != nil {
 			return err
 		}

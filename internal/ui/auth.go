@@ -271,38 +271,24 @@ func (h *Handler) client(c *gin.Context) accounts.Client {
 	return accounts.Client{Address: c.ClientIP(), Locale: server.Printer(c).Lang, Device: device}
 }
 
-// refusal answers an *accounts.Error on page with its status and message
-// and reports true; any other error is a server error (also true). nil
-// reports false.
+// refusal answers an error of accounts.Service on a sign-in page: a
+// refusal adds its messages to errs and renders the page with its status
+// (ui/fail.go's mapping; a wrong login or password says so at the login
+// field), anything else is a server error. It reports whether err was
+// answered (false for nil).
 func (h *Handler) refusal(c *gin.Context, err error, errs form.Errors, render func(status int)) bool {
 	if err == nil {
 		return false
 	}
-	var ae *accounts.Error
-	if !errors.As(err, &ae) {
-		h.serverError(c, err)
-		return true
-	}
-	status := http.StatusUnprocessableEntity
-	switch ae.Kind {
-	case accounts.KindThrottled:
-		status = http.StatusTooManyRequests
-		c.Header("Retry-After", retryAfterSeconds(ae.RetryAfter))
-		if ae.RetryAfter < 2*time.Minute {
-			errs.Add("form", "accounts.throttled_seconds", int(math.Ceil(ae.RetryAfter.Seconds())))
-		} else {
-			errs.Add("form", "login.throttled", minutesUp(ae.RetryAfter))
+	h.refused(c, err, func(status int, fields form.Errors) {
+		if status == http.StatusUnauthorized && !fields.Any() {
+			fields.Add("login", "login.wrong")
 		}
-	case accounts.KindWrongPassword:
-		status = http.StatusUnauthorized
-		errs.Add("login", "login.wrong")
-	case accounts.KindConflict:
-		status = http.StatusConflict
-	}
-	for k, v := range ae.Fields {
-		errs[k] = v
-	}
-	render(status)
+		for k, v := range fields {
+			errs[k] = v
+		}
+		render(status)
+	})
 	return true
 }
 
