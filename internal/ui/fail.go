@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"math"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -68,3 +70,7 @@ func throttledIn(d time.Duration) int {
 	}
 	return minutesUp(d)
 }
+
+func minutesUp(d time.Duration) int { return int(math.Ceil(d.Minutes())) }
+
+func retryAfterSeconds(d time.Duration) string { return strconv.Itoa(int(math.Ceil(d.Seconds()))) }

@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -12,7 +10,6 @@ import (
 	"honestmeasure/internal/cases"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
-	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/workdays"
 )
@@ -199,93 +196,4 @@ func (h *Handler) caseShow(c *gin.Context) {
 	if cs, ok := h.staffCase(c); ok {
 		h.casePage(c, http.StatusOK, cs, nil)
 	}
-}
-
-// casePhoto serves an evidence photo to the handling agency only.
-func (h *Handler) casePhoto(c *gin.Context) {
-	cs, ok := h.staffCase(c)
-	if !ok {
-		return
-	}
-	seq, err := strconv.Atoi(c.Param("seq"))
-	if err != nil {
-		h.ErrorPage(c, http.StatusNotFound)
-		return
-	}
-	p, err := h.Store.ReportPhoto(c.Request.Context(), cs.ReportID, seq)
-	if errors.Is(err, storage.ErrNotFound) {
-		h.ErrorPage(c, http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	// Evidence shows the reporter's surroundings and sometimes the reporter:
-	// every time it leaves the server to staff is on record, and it is sent
-	// only once that record is committed. no-store keeps every cache (shared
-	// or the browser's) from answering in our place, so each view comes here
-	// and is recorded again.
-	if err := h.record(c, h.Store, audit.ActionPhotoView, audit.ObjectCase, cs.ID, &cs.AgencyID, nil,
-		map[string]any{"report_id": cs.ReportID, "photo_seq": p.Seq}); err != nil {
-		h.serverError(c, err)
-		return
-	}
-	c.Header("Cache-Control", "private, no-store")
-	c.Data(http.StatusOK, p.ContentType, p.Data)
-}
-
-// caseAction applies one transition of the case state machine
-// (cases.Service.Act).
-func (h *Handler) caseAction(c *gin.Context) {
-	cs, ok := h.staffCase(c)
-	if !ok {
-		return
-	}
-	action := cases.Action(c.Param("action"))
-	changed, err := h.Cases.Act(c.Request.Context(), h.caseActor(c), cs, action, cases.Decision{
-		Reason: c.PostForm("reason"), Ground: c.PostForm("ground"), Mediation: c.PostForm("mediation"),
-		Outcome: c.PostForm("outcome"), Fine: c.PostForm("fine"),
-		InstrumentMeasure: c.PostForm("instrument_measure"), UnitMeasure: c.PostForm("unit_measure"),
-	})
-	if err != nil {
-		h.caseRefused(c, cs, err)
-		return
-	}
-	server.Logger(c).Info("case status changed", "case_id", cs.ID, "from", string(cs.Status), "to", string(changed.Status), "by", currentUser(c).ID)
-	c.Redirect(http.StatusSeeOther, "/staff/cases/"+strconv.FormatInt(cs.ID, 10)+"?ok=case_updated")
-}
-
-// caseUpdate adds an internal note, a public reply, a reward mark, an
-// assignment or the one allowed extension: changes that do not move the
-// case's status.
-func (h *Handler) caseUpdate(c *gin.Context) {
-	ctx := c.Request.Context()
-	cs, ok := h.staffCase(c)
-	if !ok {
-		return
-	}
-	who := h.caseActor(c)
-	var err error
-	switch cases.Update(c.Param("what")) {
-	case cases.UpdateNote:
-		err = h.Cases.Note(ctx, who, cs, c.PostForm("text"))
-	case cases.UpdateReply:
-		err = h.Cases.Reply(ctx, who, cs, c.PostForm("text"))
-	case cases.UpdateReward:
-		err = h.Cases.Reward(ctx, who, cs, c.PostForm("level"), c.PostForm("amount"))
-	case cases.UpdateAssign:
-		assignee, _ := strconv.ParseInt(c.PostForm("assignee_id"), 10, 64)
-		err = h.Cases.Assign(ctx, who, cs, assignee)
-	case cases.UpdateExtend:
-		err = h.Cases.Extend(ctx, who, cs, c.PostForm("text"))
-	default:
-		h.ErrorPage(c, http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		h.caseRefused(c, cs, err)
-		return
-	}
-	c.Redirect(http.StatusSeeOther, "/staff/cases/"+strconv.FormatInt(cs.ID, 10)+"?ok=case_updated")
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/cases"
-	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
 )
 
@@ -17,7 +16,8 @@ import (
 // sent back, and puts it in the new agency's queue as new (city admin only).
 // The rules are cases.Service's.
 func (h *Handler) caseTransfer(c *gin.Context) { h.moveCase(c, h.Cases.Transfer) }
-func (h *Handler) caseReroute(c *gin.Context)  { h.moveCase(c, h.Cases.Reroute) }
+
+func (h *Handler) caseReroute(c *gin.Context) { h.moveCase(c, h.Cases.Reroute) }
 
 func (h *Handler) moveCase(c *gin.Context, move func(context.Context, cases.Actor, *model.Case, cases.Move) (*model.Case, error)) {
 	cs, ok := h.staffCase(c)
@@ -35,39 +35,4 @@ func (h *Handler) moveCase(c *gin.Context, move func(context.Context, cases.Acto
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/staff/queue?ok=case_transferred")
-}
-
-// caseMerge closes a duplicate into the case it repeats (same agency).
-func (h *Handler) caseMerge(c *gin.Context) {
-	cs, ok := h.staffCase(c)
-	if !ok {
-		return
-	}
-	into, err := h.Cases.Merge(c.Request.Context(), h.caseActor(c), cs, c.PostForm("into"))
-	if err != nil {
-		h.caseRefused(c, cs, err)
-		return
-	}
-	c.Redirect(http.StatusSeeOther, "/staff/cases/"+strconv.FormatInt(into.ID, 10)+"?ok=case_merged")
-}
-
-func (h *Handler) caseActor(c *gin.Context) cases.Actor {
-	return cases.Actor{User: currentUser(c), IP: c.ClientIP()}
-}
-
-// caseRefused answers an error from cases.Service: a refusal as the page
-// with its messages (a conflict shows the case as it now is), anything else
-// as a server error.
-func (h *Handler) caseRefused(c *gin.Context, cs *model.Case, err error) {
-	h.refused(c, err, func(status int, errs form.Errors) {
-		if status == http.StatusConflict {
-			fresh, err := h.Store.CaseByID(c.Request.Context(), cs.ID)
-			if err != nil {
-				h.serverError(c, err)
-				return
-			}
-			cs = fresh
-		}
-		h.casePage(c, status, cs, errs)
-	})
 }

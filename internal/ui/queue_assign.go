@@ -1,0 +1,52 @@
+package ui
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"honestmeasure/internal/fail"
+	"honestmeasure/internal/server"
+)
+
+// queueAssign assigns the ticked cases to one officer of the supervisor's
+// own agency (or unassigns them); cases.Service.AssignMany skips those it
+// may not assign.
+func (h *Handler) queueAssign(c *gin.Context) {
+	var ids []int64
+	for _, s := range c.PostFormArray("case_id") {
+		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	assignee, _ := strconv.ParseInt(c.PostForm("assignee_id"), 10, 64)
+	back := "/staff/queue"
+	if ref := safeNext(c.PostForm("back")); ref != "" {
+		back = ref
+	}
+	n, err := h.Cases.AssignMany(c.Request.Context(), h.caseActor(c), ids, assignee)
+	switch fail.KindOf(err) {
+	case fail.Internal:
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+	case fail.Invalid:
+		// The queue's form offers only the agency's staff and one page of cases.
+		h.ErrorPage(c, http.StatusBadRequest)
+		return
+	case fail.Conflict:
+		c.Redirect(http.StatusSeeOther, back) // changed meanwhile: show the queue as it is
+		return
+	default:
+		h.refused(c, err, nil)
+		return
+	}
+	if len(ids) == 0 {
+		c.Redirect(http.StatusSeeOther, back)
+		return
+	}
+	server.Logger(c).Info("cases assigned", "count", n, "assignee", assignee, "by", currentUser(c).ID)
+	c.Redirect(http.StatusSeeOther, appendQuery(back, "ok=assigned"))
+}

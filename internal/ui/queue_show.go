@@ -1,0 +1,140 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"honestmeasure/internal/cases"
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/server"
+	"honestmeasure/internal/storage"
+)
+
+const (
+	queuePageSize = 50
+	// DueSoon: a deadline within two days needs today's attention.
+	dueSoon = 48 * time.Hour
+	// exportLimit bounds one export; a bigger one needs a narrower filter.
+	exportLimit = 50000
+)
+
+type queueData struct {
+	Filter    storage.QueueFilter
+	Rows      []storage.QueueRow
+	Total     int64
+	Counts    storage.QueueCounts
+	Pages     int
+	PrevURL   string
+	NextURL   string
+	ExportURL string
+	Staff     []model.User
+	Staffing  map[int64]string
+	Districts map[int64]model.District
+	DistList  []model.District
+	Statuses  []model.CaseStatus
+	Category  []model.Category
+	Now       time.Time
+	CanAssign bool
+	Query     url.Values
+}
+
+// AssigneeName is the display name of a case's assignee, empty when the case
+// is unassigned or the assignee has left the agency.
+func (d queueData) AssigneeName(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	return d.Staffing[*id]
+}
+
+// queueFilter reads the queue's query parameters; the agency always comes
+// from the signed-in user, never from the request.
+func (h *Handler) queueFilter(c *gin.Context) storage.QueueFilter {
+	f := storage.QueueFilter{AgencyID: staffAgency(currentUser(c)), Kind: model.ReportKind(c.Query("kind")),
+		Category: model.Category(c.Query("category")), Due: c.Query("due"), Query: c.Query("q"), Sort: c.Query("sort"),
+		Burst: c.Query("burst") == "1", PerPage: queuePageSize, Now: h.now(), DueSoon: dueSoon}
+	if s := model.CaseStatus(c.Query("status")); s != "" {
+		f.Statuses = []model.CaseStatus{s}
+	}
+	if f.Kind != model.KindComplaint && f.Kind != model.KindTip {
+		f.Kind = ""
+	}
+	if !f.Category.Valid() {
+		f.Category = ""
+	}
+	if f.Due != "overdue" && f.Due != "due_soon" {
+		f.Due = ""
+	}
+	p, _ := strconv.Atoi(c.Query("priority"))
+	f.Priority = model.Priority(p)
+	f.DistrictID, _ = strconv.ParseInt(c.Query("district"), 10, 64)
+	f.AssigneeID, _ = strconv.ParseInt(c.Query("assignee"), 10, 64)
+	f.Page, _ = strconv.Atoi(c.Query("page"))
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	return f
+}
+
+func (h *Handler) queue(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	f := h.queueFilter(c)
+	rows, total, err := h.Store.Queue(ctx, f)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	counts, err := h.Store.CountQueue(ctx, f.AgencyID, f.Now, dueSoon)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	districts, err := h.districtMap(c)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	d := queueData{Filter: f, Rows: rows, Total: total, Counts: counts, Districts: districts, Now: f.Now,
+		Statuses: model.OpenCaseStatuses, Category: model.Categories, Staffing: map[int64]string{},
+		CanAssign: cases.MayAssign(u.Role) && u.AgencyID != nil, Query: c.Request.URL.Query()}
+	for _, ds := range districts {
+		d.DistList = append(d.DistList, ds)
+	}
+	if u.AgencyID != nil {
+		if d.Staff, err = h.Store.StaffOfAgency(ctx, *u.AgencyID); err != nil {
+			h.serverError(c, err)
+			return
+		}
+		for _, s := range d.Staff {
+			d.Staffing[s.ID] = s.DisplayName
+		}
+	}
+	d.Pages = int((total + queuePageSize - 1) / queuePageSize)
+	link := func(page int) string {
+		q := c.Request.URL.Query()
+		q.Set("page", strconv.Itoa(page))
+		return "/staff/queue?" + q.Encode()
+	}
+	if f.Page > 1 {
+		d.PrevURL = link(f.Page - 1)
+	}
+	if f.Page < d.Pages {
+		d.NextURL = link(f.Page + 1)
+	}
+	q := c.Request.URL.Query()
+	q.Del("page")
+	d.ExportURL = q.Encode()
+	h.render(c, http.StatusOK, "staff_queue", h.page(c, server.Printer(c).T("queue.title"), d))
+}
+
+func appendQuery(path, kv string) string {
+	if u, err := url.Parse(path); err == nil && u.RawQuery != "" {
+		return path + "&" + kv
+	}
+	return path + "?" + kv
+}
