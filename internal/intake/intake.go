@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"mime/multipart"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,11 +35,6 @@ import (
 // slot is free: uploads waiting their turn stay in the multipart form's
 // temporary files instead of holding a megabyte of memory each.
 type Upload func() ([]byte, error)
-
-// UploadOf is an Upload of file fh of a parsed multipart form.
-func UploadOf(fh *multipart.FileHeader) Upload {
-	return func() ([]byte, error) { return photos.ReadUpload(fh) }
-}
 
 // MaxReportBody bounds a report request on either edge: MaxPhotos photos at
 // the photo limit, plus a megabyte for the text and the multipart framing.

@@ -48,8 +48,6 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"io"
-	"mime/multipart"
 
 	"golang.org/x/image/webp"
 
@@ -283,17 +281,6 @@ func describeUnsupported(b []byte) string {
 	return "unknown content"
 }
 
-func process(data []byte, opt Options) (*Photo, error) {
-	h, err := inspect(data, opt)
-	if err != nil {
-		return nil, err
-	}
-	if h.budget > opt.MaxMemory {
-		return nil, tooMuchMemory(h, opt.MaxMemory)
-	}
-	return decode(data, h, opt)
-}
-
 // Budget is the memory in bytes Process would allocate for data (the
 // file included), worked out from its header alone; an error is the
 // rejection Process would return before decoding.
@@ -502,20 +489,4 @@ func fitWithin(w, h, maxDim int) (int, int) {
 	nw := int((int64(w)*int64(maxDim) + int64(long)/2) / int64(long))
 	nh := int((int64(h)*int64(maxDim) + int64(long)/2) / int64(long))
 	return max(nw, 1), max(nh, 1)
-}
-
-// ReadUpload reads an uploaded file for Process: in one buffer of the
-// declared size (growing a buffer through a megabyte leaves as much again
-// in garbage), and never more than one byte over DefaultMaxBytes, which is
-// enough for Process to say "too large".
-func ReadUpload(fh *multipart.FileHeader) ([]byte, error) {
-	f, err := fh.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	limit := int64(DefaultMaxBytes) + 1
-	buf := bytes.NewBuffer(make([]byte, 0, min(max(fh.Size, 0), limit)+bytes.MinRead))
-	_, err = buf.ReadFrom(io.LimitReader(f, limit))
-	return buf.Bytes(), err
 }

@@ -102,8 +102,3 @@ func (s *Store) RateRefund(ctx context.Context, bucket string) error {
 	return s.q(ctx).Model(&rateLimit{}).Where("bucket = ? AND hits > 0", bucket).
 		Updates(map[string]any{"hits": gorm.Expr("hits - 1"), "blocked_until": nil}).Error
 }
-
-// RateReset forgets a bucket (after a successful login).
-func (s *Store) RateReset(ctx context.Context, bucket string) error {
-	return s.q(ctx).Where("bucket = ?", bucket).Delete(&rateLimit{}).Error
-}

@@ -103,11 +103,3 @@ func CheckChar(body string) (byte, bool) {
 	}
 	return alphabet[CheckValue(sum)], true
 }
-
-// DivisionCode returns positions 3–8, the administrative division code.
-func DivisionCode(code string) string {
-	if len(code) != Length {
-		return ""
-	}
-	return code[2:8]
-}

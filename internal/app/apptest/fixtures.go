@@ -2,11 +2,9 @@ package apptest
 
 import (
 	"context"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/qr"
@@ -147,19 +145,4 @@ func (a *App) SentCode(recipient string) string {
 		a.t.Fatalf("no message to %s", recipient)
 	}
 	return sixDigits.FindString(msgs[len(msgs)-1].Body)
-}
-
-// SignUp registers a merchant the way a person does: the login, then the
-// code that arrived, a name and a password. The browser ends signed in.
-func (b *Browser) SignUp(login, name, password string) {
-	b.t.Helper()
-	b.Submit("/signup", "/signup", Form("login", login))
-	if b.Last.Status != http.StatusOK || !strings.HasPrefix(b.Last.URL, "/signup/code") {
-		b.t.Fatalf("sign-up step one: %d at %s", b.Last.Status, b.Last.URL)
-	}
-	code := b.app.SentCode(login)
-	b.Post("/signup/code", Form("login", login, "code", code, "display_name", name, "password", password, "password_confirm", password))
-	if b.Last.URL != "/merchant?ok=welcome" {
-		b.t.Fatalf("sign-up step two: %d at %s", b.Last.Status, b.Last.URL)
-	}
 }

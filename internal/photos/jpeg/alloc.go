@@ -7,13 +7,6 @@ import "image"
 // leaving megabytes of garbage per photo.
 type Alloc func(n int) []byte
 
-func (a Alloc) bytes(n int) []byte {
-	if a == nil {
-		return make([]byte, n)
-	}
-	return a(n)
-}
-
 // NewYCbCr is image.NewYCbCr with its pixels from a (nil: make).
 func NewYCbCr(r image.Rectangle, ratio image.YCbCrSubsampleRatio, a Alloc) *image.YCbCr {
 	if a == nil {
