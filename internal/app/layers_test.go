@@ -19,11 +19,13 @@ var ruleAndServicePackages = []string{
 // domainPackages are the rules themselves, pure functions over values: they
 // must not reach the database either, so that a rule is tested without one and
 // the services, the demo loader and the bench seeder can all call it.
-// internal/cases is not among them since it also holds cases.Service (issue
-// 11 asks for the use cases there, as intake holds its own); its rules —
-// transitions.go, deadlines.go — still take and return plain values.
+// internal/cases and internal/units are not among them since they also hold
+// their services, cases.Service and units.Service (issue 11 asks for the use
+// cases there, as intake holds its own); their rules — cases' transitions.go
+// and deadlines.go, units' transitions.go and application.go — still take
+// and return plain values.
 var domainPackages = []string{
-	"model", "form", "units", "instruments", "reports", "routing", "workdays", "uscc", "throttle", "reference",
+	"model", "form", "instruments", "reports", "routing", "workdays", "uscc", "throttle", "reference",
 }
 
 // allowedImports are the only edges through which a rule or service package

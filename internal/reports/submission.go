@@ -17,7 +17,6 @@ import (
 
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
-	"honestmeasure/internal/units"
 )
 
 // Limits of a report.
@@ -182,7 +181,7 @@ func (s *Submission) Validate(target Target, districts []model.District, now tim
 		}
 		r.Request = s.Request
 	}
-	if s.ReporterPhone != "" && !units.ValidPhone(s.ReporterPhone) {
+	if s.ReporterPhone != "" && !form.ValidPhone(s.ReporterPhone) {
 		errs.Add("reporter_phone", "form.phone")
 	}
 	if s.ReporterEmail != "" {

@@ -53,7 +53,7 @@ func (a *Application) Validate(districts []model.District, u *model.Unit) form.E
 	if form.TooLong(a.OpeningHours, 200) {
 		errs.Add("opening_hours", "form.too_long", 200)
 	}
-	if a.ContactPhone != "" && !ValidPhone(a.ContactPhone) {
+	if a.ContactPhone != "" && !form.ValidPhone(a.ContactPhone) {
 		errs.Add("contact_phone", "form.phone")
 	}
 	if a.USCC == "" {
@@ -90,23 +90,6 @@ func (a *Application) Validate(districts []model.District, u *model.Unit) form.E
 	u.Name, u.USCC, u.BusinessType, u.Address, u.DistrictID = a.Name, a.USCC, bt, a.Address, districtID
 	u.ContactName, u.ContactPhone, u.OpeningHours = a.ContactName, a.ContactPhone, a.OpeningHours
 	return nil
-}
-
-// ValidPhone accepts a mainland mobile number or a landline with area code:
-// 7 to 20 characters of digits, spaces, dashes, parentheses and a leading +.
-func ValidPhone(s string) bool {
-	digits := 0
-	for i, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r == ' ' || r == '-' || r == '(' || r == ')':
-		case r == '+' && i == 0:
-		default:
-			return false
-		}
-	}
-	return digits >= 7 && digits <= 15
 }
 
 // EditableFields says which parts of a unit its owner may still change: all
