@@ -24,6 +24,7 @@ import (
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/ui"
+	"honestmeasure/internal/units"
 	"honestmeasure/static"
 	"honestmeasure/templates"
 )
@@ -78,9 +79,11 @@ func New(opt Options) (http.Handler, error) {
 	if opt.ScanCacheBytes == 0 {
 		opt.ScanCacheBytes = 64 << 20
 	}
+	unitService := &units.Service{Store: st, Audit: auditLog, BaseURL: opt.BaseURL, Now: opt.Now}
 	pages := &ui.Handler{Store: st, Audit: auditLog, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger, ScanCache: scan.NewPageCache(opt.ScanCacheBytes),
 		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now, DraftMaxAge: opt.DraftMaxAge,
 		Cases:    &cases.Service{Store: st, Audit: auditLog, BaseURL: opt.BaseURL, Now: opt.Now},
+		Units:    unitService,
 		Intake:   &intake.Service{Store: st, Secret: opt.Secret, Limits: opt.ReportLimits, BaseURL: opt.BaseURL, Now: opt.Now},
 		Accounts: &accounts.Service{Store: st, Audit: auditLog, Secret: opt.Secret, Limits: opt.AccountLimits, Now: opt.Now, Logger: opt.Logger, LogCodes: opt.LogCodes}}
 	uploads := maps.Clone(ui.Uploads)

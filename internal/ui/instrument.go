@@ -12,6 +12,7 @@ import (
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
+	"honestmeasure/internal/units"
 )
 
 type instrumentFormData struct {
@@ -150,7 +151,7 @@ func (h *Handler) instrumentPage(c *gin.Context, status int, in *model.Instrumen
 	}
 	d := instrumentPageData{Unit: u, Instrument: in, Type: typ, State: model.StateOf(latest, *typ, h.now()), Records: recs,
 		Verification: vf, Errors: errs, Writable: unitWritable(u) && in.Status == model.InstrumentInUse}
-	d.Printable = d.Writable && printable(u)
+	d.Printable = d.Writable && units.Printable(u)
 	h.render(c, status, "instrument", h.page(c, server.Printer(c).Pick(typ.NameZh, typ.NameEn)+" "+in.SerialNo, d))
 }
 
