@@ -37,8 +37,8 @@ func (h *Handler) instrumentFormPage(c *gin.Context, status int, d instrumentFor
 	h.render(c, status, "instrument_form", h.page(c, title, d))
 }
 
-// unitWritable: a revoked unit's records are frozen.
-func unitWritable(u *model.Unit) bool { return u.Status != model.UnitRevoked }
+// unitWritable: a revoked unit's records are frozen (units.RecordsOpen).
+func unitWritable(u *model.Unit) bool { return units.RecordsOpen(u.Status) }
 
 func (h *Handler) instrumentNew(c *gin.Context) {
 	u, ok := h.ownUnit(c)

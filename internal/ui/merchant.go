@@ -276,6 +276,7 @@ type unitPageData struct {
 	Instruments []instrumentRow
 	Events      []model.UnitEvent
 	Editable    bool
+	Writable    bool // instruments may be added (units.RecordsOpen)
 	Applying    bool // a draft or returned: the steps and the submit button show
 	CanSubmit   bool
 	CanRenew    bool
@@ -335,6 +336,7 @@ func (h *Handler) unitPage(c *gin.Context, u *model.Unit) (*unitPageData, error)
 		return nil, err
 	}
 	_, d.Editable = units.EditableFields(u.Status)
+	d.Writable = units.RecordsOpen(u.Status)
 	_, d.CanRenew = units.PledgeAllowed(u.Status)
 	ready := units.SubmitReadiness(u.Status, d.PledgeValid, len(d.Instruments))
 	d.Applying, d.Missing, d.CanSubmit = ready.Applying, ready.Missing, ready.Ready()

@@ -126,6 +126,11 @@ func VisibleToStaff(s model.UnitStatus) bool { return s != model.UnitDraft }
 // suspended (or expired) page.
 func Printable(u *model.Unit) bool { return u.ApprovedAt != nil && u.Status != model.UnitRevoked }
 
+// RecordsOpen reports whether the owner of a unit in status s may still add
+// and change its instruments and their certificates: a revoked unit's
+// records are frozen.
+func RecordsOpen(s model.UnitStatus) bool { return s != model.UnitRevoked }
+
 // PledgeAllowed says whether the owner of a unit in status s may sign the
 // pledge, and whether signing it is a renewal: it is signed while applying
 // (the unit can still be submitted) and renewed once published or expired;
