@@ -1,7 +1,9 @@
 // Package units holds the rules of the demonstration-unit programme: which
 // status changes are allowed and who may make them, and what a valid
-// application looks like. It does not store anything; callers apply the
-// outcome through internal/storage.
+// application looks like (transitions.go, application.go: plain values in,
+// plain values out). Service applies them: each thing a merchant or an
+// officer does to a unit is one of its methods, with its access check,
+// transaction, audit entry and notices; the pages and the API call it.
 package units
 
 import (
