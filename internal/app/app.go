@@ -83,6 +83,7 @@ func New(opt Options) (http.Handler, error) {
 	pages := &ui.Handler{Store: st, Audit: auditLog, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger, ScanCache: scan.NewPageCache(opt.ScanCacheBytes),
 		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now, DraftMaxAge: opt.DraftMaxAge,
 		Cases:    &cases.Service{Store: st, Audit: auditLog, Units: unitService, BaseURL: opt.BaseURL, Now: opt.Now},
+		Units:    unitService,
 		Intake:   &intake.Service{Store: st, Secret: opt.Secret, Limits: opt.ReportLimits, BaseURL: opt.BaseURL, Now: opt.Now},
 		Accounts: &accounts.Service{Store: st, Audit: auditLog, Secret: opt.Secret, Limits: opt.AccountLimits, Now: opt.Now, Logger: opt.Logger, LogCodes: opt.LogCodes}}
 	uploads := maps.Clone(ui.Uploads)

@@ -44,3 +44,20 @@ func Clean(s string) string { return strings.Join(strings.Fields(s), " ") }
 // TooLong reports whether s has more than n characters (not bytes: Chinese
 // text is three bytes a character in UTF-8).
 func TooLong(s string, n int) bool { return len([]rune(s)) > n }
+
+// ValidPhone accepts a mainland mobile number or a landline with area code:
+// 7 to 15 digits, with spaces, dashes, parentheses and a leading + allowed.
+func ValidPhone(s string) bool {
+	digits := 0
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == ' ' || r == '-' || r == '(' || r == ')':
+		case r == '+' && i == 0:
+		default:
+			return false
+		}
+	}
+	return digits >= 7 && digits <= 15
+}

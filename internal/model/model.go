@@ -30,12 +30,22 @@ func (r Role) Valid() bool {
 	return false
 }
 
-// Staff is true for the bureau's own people: officers, supervisors and the
-// city admin.
-func (r Role) Staff() bool { return r == RoleOfficer || r == RoleSupervisor || r == RoleCityAdmin }
-
 // NeedsAgency is true for roles that act on behalf of an agency.
 func (r Role) NeedsAgency() bool { return r == RoleOfficer || r == RoleSupervisor }
+
+// StaffRoles handle cases and review units, each within a jurisdiction
+// (User.Jurisdiction).
+var StaffRoles = []Role{RoleOfficer, RoleSupervisor, RoleCityAdmin}
+
+// Staff reports whether r is one of StaffRoles.
+func (r Role) Staff() bool {
+	for _, x := range StaffRoles {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
 
 // AgencyKind tells district bureaus from the city-wide bodies.
 type AgencyKind string
@@ -117,6 +127,22 @@ type User struct {
 	EmailVerifiedAt *time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+}
+
+// Jurisdiction is the agency whose districts bound what staff member u sees
+// and acts on: nil for the city admin, who has every district. ok is false
+// for anyone who is not staff, and for staff without an agency (who would
+// otherwise have the whole city).
+func (u *User) Jurisdiction() (agencyID *int64, ok bool) {
+	switch {
+	case u == nil || !u.Role.Staff():
+		return nil, false
+	case u.Role == RoleCityAdmin:
+		return nil, true
+	case u.AgencyID == nil:
+		return nil, false
+	}
+	return u.AgencyID, true
 }
 
 func (User) TableName() string { return "users" }

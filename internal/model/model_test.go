@@ -78,3 +78,25 @@ func TestPledgeDigestChangesWithEveryWord(t *testing.T) {
 		t.Fatal("digest ignores a change of wording")
 	}
 }
+
+func TestJurisdiction(t *testing.T) {
+	agency := int64(7)
+	for _, tc := range []struct {
+		user   *User
+		agency *int64
+		ok     bool
+	}{
+		{nil, nil, false},
+		{&User{Role: RoleMerchant, AgencyID: &agency}, nil, false},
+		{&User{Role: RoleVerificationBody}, nil, false},
+		{&User{Role: RoleOfficer, AgencyID: &agency}, &agency, true},
+		{&User{Role: RoleSupervisor, AgencyID: &agency}, &agency, true},
+		{&User{Role: RoleSupervisor}, nil, false}, // would otherwise see the whole city
+		{&User{Role: RoleCityAdmin, AgencyID: &agency}, nil, true},
+	} {
+		got, ok := tc.user.Jurisdiction()
+		if ok != tc.ok || (got == nil) != (tc.agency == nil) || got != nil && *got != *tc.agency {
+			t.Errorf("%+v: Jurisdiction() = %v, %v; want %v, %v", tc.user, got, ok, tc.agency, tc.ok)
+		}
+	}
+}

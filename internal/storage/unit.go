@@ -99,19 +99,28 @@ func (s *Store) UnitForOwner(ctx context.Context, id, ownerID int64) (*model.Uni
 // UpdateUnitDetails saves the editable fields of u. A unit that holds its
 // credit code keeps holding the (possibly corrected) code; one that does not
 // (a draft, or a unit whose code staff released) does not take it by being
-// edited. A code held by another unit gives ErrDuplicate.
+// edited. A code held by another unit gives ErrDuplicate. The unit must
+// still be in u.Status, the status its owner edited it in (what may change
+// depends on it): otherwise nothing is written and ErrConflict is returned.
 func (s *Store) UpdateUnitDetails(ctx context.Context, u *model.Unit) error {
 	u.UpdatedAt = time.Now().UTC()
-	err := s.q(ctx).Model(&model.Unit{}).Where("id = ?", u.ID).Updates(map[string]any{
+	res := s.q(ctx).Model(&model.Unit{}).Where("id = ? AND status = ?", u.ID, u.Status).Updates(map[string]any{
 		"name": u.Name, "uscc": u.USCC, "uscc_live": gorm.Expr("CASE WHEN uscc_live IS NULL THEN NULL ELSE ? END", u.USCC),
 		"business_type": u.BusinessType, "address": u.Address,
 		"district_id": u.DistrictID, "contact_name": u.ContactName, "contact_phone": u.ContactPhone,
 		"opening_hours": u.OpeningHours, "updated_at": u.UpdatedAt, "public_rev": bumpPublicRev,
-	}).Error
-	if isDuplicate(err) {
+	})
+	switch {
+	case isDuplicate(res.Error):
 		return ErrDuplicate
+	case res.Error != nil:
+		return res.Error
+	case res.RowsAffected != 1:
+		// public_rev always changes, so a matched row is an affected one
+		// on MySQL too.
+		return ErrConflict
 	}
-	return err
+	return nil
 }
 
 // UnitChange is one status change to apply.

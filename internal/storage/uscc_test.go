@@ -121,3 +121,27 @@ func TestDeleteStaleDrafts(t *testing.T) {
 		t.Fatalf("a draft just worked on was deleted: %d %v", n, err)
 	}
 }
+
+// An edit made in one status is not written once the unit moved on: what
+// its owner may change depends on the status (units.EditableFields).
+func TestUnitDetailsNotWrittenAfterAStatusChange(t *testing.T) {
+	ctx := context.Background()
+	st, _ := seeded(t)
+	u := draftUnit(t, st, newMerchant(t, st, "13900000004"), "草稿")
+	stale := *u
+	if err := submit(st, u); err != nil {
+		t.Fatal(err)
+	}
+	stale.Name = "提交后改名"
+	if err := st.UpdateUnitDetails(ctx, &stale); !errors.Is(err, storage.ErrConflict) {
+		t.Fatalf("edit of the draft after its submission: %v, want ErrConflict", err)
+	}
+	fresh, _ := st.UnitByID(ctx, u.ID)
+	if fresh.Name != "草稿" {
+		t.Fatalf("stale edit written: %q", fresh.Name)
+	}
+	fresh.ContactPhone = "13900000005"
+	if err := st.UpdateUnitDetails(ctx, fresh); err != nil {
+		t.Fatalf("edit in the current status: %v", err)
+	}
+}

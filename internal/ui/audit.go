@@ -23,3 +23,9 @@ func (h *Handler) record(c *gin.Context, st *storage.Store, action, objectType s
 	}
 	return h.Audit.Record(c.Request.Context(), st, ev)
 }
+
+// actor is the signed-in user and the client address, as the services
+// record them.
+func (h *Handler) actor(c *gin.Context) audit.Actor {
+	return audit.Actor{User: currentUser(c), IP: c.ClientIP()}
+}

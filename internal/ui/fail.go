@@ -26,8 +26,9 @@ var statusOf = map[fail.Kind]int{
 // refused answers err from a service or storage: NotFound and Unavailable
 // as their error pages; Conflict, Invalid, Unauthorized and RateLimited by
 // render(status, field messages), so the form is shown again with what was
-// typed (or, with a nil render, as the error page for the status); anything else as a server error, which never claims success. A
-// conflict without its own message says the thing changed meanwhile.
+// typed (with a nil render, as the error page for the status); anything
+// else as a server error, which never claims success. A conflict without
+// its own message says the thing changed meanwhile.
 func (h *Handler) refused(c *gin.Context, err error, render func(status int, errs form.Errors)) {
 	e, ok := fail.As(err)
 	if !ok || e.Kind == fail.Internal {

@@ -12,6 +12,7 @@ import (
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
+	"honestmeasure/internal/units"
 )
 
 type instrumentFormData struct {
@@ -36,8 +37,8 @@ func (h *Handler) instrumentFormPage(c *gin.Context, status int, d instrumentFor
 	h.render(c, status, "instrument_form", h.page(c, title, d))
 }
 
-// unitWritable: a revoked unit's records are frozen.
-func unitWritable(u *model.Unit) bool { return u.Status != model.UnitRevoked }
+// unitWritable: a revoked unit's records are frozen (units.RecordsOpen).
+func unitWritable(u *model.Unit) bool { return units.RecordsOpen(u.Status) }
 
 func (h *Handler) instrumentNew(c *gin.Context) {
 	u, ok := h.ownUnit(c)
@@ -150,7 +151,7 @@ func (h *Handler) instrumentPage(c *gin.Context, status int, in *model.Instrumen
 	}
 	d := instrumentPageData{Unit: u, Instrument: in, Type: typ, State: model.StateOf(latest, *typ, h.now()), Records: recs,
 		Verification: vf, Errors: errs, Writable: unitWritable(u) && in.Status == model.InstrumentInUse}
-	d.Printable = d.Writable && printable(u)
+	d.Printable = d.Writable && units.Printable(u)
 	h.render(c, status, "instrument", h.page(c, server.Printer(c).Pick(typ.NameZh, typ.NameEn)+" "+in.SerialNo, d))
 }
 

@@ -3,14 +3,15 @@ package ui
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"honestmeasure/internal/audit"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
@@ -152,10 +153,10 @@ func loadParam[T any](h *Handler, c *gin.Context, name string, load func(ctx con
 }
 
 // ownUnit loads the signed-in merchant's unit :id, or answers 404 — also
-// for another merchant's unit, so IDs reveal nothing.
+// for another merchant's unit, so IDs reveal nothing (units.Service.OwnUnit).
 func (h *Handler) ownUnit(c *gin.Context) (*model.Unit, bool) {
 	return loadParam(h, c, "id", func(ctx context.Context, id int64) (*model.Unit, error) {
-		return h.Store.UnitForOwner(ctx, id, currentUser(c).ID)
+		return h.Units.OwnUnit(ctx, h.actor(c), id)
 	})
 }
 
@@ -198,77 +199,40 @@ func (h *Handler) unitCreate(c *gin.Context) {
 	if !ok {
 		return
 	}
-	a := applicationFromPost(c)
-	u := &model.Unit{OwnerUserID: currentUser(c).ID, Status: model.UnitDraft}
-	errs, ok := h.saveUnit(c, &a, u, photo, photoErr, func(tx *storage.Store, u *model.Unit) error {
-		return tx.CreateUnit(c.Request.Context(), u)
-	})
-	if !ok {
-		return
-	}
-	if errs.Any() {
-		h.unitFormPage(c, http.StatusUnprocessableEntity, unitFormData{Form: a, Errors: errs, AllEditable: true})
+	ch := &units.Changes{Form: applicationFromPost(c), Photo: photo, PhotoProblem: photoErr}
+	u, err := h.Units.Create(c.Request.Context(), h.actor(c), ch)
+	if err != nil {
+		h.refused(c, err, func(status int, errs form.Errors) {
+			h.unitFormPage(c, status, unitFormData{Form: ch.Form, Errors: errs, AllEditable: true})
+		})
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(u.ID, 10)+"?ok=draft_saved")
 }
 
-// saveUnit validates the application into u, then stores it through write
-// together with the shop photo, in one transaction. It returns the field
-// problems (nothing stored), or ok=false when an error page was sent.
-func (h *Handler) saveUnit(c *gin.Context, a *units.Application, u *model.Unit, photo *photos.Photo, photoErr *form.Message,
-	write func(tx *storage.Store, u *model.Unit) error) (form.Errors, bool) {
-	ctx := c.Request.Context()
-	ds, err := h.Store.Districts(ctx)
-	if err != nil {
-		h.serverError(c, err)
-		return nil, false
+// editableUnit loads the signed-in merchant's unit :id if it may be edited,
+// with whether every field is open, or answers 404: there is no edit form
+// for another merchant's unit, nor for one whose status allows no edit.
+func (h *Handler) editableUnit(c *gin.Context) (u *model.Unit, all, ok bool) {
+	id, ok := h.idParam(c, "id")
+	if !ok {
+		return nil, false, false
 	}
-	errs := a.Validate(ds, u)
-	if photoErr != nil {
-		if errs == nil {
-			errs = form.Errors{}
-		}
-		errs["shop_photo"] = *photoErr
-	}
-	if errs != nil {
-		return errs, true
-	}
-	// A draft reserves nothing, so the unique index would let it through;
-	// refusing early spares the business filling in a whole application
-	// that submission would refuse. The wording says nothing about why.
-	held, err := h.Store.CreditCodeHeld(ctx, u.USCC, u.ID)
-	if err != nil {
-		h.serverError(c, err)
-		return nil, false
-	}
-	if held {
-		return form.Errors{"uscc": {Key: "unit.uscc_unavailable"}}, true
-	}
-	err = h.Store.Tx(ctx, func(tx *storage.Store) error {
-		if err := write(tx, u); err != nil {
-			return err
-		}
-		return setPhoto(ctx, tx, u.ID, photo)
-	})
+	u, all, err := h.Units.Editable(c.Request.Context(), h.actor(c), id)
 	switch {
-	case errors.Is(err, storage.ErrDuplicate):
-		return form.Errors{"uscc": {Key: "unit.uscc_unavailable"}}, true
-	case err != nil:
+	case err == nil:
+		return u, all, true
+	case errors.Is(err, units.ErrNotEditable) || errors.Is(err, storage.ErrNotFound):
+		h.ErrorPage(c, http.StatusNotFound)
+	default:
 		h.serverError(c, err)
-		return nil, false
 	}
-	return nil, true
+	return nil, false, false
 }
 
 func (h *Handler) unitEdit(c *gin.Context) {
-	u, ok := h.ownUnit(c)
+	u, all, ok := h.editableUnit(c)
 	if !ok {
-		return
-	}
-	all, contact := units.EditableFields(u.Status)
-	if !contact {
-		h.ErrorPage(c, http.StatusNotFound)
 		return
 	}
 	h.unitFormPage(c, http.StatusOK, unitFormData{Unit: u, Form: units.FromUnit(u), AllEditable: all})
@@ -276,36 +240,31 @@ func (h *Handler) unitEdit(c *gin.Context) {
 
 // unitUpdate saves edits. Once approved, only the contact details and
 // opening hours may change: what the officer approved stays as approved.
+// Whether the unit may be edited is settled before its photo is decoded.
 func (h *Handler) unitUpdate(c *gin.Context) {
-	u, ok := h.ownUnit(c)
+	u, all, ok := h.editableUnit(c)
 	if !ok {
-		return
-	}
-	all, contact := units.EditableFields(u.Status)
-	if !contact {
-		h.ErrorPage(c, http.StatusNotFound)
 		return
 	}
 	photo, photoErr, ok := h.shopPhoto(c)
 	if !ok {
 		return
 	}
-	a := applicationFromPost(c)
-	if !all {
-		locked := units.FromUnit(u)
-		a.Name, a.USCC, a.BusinessType, a.Address, a.DistrictID = locked.Name, locked.USCC, locked.BusinessType, locked.Address, locked.DistrictID
+	ch := &units.Changes{Form: applicationFromPost(c), Photo: photo, PhotoProblem: photoErr}
+	_, err := h.Units.Update(c.Request.Context(), h.actor(c), u.ID, ch)
+	switch {
+	case err == nil:
+		c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(u.ID, 10)+"?ok=saved")
+	case errors.Is(err, units.ErrNotEditable):
+		h.ErrorPage(c, http.StatusNotFound)
+	case errors.Is(err, units.ErrChanged):
+		// Its status moved meanwhile: show the unit as it now is.
+		c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(u.ID, 10))
+	default:
+		h.refused(c, err, func(status int, errs form.Errors) {
+			h.unitFormPage(c, status, unitFormData{Unit: u, Form: ch.Form, Errors: errs, AllEditable: all})
+		})
 	}
-	errs, ok := h.saveUnit(c, &a, u, photo, photoErr, func(tx *storage.Store, u *model.Unit) error {
-		return tx.UpdateUnitDetails(c.Request.Context(), u)
-	})
-	if !ok {
-		return
-	}
-	if errs.Any() {
-		h.unitFormPage(c, http.StatusUnprocessableEntity, unitFormData{Unit: u, Form: a, Errors: errs, AllEditable: all})
-		return
-	}
-	c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(u.ID, 10)+"?ok=saved")
 }
 
 type unitPageData struct {
@@ -317,9 +276,11 @@ type unitPageData struct {
 	Instruments []instrumentRow
 	Events      []model.UnitEvent
 	Editable    bool
+	Writable    bool // instruments may be added (units.RecordsOpen)
+	Applying    bool // a draft or returned: the steps and the submit button show
 	CanSubmit   bool
 	CanRenew    bool
-	Published   bool
+	Published   bool // it has public codes to print (units.Printable)
 	HasPhoto    bool
 	Missing     []string // locale keys of what is still needed before submitting
 	DraftDays   int      // days an unchanged draft is kept; 0: for ever
@@ -350,7 +311,7 @@ func (h *Handler) unitPage(c *gin.Context, u *model.Unit) (*unitPageData, error)
 	if err != nil {
 		return nil, err
 	}
-	d := &unitPageData{Unit: u, District: districts[u.DistrictID], Published: u.ApprovedAt != nil && u.Status != model.UnitRevoked,
+	d := &unitPageData{Unit: u, District: districts[u.DistrictID], Published: units.Printable(u),
 		DraftDays: int(h.DraftMaxAge / (24 * time.Hour))}
 	if d.Pledge, err = h.Store.CurrentPledge(ctx, u.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, err
@@ -375,59 +336,53 @@ func (h *Handler) unitPage(c *gin.Context, u *model.Unit) (*unitPageData, error)
 		return nil, err
 	}
 	_, d.Editable = units.EditableFields(u.Status)
-	d.CanRenew = units.Can(u.Status, units.ActRenew, units.ByMerchant)
-	if units.Can(u.Status, units.ActSubmit, units.ByMerchant) {
-		if !d.PledgeValid {
-			d.Missing = append(d.Missing, "unit.missing_pledge")
-		}
-		if len(d.Instruments) == 0 {
-			d.Missing = append(d.Missing, "unit.missing_instruments")
-		}
-		d.CanSubmit = len(d.Missing) == 0
-	}
+	d.Writable = units.RecordsOpen(u.Status)
+	_, d.CanRenew = units.PledgeAllowed(u.Status)
+	ready := units.SubmitReadiness(u.Status, d.PledgeValid, len(d.Instruments))
+	d.Applying, d.Missing, d.CanSubmit = ready.Applying, ready.Missing, ready.Ready()
 	return d, nil
 }
 
-// unitSubmit sends a draft or returned application for review. A pledge
-// and at least one instrument are needed: an officer cannot judge a unit
-// that has promised nothing and listed nothing.
+// unitSubmit sends a draft or returned application for review
+// (units.Service.Submit). A refusal shows the unit page with the reason.
 func (h *Handler) unitSubmit(c *gin.Context) {
-	u, ok := h.ownUnit(c)
+	id, ok := h.idParam(c, "id")
 	if !ok {
 		return
 	}
-	d, err := h.unitPage(c, u)
-	if err != nil {
-		h.serverError(c, err)
-		return
+	_, err := h.Units.Submit(c.Request.Context(), h.actor(c), id)
+	switch {
+	case err == nil:
+		c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(id, 10)+"?ok=submitted")
+	case errors.Is(err, units.ErrChanged):
+		c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(id, 10))
+	default:
+		h.refused(c, err, func(status int, errs form.Errors) {
+			u, ok := h.ownUnit(c)
+			if !ok {
+				return
+			}
+			d, err := h.unitPage(c, u)
+			if err != nil {
+				h.serverError(c, err)
+				return
+			}
+			h.render(c, status, "unit", h.pageWithNotice(c, u.Name, d, problem(errs)))
+		})
 	}
-	tr, err := units.Next(u.Status, units.ActSubmit, units.ByMerchant)
-	if err != nil || !d.CanSubmit {
-		h.render(c, http.StatusConflict, "unit", h.pageWithNotice(c, u.Name, d, "unit.cannot_submit"))
-		return
+}
+
+// problem is the one message of a refusal shown as a notice above a page
+// rather than beside a field: the "action" one if there is one.
+func problem(errs form.Errors) string {
+	if m, ok := errs["action"]; ok {
+		return m.Key
 	}
-	actor := currentUser(c).ID
-	err = h.Store.Tx(c.Request.Context(), func(tx *storage.Store) error {
-		if err := tx.ChangeUnitStatus(c.Request.Context(), storage.UnitChange{UnitID: u.ID, From: u.Status, To: tr.To, ActorID: &actor, At: h.now()}); err != nil {
-			return err
-		}
-		return h.record(c, tx, audit.ActionUnitStatus, audit.ObjectUnit, u.ID, nil, map[string]any{"status": u.Status}, map[string]any{"status": tr.To})
-	})
-	if errors.Is(err, storage.ErrConflict) {
-		c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(u.ID, 10))
-		return
+	fields := slices.Sorted(maps.Keys(errs))
+	if len(fields) == 0 {
+		return "review.changed_meanwhile"
 	}
-	if errors.Is(err, storage.ErrDuplicate) {
-		// Submission reserves the code; another unit holds it. Same words
-		// as on the form, whoever holds it and why.
-		h.render(c, http.StatusConflict, "unit", h.pageWithNotice(c, u.Name, d, "unit.uscc_unavailable"))
-		return
-	}
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(u.ID, 10)+"?ok=submitted")
+	return errs[fields[0]].Key
 }
 
 // pageWithNotice is page with a problem notice shown above the content.
@@ -437,9 +392,10 @@ func (h *Handler) pageWithNotice(c *gin.Context, title string, data any, key str
 	return p
 }
 
-// shopPhoto reads the optional shop-front photo from a multipart form. A
-// bad file is a field error; ok is false when a response was already sent.
-func (h *Handler) shopPhoto(c *gin.Context) (*photos.Photo, *form.Message, bool) {
+// shopPhoto reads the optional shop-front photo from a multipart form and
+// cleans it. A bad file is a field error; ok is false when a response was
+// already sent.
+func (h *Handler) shopPhoto(c *gin.Context) (*model.UnitPhoto, *form.Message, bool) {
 	up := server.UploadOf(c)
 	if up != nil && up.Busy {
 		c.Header("Retry-After", "30")
@@ -466,14 +422,7 @@ func (h *Handler) shopPhoto(c *gin.Context) (*photos.Photo, *form.Message, bool)
 		key, args := intake.PhotoMessage(pe.Kind, 1)
 		return nil, &form.Message{Key: key, Args: args}, true
 	}
-	return p, nil, true
-}
-
-func setPhoto(ctx context.Context, st *storage.Store, unitID int64, p *photos.Photo) error {
-	if p == nil {
-		return nil
-	}
-	return st.SetUnitPhoto(ctx, &model.UnitPhoto{UnitID: unitID, ContentType: p.ContentType, Width: p.Width, Height: p.Height, Data: p.Data})
+	return &model.UnitPhoto{ContentType: p.ContentType, Width: p.Width, Height: p.Height, Data: p.Data}, nil, true
 }
 
 // unitPhoto serves the shop-front photo to the unit's owner.

@@ -15,11 +15,8 @@ import (
 	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
+	"honestmeasure/internal/units"
 )
-
-// printable: codes exist for units that were published and not revoked (a
-// suspended unit's poster still leads to its honest, suspended page).
-func printable(u *model.Unit) bool { return u.ApprovedAt != nil && u.Status != model.UnitRevoked }
 
 // qrSVG renders content as inline SVG for the print pages. The markup is our
 // own (internal/qr), so it is safe to embed.
@@ -53,7 +50,7 @@ func (h *Handler) poster(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if !printable(u) {
+	if !units.Printable(u) {
 		h.ErrorPage(c, http.StatusNotFound)
 		return
 	}
@@ -115,7 +112,7 @@ func (h *Handler) labels(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if !printable(u) {
+	if !units.Printable(u) {
 		h.ErrorPage(c, http.StatusNotFound)
 		return
 	}
@@ -179,7 +176,7 @@ func (h *Handler) qrImage(c *gin.Context, kind model.QRKind, id int64, name stri
 
 func (h *Handler) printableUnit(c *gin.Context) (*model.Unit, bool) {
 	u, ok := h.ownUnit(c)
-	if ok && !printable(u) {
+	if ok && !units.Printable(u) {
 		h.ErrorPage(c, http.StatusNotFound)
 		return nil, false
 	}
@@ -188,7 +185,7 @@ func (h *Handler) printableUnit(c *gin.Context) (*model.Unit, bool) {
 
 func (h *Handler) printableInstrument(c *gin.Context) (*model.Instrument, bool) {
 	in, u, ok := h.ownInstrument(c)
-	if ok && (!printable(u) || in.Status != model.InstrumentInUse) {
+	if ok && (!units.Printable(u) || in.Status != model.InstrumentInUse) {
 		h.ErrorPage(c, http.StatusNotFound)
 		return nil, false
 	}

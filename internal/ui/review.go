@@ -1,25 +1,23 @@
 package ui
 
 import (
-	"errors"
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
-	"honestmeasure/internal/audit"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
-	"honestmeasure/internal/notices"
 	"honestmeasure/internal/server"
-	"honestmeasure/internal/storage"
 	"honestmeasure/internal/units"
 	"honestmeasure/internal/uscc"
 )
 
-// staffRoles may review applications and manage units' status.
-var staffRoles = []model.Role{model.RoleOfficer, model.RoleSupervisor, model.RoleCityAdmin}
+// staffRoles may open the staff pages: cases, and units' applications and
+// status.
+var staffRoles = model.StaffRoles
 
 // reviewStatuses are the lists an officer can open.
 var reviewStatuses = []model.UnitStatus{model.UnitSubmitted, model.UnitApproved, model.UnitSuspended, model.UnitReturned, model.UnitExpired, model.UnitRevoked}
@@ -34,12 +32,11 @@ type applicationsData struct {
 }
 
 // staffAgency is the agency whose jurisdiction limits what a staff member
-// sees; nil for the city admin, who sees every district.
+// sees; nil for the city admin, who sees every district
+// (model.User.Jurisdiction).
 func staffAgency(u *model.User) *int64 {
-	if u.Role == model.RoleCityAdmin {
-		return nil
-	}
-	return u.AgencyID
+	agency, _ := u.Jurisdiction()
+	return agency
 }
 
 func (h *Handler) applications(c *gin.Context) {
@@ -80,29 +77,12 @@ func (h *Handler) applications(c *gin.Context) {
 
 // jurisdictionUnit loads unit :id if the staff member's agency has
 // jurisdiction over its district, or answers 404. A draft is the merchant's
-// private work until it is submitted: no staff member sees it.
+// private work until it is submitted: no staff member sees it
+// (units.Service.StaffUnit).
 func (h *Handler) jurisdictionUnit(c *gin.Context) (*model.Unit, bool) {
-	ctx := c.Request.Context()
-	u, ok := loadParam(h, c, "id", h.Store.UnitByID)
-	if !ok {
-		return nil, false
-	}
-	if u.Status == model.UnitDraft {
-		h.ErrorPage(c, http.StatusNotFound)
-		return nil, false
-	}
-	if agency := staffAgency(currentUser(c)); agency != nil {
-		ok, err := h.Store.AgencyHasJurisdiction(ctx, *agency, u.DistrictID)
-		if err != nil {
-			h.serverError(c, err)
-			return nil, false
-		}
-		if !ok {
-			h.ErrorPage(c, http.StatusNotFound)
-			return nil, false
-		}
-	}
-	return u, true
+	return loadParam(h, c, "id", func(ctx context.Context, id int64) (*model.Unit, error) {
+		return h.Units.StaffUnit(ctx, h.actor(c), id)
+	})
 }
 
 type reviewData struct {
@@ -112,7 +92,7 @@ type reviewData struct {
 	Reason  string
 	Errors  form.Errors
 	// CanReleaseCode: the unit holds its credit code and the viewer may
-	// release it (units.MayReleaseCreditCode).
+	// release it (units.CanReleaseCreditCode).
 	CanReleaseCode bool
 }
 
@@ -129,61 +109,32 @@ func (h *Handler) reviewPage(c *gin.Context, status int, u *model.Unit, reason s
 	}
 	h.render(c, status, "staff_unit", h.page(c, u.Name, reviewData{unitPageData: d, Owner: owner,
 		Actions: units.Allowed(u.Status, units.ByOfficer), Reason: reason, Errors: errs,
-		CanReleaseCode: u.USCCLive != nil && units.MayReleaseCreditCode(currentUser(c).Role)}))
+		CanReleaseCode: units.CanReleaseCreditCode(u, currentUser(c).Role)}))
+}
+
+// reviewRefused shows the staff unit page, as the unit now is, with a
+// refusal's status and messages and the reason as typed.
+func (h *Handler) reviewRefused(c *gin.Context, status int, reason string, errs form.Errors) {
+	if u, ok := h.jurisdictionUnit(c); ok {
+		h.reviewPage(c, status, u, reason, errs)
+	}
 }
 
 // releaseCode makes a unit give up the credit code it holds, so the business
-// whose code it is can apply: a supervisor of the agency with jurisdiction
-// or the city admin, with a reason that the holder is told and the audit
-// log keeps. The unit's status stays; if it was published on a false code,
-// revoking it is a separate decision.
+// whose code it is can apply (units.Service.ReleaseCreditCode): a
+// supervisor of the agency with jurisdiction or the city admin, with a
+// reason that the holder is told and the audit log keeps.
 func (h *Handler) releaseCode(c *gin.Context) {
-	u, ok := h.jurisdictionUnit(c)
+	id, ok := h.idParam(c, "id")
 	if !ok {
 		return
 	}
-	actor := currentUser(c)
-	if !units.MayReleaseCreditCode(actor.Role) {
-		h.ErrorPage(c, http.StatusNotFound)
+	if err := h.Units.ReleaseCreditCode(c.Request.Context(), h.actor(c), id, c.PostForm("release_reason")); err != nil {
+		h.refused(c, err, func(status int, errs form.Errors) { h.reviewRefused(c, status, "", errs) })
 		return
 	}
-	reason := form.Clean(c.PostForm("release_reason"))
-	errs := form.Errors{}
-	if reason == "" {
-		errs.Add("release_reason", "review.reason_required")
-	} else if form.TooLong(reason, 1000) {
-		errs.Add("release_reason", "form.too_long", 1000)
-	}
-	if u.USCCLive == nil {
-		errs.Add("action", "review.changed_meanwhile")
-	}
-	if errs.Any() {
-		h.reviewPage(c, http.StatusUnprocessableEntity, u, "", errs)
-		return
-	}
-	owner, err := h.Store.UserByID(c.Request.Context(), u.OwnerUserID)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	ctx := c.Request.Context()
-	err = h.Store.Tx(ctx, func(tx *storage.Store) error {
-		if err := tx.ReleaseCreditCode(ctx, u.ID, &actor.ID, reason, h.now(), notices.CreditCodeReleased(owner, u, reason, h.BaseURL)...); err != nil {
-			return err
-		}
-		return h.record(c, tx, audit.ActionUnitChange, audit.ObjectUnit, u.ID, actor.AgencyID,
-			map[string]any{"uscc_held": u.USCC}, map[string]any{"uscc_held": nil, "released_because": reason})
-	})
-	if errors.Is(err, storage.ErrConflict) {
-		h.reviewPage(c, http.StatusConflict, u, "", form.Errors{"action": {Key: "review.changed_meanwhile"}})
-		return
-	}
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	server.Logger(c).Info("credit code released", "unit_id", u.ID, "by", actor.ID)
-	c.Redirect(http.StatusSeeOther, "/staff/units/"+strconv.FormatInt(u.ID, 10)+"?ok=uscc_released")
+	server.Logger(c).Info("credit code released", "unit_id", id, "by", currentUser(c).ID)
+	c.Redirect(http.StatusSeeOther, "/staff/units/"+strconv.FormatInt(id, 10)+"?ok=uscc_released")
 }
 
 func (h *Handler) reviewUnit(c *gin.Context) {
@@ -195,53 +146,23 @@ func (h *Handler) reviewUnit(c *gin.Context) {
 }
 
 // reviewAction approves, returns, suspends, reinstates or revokes a unit,
-// as the transition table allows; the reason is shown to the merchant (and
-// for suspension and revocation, on the public page).
+// as the transition table allows (units.Service.Review); the reason is
+// shown to the merchant (and for suspension and revocation, on the public
+// page).
 func (h *Handler) reviewAction(c *gin.Context) {
-	u, ok := h.jurisdictionUnit(c)
+	id, ok := h.idParam(c, "id")
 	if !ok {
 		return
 	}
 	action := units.Action(c.Param("action"))
-	reason := form.Clean(c.PostForm("reason"))
-	tr, err := units.Next(u.Status, action, units.ByOfficer)
+	reason := c.PostForm("reason")
+	tr, err := h.Units.Review(c.Request.Context(), h.actor(c), id, action, reason)
 	if err != nil {
-		h.reviewPage(c, http.StatusConflict, u, reason, form.Errors{"action": {Key: "review.not_allowed"}})
+		h.refused(c, err, func(status int, errs form.Errors) { h.reviewRefused(c, status, form.Clean(reason), errs) })
 		return
 	}
-	errs := form.Errors{}
-	if tr.NeedsReason && reason == "" {
-		errs.Add("reason", "review.reason_required")
-	} else if form.TooLong(reason, 1000) {
-		errs.Add("reason", "form.too_long", 1000)
-	}
-	if errs.Any() {
-		h.reviewPage(c, http.StatusUnprocessableEntity, u, reason, errs)
-		return
-	}
-	actor := currentUser(c).ID
-	err = h.Store.Tx(c.Request.Context(), func(tx *storage.Store) error {
-		if err := tx.ChangeUnitStatus(c.Request.Context(), storage.UnitChange{UnitID: u.ID, From: u.Status, To: tr.To,
-			Reason: reason, ActorID: &actor, At: h.now()}); err != nil {
-			return err
-		}
-		return h.record(c, tx, audit.ActionUnitStatus, audit.ObjectUnit, u.ID, currentUser(c).AgencyID,
-			map[string]any{"status": u.Status}, map[string]any{"status": tr.To, "reason": reason})
-	})
-	if errors.Is(err, storage.ErrConflict) {
-		fresh, _ := h.Store.UnitByID(c.Request.Context(), u.ID)
-		if fresh != nil {
-			u = fresh
-		}
-		h.reviewPage(c, http.StatusConflict, u, reason, form.Errors{"action": {Key: "review.changed_meanwhile"}})
-		return
-	}
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	server.Logger(c).Info("unit status changed", "unit_id", u.ID, "from", string(u.Status), "to", string(tr.To), "by", actor)
-	c.Redirect(http.StatusSeeOther, "/staff/units/"+strconv.FormatInt(u.ID, 10)+"?ok=unit_"+string(action))
+	server.Logger(c).Info("unit status changed", "unit_id", id, "from", string(tr.From), "to", string(tr.To), "by", currentUser(c).ID)
+	c.Redirect(http.StatusSeeOther, "/staff/units/"+strconv.FormatInt(id, 10)+"?ok=unit_"+string(action))
 }
 
 // reviewPhoto shows the shop-front photo to staff with jurisdiction.

@@ -25,6 +25,7 @@ import (
 	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
+	"honestmeasure/internal/units"
 )
 
 // Handler carries what the pages need.
@@ -43,6 +44,7 @@ type Handler struct {
 	QR            *qr.Signer // signs and checks QR tokens
 	Intake        *intake.Service
 	Cases         *cases.Service
+	Units         *units.Service
 	Accounts      *accounts.Service
 	ScanCache     *scan.PageCache // nil: every scan renders afresh
 	// DraftMaxAge is how long an unchanged unit draft is kept (0: for ever);

@@ -106,6 +106,14 @@ func EditableFields(s model.UnitStatus) (all bool, contact bool) {
 	}
 }
 
+// KeepApproved puts back into a the fields of u that its owner may no
+// longer change (EditableFields): what the officer approved stays as
+// approved, whatever the form sent.
+func (a *Application) KeepApproved(u *model.Unit) {
+	locked := FromUnit(u)
+	a.Name, a.USCC, a.BusinessType, a.Address, a.DistrictID = locked.Name, locked.USCC, locked.BusinessType, locked.Address, locked.DistrictID
+}
+
 // Owner reports whether user owns the unit; pages answer 404 otherwise.
 func Owner(u *model.Unit, user *model.User) bool {
 	return user != nil && u.OwnerUserID == user.ID

@@ -2,11 +2,14 @@ package units
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/fail"
+	"honestmeasure/internal/form"
 	"honestmeasure/internal/locale"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/storage"
@@ -27,6 +30,124 @@ func (s *Service) now() time.Time {
 		return s.Now().UTC()
 	}
 	return time.Now().UTC()
+}
+
+// Refusals. A unit the actor may not see is storage.ErrNotFound, answered
+// exactly like one that does not exist; the others carry the message the
+// person is shown. errors.Is tells them apart.
+var (
+	// ErrChanged: the unit changed while the person looked at it (another
+	// officer acted first, another tab submitted it); nothing was written.
+	ErrChanged = refusal(fail.Conflict, "unit changed meanwhile", "action", "review.changed_meanwhile")
+	// ErrNotAllowed: the transition table does not allow the officer's
+	// action on the unit as it is.
+	ErrNotAllowed = refusal(fail.Conflict, "unit action not allowed", "action", "review.not_allowed")
+	// ErrCannotSubmit: the unit is not a draft or returned, or it still
+	// lacks a valid pledge or an instrument (SubmitReadiness).
+	ErrCannotSubmit = refusal(fail.Conflict, "unit cannot be submitted", "action", "unit.cannot_submit")
+	// ErrCreditCodeHeld: submission would reserve a credit code another
+	// unit holds. The words say nothing about who holds it or why.
+	ErrCreditCodeHeld = refusal(fail.Conflict, "credit code held by another unit", "uscc", "unit.uscc_unavailable")
+	// ErrNotEditable: the unit's status allows no edits (EditableFields).
+	ErrNotEditable = refusal(fail.Conflict, "unit not editable", "action", "review.not_allowed")
+	// ErrPledgeNotAllowed: no pledge is signed in the unit's status
+	// (PledgeAllowed), or, for Renew, signing it would not be a renewal.
+	ErrPledgeNotAllowed = refusal(fail.Conflict, "pledge not signed in this status", "action", "review.not_allowed")
+	// errCodeUnavailable: an application names a credit code another unit
+	// holds; the same words as ErrCreditCodeHeld, beside the field.
+	errCodeUnavailable = refusal(fail.Invalid, "credit code unavailable", "uscc", "unit.uscc_unavailable")
+)
+
+func refusal(kind fail.Kind, msg, field, key string) *fail.Error {
+	e := fail.Field(kind, field, key)
+	e.Msg = msg
+	return e
+}
+
+// unexpected turns a refusal from a lookup that must succeed (the owner of
+// a unit, the current pledge text) into a plain error, so that an edge
+// answers it as the server failure it is and never as the person's fault.
+func unexpected(what string, err error) error {
+	if _, ok := fail.As(err); ok {
+		return fmt.Errorf("%s: %v", what, err)
+	}
+	return err
+}
+
+// changed maps the storage refusals of a status change to what the person
+// sees; any other error passes through as a server error.
+func changed(err error) error {
+	switch {
+	case errors.Is(err, storage.ErrConflict):
+		return ErrChanged
+	case errors.Is(err, storage.ErrDuplicate):
+		return ErrCreditCodeHeld
+	}
+	return err
+}
+
+// OwnUnit is unit id if who owns it. Anyone else gets storage.ErrNotFound,
+// exactly as for a unit that does not exist, so IDs reveal nothing.
+func (s *Service) OwnUnit(ctx context.Context, who audit.Actor, id int64) (*model.Unit, error) {
+	u, err := s.Store.UnitByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !Owner(u, who.User) {
+		return nil, storage.ErrNotFound
+	}
+	return u, nil
+}
+
+// StaffUnit is unit id if who is staff whose jurisdiction covers its
+// district (the city admin: every district) and the unit is not a draft;
+// otherwise storage.ErrNotFound, as for a unit that does not exist.
+func (s *Service) StaffUnit(ctx context.Context, who audit.Actor, id int64) (*model.Unit, error) {
+	agency, ok := who.User.Jurisdiction()
+	if !ok {
+		return nil, storage.ErrNotFound
+	}
+	u, err := s.Store.UnitByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !VisibleToStaff(u.Status) {
+		return nil, storage.ErrNotFound
+	}
+	if agency != nil {
+		ok, err := s.Store.AgencyHasJurisdiction(ctx, *agency, u.DistrictID)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, storage.ErrNotFound
+		}
+	}
+	return u, nil
+}
+
+// reason cleans a reason the merchant (and, for some actions, the public)
+// is shown, and checks it into errs under field.
+func reason(text string, required bool, field string, errs form.Errors) string {
+	text = form.Clean(text)
+	switch {
+	case required && text == "":
+		errs.Add(field, "review.reason_required")
+	case form.TooLong(text, MaxReason):
+		errs.Add(field, "form.too_long", MaxReason)
+	}
+	return text
+}
+
+// MaxReason bounds the reason given with a decision or a release.
+const MaxReason = 1000
+
+func actorID(who audit.Actor) *int64 {
+	if who.User == nil {
+		return nil
+	}
+	id := who.User.ID
+	return &id
 }
 
 func (s *Service) record(ctx context.Context, tx *storage.Store, who audit.Actor, action string, unitID int64, agencyID *int64, before, after any) error {

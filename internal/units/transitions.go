@@ -1,7 +1,9 @@
 // Package units holds the rules of the demonstration-unit programme: which
 // status changes are allowed and who may make them, and what a valid
-// application looks like. It does not store anything; callers apply the
-// outcome through internal/storage.
+// application looks like (transitions.go, application.go: plain values in,
+// plain values out). Service applies them: each thing a merchant or an
+// officer does to a unit is one of its methods, with its access check,
+// transaction, audit entry and notices; the pages and the API call it.
 package units
 
 import (
@@ -100,6 +102,79 @@ func Allowed(from model.UnitStatus, by Actor) []Action {
 // the city admin, since it unblocks another business's application.
 func MayReleaseCreditCode(role model.Role) bool {
 	return role == model.RoleSupervisor || role == model.RoleCityAdmin
+}
+
+// HoldsCreditCode reports whether u keeps its credit code to itself now
+// (from submission until revoked, unless staff released it).
+func HoldsCreditCode(u *model.Unit) bool { return u.USCCLive != nil }
+
+// CanReleaseCreditCode reports whether a staff member in role (with
+// jurisdiction) may release u's credit code now: the staff page offers the
+// form by it, Service.ReleaseCreditCode refuses by its two parts.
+func CanReleaseCreditCode(u *model.Unit, role model.Role) bool {
+	return HoldsCreditCode(u) && MayReleaseCreditCode(role)
+}
+
+// MayApply reports whether a user in role registers units of their own.
+func MayApply(role model.Role) bool { return role == model.RoleMerchant }
+
+// VisibleToStaff reports whether staff with jurisdiction see a unit in
+// status s at all: a draft is the merchant's private work until submitted.
+func VisibleToStaff(s model.UnitStatus) bool { return s != model.UnitDraft }
+
+// Printable reports whether u has public codes to print (poster, labels,
+// QR downloads): it was published once and is not revoked. A suspended or
+// expired unit keeps its codes: its poster still leads to its honest,
+// suspended (or expired) page.
+func Printable(u *model.Unit) bool { return u.ApprovedAt != nil && u.Status != model.UnitRevoked }
+
+// RecordsOpen reports whether the owner of a unit in status s may still add
+// and change its instruments and their certificates: a revoked unit's
+// records are frozen.
+func RecordsOpen(s model.UnitStatus) bool { return s != model.UnitRevoked }
+
+// PledgeAllowed says whether the owner of a unit in status s may sign the
+// pledge, and whether signing it is a renewal: it is signed while applying
+// (the unit can still be submitted) and renewed once published or expired;
+// not while under review, suspended or revoked.
+func PledgeAllowed(s model.UnitStatus) (allowed, renewal bool) {
+	switch {
+	case Can(s, ActSubmit, ByMerchant):
+		return true, false
+	case Can(s, ActRenew, ByMerchant):
+		return true, true
+	}
+	return false, false
+}
+
+// Readiness is how far a unit is from being submitted for review.
+type Readiness struct {
+	// Applying: the unit is a draft or was returned, so its owner submits
+	// it once nothing is Missing.
+	Applying bool
+	// Missing lists, as locale keys, what is still needed: an officer
+	// cannot judge a unit that has promised nothing and listed nothing.
+	Missing []string
+}
+
+// Ready reports whether the unit may be submitted now.
+func (r Readiness) Ready() bool { return r.Applying && len(r.Missing) == 0 }
+
+// SubmitReadiness says whether a unit in status s, with or without a valid
+// pledge and with instruments in use, may be submitted: the unit page shows
+// the button and what is missing by it, Service.Submit refuses by it.
+func SubmitReadiness(s model.UnitStatus, pledgeValid bool, instruments int) Readiness {
+	r := Readiness{Applying: Can(s, ActSubmit, ByMerchant)}
+	if !r.Applying {
+		return r
+	}
+	if !pledgeValid {
+		r.Missing = append(r.Missing, "unit.missing_pledge")
+	}
+	if instruments == 0 {
+		r.Missing = append(r.Missing, "unit.missing_instruments")
+	}
+	return r
 }
 
 // Can reports whether actor may take action on a unit in status from.

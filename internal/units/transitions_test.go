@@ -2,6 +2,7 @@ package units
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"honestmeasure/internal/model"
@@ -70,6 +71,54 @@ func TestReasonsRequiredWhereTheMerchantOrPublicIsTold(t *testing.T) {
 		needs := tr.Action == ActReturn || tr.Action == ActSuspend || tr.Action == ActRevoke || tr.Action == ActReinstate
 		if tr.NeedsReason != needs {
 			t.Errorf("%s → %s by %s: NeedsReason = %v", tr.From, tr.Action, tr.By, tr.NeedsReason)
+		}
+	}
+}
+
+// PledgeAllowed follows the table: a pledge is signed where the merchant can
+// submit, renewed where they can renew, and nowhere else.
+func TestPledgeAllowedFollowsTheTable(t *testing.T) {
+	for _, s := range model.UnitStatuses {
+		allowed, renewal := PledgeAllowed(s)
+		submit, renew := Can(s, ActSubmit, ByMerchant), Can(s, ActRenew, ByMerchant)
+		if allowed != (submit || renew) || renewal != renew {
+			t.Errorf("%s: PledgeAllowed = %v, %v; table says submit %v, renew %v", s, allowed, renewal, submit, renew)
+		}
+	}
+}
+
+func TestSubmitReadiness(t *testing.T) {
+	tests := []struct {
+		status      model.UnitStatus
+		pledge      bool
+		instruments int
+		applying    bool
+		missing     []string
+	}{
+		{model.UnitDraft, true, 1, true, nil},
+		{model.UnitReturned, true, 3, true, nil},
+		{model.UnitDraft, false, 0, true, []string{"unit.missing_pledge", "unit.missing_instruments"}},
+		{model.UnitDraft, true, 0, true, []string{"unit.missing_instruments"}},
+		{model.UnitReturned, false, 2, true, []string{"unit.missing_pledge"}},
+		{model.UnitSubmitted, true, 1, false, nil},
+		{model.UnitApproved, true, 1, false, nil},
+		{model.UnitExpired, false, 0, false, nil},
+	}
+	for _, tc := range tests {
+		r := SubmitReadiness(tc.status, tc.pledge, tc.instruments)
+		if r.Applying != tc.applying || !slices.Equal(r.Missing, tc.missing) || r.Ready() != (tc.applying && len(tc.missing) == 0) {
+			t.Errorf("SubmitReadiness(%s, %v, %d) = %+v", tc.status, tc.pledge, tc.instruments, r)
+		}
+	}
+}
+
+func TestCreditCodeRelease(t *testing.T) {
+	code := "91310110666007217T"
+	held, free := &model.Unit{USCCLive: &code}, &model.Unit{}
+	for _, role := range model.Roles {
+		want := role == model.RoleSupervisor || role == model.RoleCityAdmin
+		if CanReleaseCreditCode(held, role) != want || CanReleaseCreditCode(free, role) {
+			t.Errorf("%s: CanReleaseCreditCode(held) = %v, want %v", role, CanReleaseCreditCode(held, role), want)
 		}
 	}
 }
