@@ -2,9 +2,11 @@ package ui
 
 import (
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"honestmeasure/internal/model"
 	"honestmeasure/internal/server"
 )
 
@@ -110,3 +112,6 @@ func (h *Handler) adminRenderProblem(c *gin.Context, status int, name, titleKey 
 	p.Problem = problem
 	h.render(c, status, name, p)
 }
+
+// today is the deployment's calendar date now.
+func (h *Handler) adminToday() time.Time { return model.DateOf(h.now()) }
