@@ -78,7 +78,7 @@ type spotCheckJSON struct {
 var statusNames = map[scan.Status]string{scan.Genuine: "genuine", scan.Replaced: "replaced", scan.NotIssued: "not_issued"}
 
 // scan answers what /q/{token} shows, with the same verdicts as the page
-// (internal/ui/scan.go). It is always 200: "this code is not ours" is an
+// (internal/ui/scan_show.go). It is always 200: "this code is not ours" is an
 // answer, not an error.
 func (h *Handler) scan(c *gin.Context) {
 	ctx := c.Request.Context()
