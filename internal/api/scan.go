@@ -77,7 +77,8 @@ type spotCheckJSON struct {
 
 var statusNames = map[scan.Status]string{scan.Genuine: "genuine", scan.Replaced: "replaced", scan.NotIssued: "not_issued"}
 
-// scan answers what /q/{token} shows, with the page's verdict (scan.Judge). It is always 200: "this code is not ours" is an
+// scan answers what /q/{token} shows, with the page's verdict (scan.Judge).
+// It is always 200: "this code is not ours" is an
 // answer, not an error.
 func (h *Handler) scan(c *gin.Context) {
 	ctx := c.Request.Context()

@@ -14,7 +14,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"honestmeasure/internal/model"
 	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
@@ -80,28 +79,20 @@ func (h *Handler) scanPage(c *gin.Context) {
 		h.scanInvalid(c, raw)
 		return
 	}
-	d := scanData{Token: token, Status: scan.Genuine}
+	status := scan.Genuine
 	if stamp.Revoked {
-		d.Status = scan.Replaced
+		status = scan.Replaced
 	}
+	d := scanData{Token: token}
 	d.Unit, err = scan.LoadUnit(ctx, h.Store, h.QR, h.BaseURL, stamp.UnitID, now)
 	if err != nil {
 		h.scanError(c, raw, err)
 		return
 	}
-	if ref.Kind == model.QRInstrument {
-		for i := range d.Unit.Instruments {
-			if d.Unit.Instruments[i].Instrument.ID == ref.ID {
-				d.Instrument = &d.Unit.Instruments[i]
-			}
-		}
-		if d.Instrument == nil {
-			// Retired since the label was printed: the label vouches for nothing.
-			d.Status = scan.Replaced
-		}
-	}
-	if d.Status == scan.Replaced && d.Unit.Badge != scan.BadgeNotListed && d.Unit.Unit.Status != model.UnitRevoked {
-		d.CurrentURL = d.Unit.URL
+	v := scan.Judge(status, ref, d.Unit)
+	d.Status, d.CurrentURL = v.Status, v.CurrentURL
+	if v.Instrument >= 0 {
+		d.Instrument = &d.Unit.Instruments[v.Instrument]
 	}
 	page := h.page(c, d.Unit.Unit.Name, d)
 	// Nothing from the request beyond the code and the language may reach

@@ -1,0 +1,58 @@
+package ui
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"honestmeasure/internal/form"
+	"honestmeasure/internal/instruments"
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/server"
+	"honestmeasure/internal/units"
+)
+
+type instrumentPageData struct {
+	Unit         *model.Unit
+	Instrument   *model.Instrument
+	Type         *model.InstrumentType
+	State        model.VerificationState
+	Records      []model.VerificationRecord
+	Verification instruments.VerificationForm
+	Errors       form.Errors
+	Writable     bool
+	Printable    bool
+}
+
+func (h *Handler) instrumentPage(c *gin.Context, status int, in *model.Instrument, u *model.Unit, vf instruments.VerificationForm, errs form.Errors) {
+	ctx := c.Request.Context()
+	typ, err := h.Store.InstrumentTypeByID(ctx, in.TypeID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	recs, err := h.Store.Verifications(ctx, in.ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	var latest *model.VerificationRecord
+	if len(recs) > 0 {
+		latest = &recs[0]
+	}
+	if vf.Result == "" {
+		vf.Result = string(model.ResultPass)
+	}
+	d := instrumentPageData{Unit: u, Instrument: in, Type: typ, State: model.StateOf(latest, *typ, h.now()), Records: recs,
+		Verification: vf, Errors: errs, Writable: unitWritable(u) && in.Status == model.InstrumentInUse}
+	d.Printable = d.Writable && units.Printable(u)
+	h.render(c, status, "instrument", h.page(c, server.Printer(c).Pick(typ.NameZh, typ.NameEn)+" "+in.SerialNo, d))
+}
+
+func (h *Handler) instrumentShow(c *gin.Context) {
+	in, u, ok := h.ownInstrument(c)
+	if !ok {
+		return
+	}
+	h.instrumentPage(c, http.StatusOK, in, u, instruments.VerificationForm{}, nil)
+}
