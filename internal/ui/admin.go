@@ -16,48 +16,6 @@ import (
 // the CSRF token of every POST; every change is written to the audit log,
 // before and after, in the transaction that makes it.
 
-// registerAdmin declares the city admin's routes under /admin.
-func (h *Handler) registerAdmin(g *gin.RouterGroup) {
-	g.GET("", h.adminIndex)
-
-	g.GET("/rules", h.adminRules)
-	g.GET("/rules/new", h.adminRuleNew)
-	g.POST("/rules", h.adminRuleCreate)
-	g.GET("/rules/:id/edit", h.adminRuleEdit)
-	g.POST("/rules/:id", h.adminRuleUpdate)
-	g.POST("/rules/:id/move", h.adminRuleMove)
-	g.POST("/rules/:id/enabled", h.adminRuleEnabled)
-
-	g.GET("/agencies", h.adminAgencies)
-	g.GET("/agencies/:id/edit", h.adminAgencyEdit)
-	g.POST("/agencies/:id", h.adminAgencyUpdate)
-	g.GET("/districts/:id/edit", h.adminDistrictEdit)
-	g.POST("/districts/:id", h.adminDistrictUpdate)
-
-	g.GET("/accounts", h.adminAccounts)
-	g.GET("/accounts/new", h.adminAccountNew)
-	g.POST("/accounts", h.adminAccountCreate)
-	g.POST("/accounts/:id/disable", h.adminAccountDisable)
-	g.POST("/accounts/:id/enable", h.adminAccountEnable)
-	g.GET("/accounts/:id/password", h.adminPasswordForm)
-	g.POST("/accounts/:id/password", h.adminPasswordReset)
-
-	g.GET("/holidays", h.adminHolidays)
-	g.POST("/holidays", h.adminHolidayCreate)
-	g.POST("/holidays/:id/delete", h.adminHolidayDelete)
-
-	g.GET("/instrument-types", h.adminInstrumentTypes)
-	g.GET("/instrument-types/new", h.adminInstrumentTypeNew)
-	g.POST("/instrument-types", h.adminInstrumentTypeCreate)
-	g.GET("/instrument-types/:id/edit", h.adminInstrumentTypeEdit)
-	g.POST("/instrument-types/:id", h.adminInstrumentTypeUpdate)
-
-	g.GET("/pledge-texts", h.adminPledgeTexts)
-	g.GET("/pledge-texts/new", h.adminPledgeTextNew)
-	g.POST("/pledge-texts", h.adminPledgeTextCreate)
-	g.GET("/pledge-texts/:id", h.adminPledgeTextShow)
-}
-
 // adminSections are the admin's areas, in the order the tabs show them.
 var adminSections = []struct{ Key, URL string }{
 	{"admin.nav.index", "/admin"},

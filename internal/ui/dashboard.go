@@ -14,13 +14,6 @@ import (
 // answer for an agency (or the city) watch the numbers.
 var dashboardRoles = []model.Role{model.RoleSupervisor, model.RoleCityAdmin}
 
-// registerDashboard declares the dashboard routes under /staff.
-func (h *Handler) registerDashboard(st *gin.RouterGroup) {
-	d := st.Group("", h.requireRole(dashboardRoles...))
-	d.GET("/dashboard", h.dashboard)
-	d.GET("/dashboard.csv", h.dashboardCSV)
-}
-
 // dashScope is what one dashboard request counts: an agency's cases (nil:
 // every agency's) over a period.
 type dashScope struct {

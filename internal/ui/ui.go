@@ -136,10 +136,50 @@ func (h *Handler) Register(e *gin.Engine) {
 	st.POST("/cases/:id/transfer", h.caseTransfer)
 	st.POST("/cases/:id/reroute", h.caseReroute)
 	st.POST("/cases/:id/merge", h.caseMerge)
-	h.registerDashboard(st)
+	dash := st.Group("", h.requireRole(dashboardRoles...))
+	dash.GET("/dashboard", h.dashboard)
+	dash.GET("/dashboard.csv", h.dashboardCSV)
 
+	// The city admin's reference data; every change is audited (admin.go).
 	admin := s.Group("/admin", h.requireRole(model.RoleCityAdmin))
-	h.registerAdmin(admin)
+	admin.GET("", h.adminIndex)
+
+	admin.GET("/rules", h.adminRules)
+	admin.GET("/rules/new", h.adminRuleNew)
+	admin.POST("/rules", h.adminRuleCreate)
+	admin.GET("/rules/:id/edit", h.adminRuleEdit)
+	admin.POST("/rules/:id", h.adminRuleUpdate)
+	admin.POST("/rules/:id/move", h.adminRuleMove)
+	admin.POST("/rules/:id/enabled", h.adminRuleEnabled)
+
+	admin.GET("/agencies", h.adminAgencies)
+	admin.GET("/agencies/:id/edit", h.adminAgencyEdit)
+	admin.POST("/agencies/:id", h.adminAgencyUpdate)
+	admin.GET("/districts/:id/edit", h.adminDistrictEdit)
+	admin.POST("/districts/:id", h.adminDistrictUpdate)
+
+	admin.GET("/accounts", h.adminAccounts)
+	admin.GET("/accounts/new", h.adminAccountNew)
+	admin.POST("/accounts", h.adminAccountCreate)
+	admin.POST("/accounts/:id/disable", h.adminAccountDisable)
+	admin.POST("/accounts/:id/enable", h.adminAccountEnable)
+	admin.GET("/accounts/:id/password", h.adminPasswordForm)
+	admin.POST("/accounts/:id/password", h.adminPasswordReset)
+
+	admin.GET("/holidays", h.adminHolidays)
+	admin.POST("/holidays", h.adminHolidayCreate)
+	admin.POST("/holidays/:id/delete", h.adminHolidayDelete)
+
+	admin.GET("/instrument-types", h.adminInstrumentTypes)
+	admin.GET("/instrument-types/new", h.adminInstrumentTypeNew)
+	admin.POST("/instrument-types", h.adminInstrumentTypeCreate)
+	admin.GET("/instrument-types/:id/edit", h.adminInstrumentTypeEdit)
+	admin.POST("/instrument-types/:id", h.adminInstrumentTypeUpdate)
+
+	admin.GET("/pledge-texts", h.adminPledgeTexts)
+	admin.GET("/pledge-texts/new", h.adminPledgeTextNew)
+	admin.POST("/pledge-texts", h.adminPledgeTextCreate)
+	admin.GET("/pledge-texts/:id", h.adminPledgeTextShow)
 }
 
 // Uploads are the routes that take files, with their limits. The edge

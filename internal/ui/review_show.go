@@ -1,0 +1,72 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"honestmeasure/internal/form"
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/units"
+)
+
+// jurisdictionUnit loads unit :id if the staff member's agency has
+// jurisdiction over its district, or answers 404. A draft is the merchant's
+// private work until it is submitted: no staff member sees it
+// (units.Service.StaffUnit).
+func (h *Handler) jurisdictionUnit(c *gin.Context) (*model.Unit, bool) {
+	return loadParam(h, c, "id", func(ctx context.Context, id int64) (*model.Unit, error) {
+		return h.Units.StaffUnit(ctx, h.actor(c), id)
+	})
+}
+
+type reviewData struct {
+	*unitPageData
+	Owner   *model.User
+	Actions []units.Action
+	Reason  string
+	Errors  form.Errors
+	// CanReleaseCode: the unit holds its credit code and the viewer may
+	// release it (units.CanReleaseCreditCode).
+	CanReleaseCode bool
+}
+
+func (h *Handler) reviewPage(c *gin.Context, status int, u *model.Unit, reason string, errs form.Errors) {
+	d, err := h.unitPage(c, u)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	owner, err := h.Store.UserByID(c.Request.Context(), u.OwnerUserID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.render(c, status, "staff_unit", h.page(c, u.Name, reviewData{unitPageData: d, Owner: owner,
+		Actions: units.Allowed(u.Status, units.ByOfficer), Reason: reason, Errors: errs,
+		CanReleaseCode: units.CanReleaseCreditCode(u, currentUser(c).Role)}))
+}
+
+// reviewRefused shows the staff unit page, as the unit now is, with a
+// refusal's status and messages and the reason as typed.
+func (h *Handler) reviewRefused(c *gin.Context, status int, reason string, errs form.Errors) {
+	if u, ok := h.jurisdictionUnit(c); ok {
+		h.reviewPage(c, status, u, reason, errs)
+	}
+}
+
+func (h *Handler) reviewUnit(c *gin.Context) {
+	u, ok := h.jurisdictionUnit(c)
+	if !ok {
+		return
+	}
+	h.reviewPage(c, http.StatusOK, u, "", nil)
+}
+
+// reviewPhoto shows the shop-front photo to staff with jurisdiction.
+func (h *Handler) reviewPhoto(c *gin.Context) {
+	if u, ok := h.jurisdictionUnit(c); ok {
+		h.servePhoto(c, u.ID)
+	}
+}

@@ -1,0 +1,89 @@
+package ui
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/storage"
+	"honestmeasure/internal/units"
+)
+
+type unitPageData struct {
+	Unit        *model.Unit
+	District    model.District
+	Pledge      *model.Pledge
+	PledgeValid bool
+	PledgeText  *model.PledgeText
+	Instruments []instrumentRow
+	Events      []model.UnitEvent
+	Editable    bool
+	Writable    bool // instruments may be added (units.RecordsOpen)
+	Applying    bool // a draft or returned: the steps and the submit button show
+	CanSubmit   bool
+	CanRenew    bool
+	Published   bool // it has public codes to print (units.Printable)
+	HasPhoto    bool
+	Missing     []string // locale keys of what is still needed before submitting
+	DraftDays   int      // days an unchanged draft is kept; 0: for ever
+}
+
+type instrumentRow struct {
+	storage.InstrumentView
+	State model.VerificationState
+}
+
+func (h *Handler) unitShow(c *gin.Context) {
+	u, ok := h.ownUnit(c)
+	if !ok {
+		return
+	}
+	d, err := h.unitPage(c, u)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "unit", h.page(c, u.Name, d))
+}
+
+func (h *Handler) unitPage(c *gin.Context, u *model.Unit) (*unitPageData, error) {
+	ctx := c.Request.Context()
+	now := h.now()
+	districts, err := h.districtMap(c)
+	if err != nil {
+		return nil, err
+	}
+	d := &unitPageData{Unit: u, District: districts[u.DistrictID], Published: units.Printable(u),
+		DraftDays: int(h.DraftMaxAge / (24 * time.Hour))}
+	if d.Pledge, err = h.Store.CurrentPledge(ctx, u.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, err
+	}
+	if d.Pledge != nil {
+		d.PledgeValid = d.Pledge.Valid(now)
+		if d.PledgeText, err = h.Store.PledgeTextByID(ctx, d.Pledge.PledgeTextID); err != nil {
+			return nil, err
+		}
+	}
+	views, err := h.Store.InstrumentsOfUnits(ctx, []int64{u.ID}, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range views {
+		d.Instruments = append(d.Instruments, instrumentRow{InstrumentView: v, State: v.State(now)})
+	}
+	if d.Events, err = h.Store.UnitEvents(ctx, u.ID); err != nil {
+		return nil, err
+	}
+	if d.HasPhoto, err = h.Store.HasUnitPhoto(ctx, u.ID); err != nil {
+		return nil, err
+	}
+	_, d.Editable = units.EditableFields(u.Status)
+	d.Writable = units.RecordsOpen(u.Status)
+	_, d.CanRenew = units.PledgeAllowed(u.Status)
+	ready := units.SubmitReadiness(u.Status, d.PledgeValid, len(d.Instruments))
+	d.Applying, d.Missing, d.CanSubmit = ready.Applying, ready.Missing, ready.Ready()
+	return d, nil
+}
