@@ -56,9 +56,8 @@ type Options struct {
 	// DraftMaxAge is how long an unchanged unit draft is kept (0: for ever);
 	// merchants are told on their draft's page.
 	DraftMaxAge time.Duration
-	// PhotoMemoryBytes sizes the process-wide photo limiter every upload
-	// path goes through (photos.SetMemory); 0 leaves it as it is (the
-	// default, 192 MB, unless set before).
+	// PhotoMemoryBytes sizes the one photo limiter every upload path of
+	// this server goes through (0: photos.DefaultMemory, 192 MB).
 	PhotoMemoryBytes int64
 }
 
@@ -73,9 +72,7 @@ func New(opt Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opt.PhotoMemoryBytes > 0 {
-		photos.SetMemory(opt.PhotoMemoryBytes)
-	}
+	photoLimiter := photos.NewServerLimiter(opt.PhotoMemoryBytes)
 	if opt.ScanCacheBytes == 0 {
 		opt.ScanCacheBytes = 64 << 20
 	}
@@ -84,7 +81,8 @@ func New(opt Options) (http.Handler, error) {
 		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now, DraftMaxAge: opt.DraftMaxAge,
 		Cases:    &cases.Service{Store: st, Audit: auditLog, Units: unitService, BaseURL: opt.BaseURL, Now: opt.Now},
 		Units:    unitService,
-		Intake:   &intake.Service{Store: st, Secret: opt.Secret, Limits: opt.ReportLimits, BaseURL: opt.BaseURL, Now: opt.Now},
+		Photos:   photoLimiter,
+		Intake:   &intake.Service{Store: st, Photos: photoLimiter, Secret: opt.Secret, Limits: opt.ReportLimits, BaseURL: opt.BaseURL, Now: opt.Now},
 		Accounts: &accounts.Service{Store: st, Audit: auditLog, Secret: opt.Secret, Limits: opt.AccountLimits, Now: opt.Now, Logger: opt.Logger, LogCodes: opt.LogCodes}}
 	uploads := maps.Clone(ui.Uploads)
 	maps.Copy(uploads, api.Uploads)

@@ -63,11 +63,15 @@ type Service struct {
 	Limits  Limits
 	BaseURL string // for links in notifications
 	Now     func() time.Time
+	// Photos is the server's photo limiter (nil: one of
+	// photos.DefaultMemory for this service alone, made on first use).
+	Photos *photos.Limiter
 
-	mu       sync.Mutex
-	cal      *workdays.Calendar
-	calAt    time.Time
-	calEvery time.Duration
+	photosOnce sync.Once
+	mu         sync.Mutex
+	cal        *workdays.Calendar
+	calAt      time.Time
+	calEvery   time.Duration
 }
 
 // Request is one submission with its context.
@@ -91,6 +95,15 @@ type Receipt struct {
 // the one it first came with. Nothing about the first is returned: the key
 // alone must not open someone else's receipt.
 var ErrKeyReused = fail.New(fail.Invalid, "idempotency key reused for a different submission")
+
+func (s *Service) photoLimiter() *photos.Limiter {
+	s.photosOnce.Do(func() {
+		if s.Photos == nil {
+			s.Photos = photos.NewServerLimiter(0)
+		}
+	})
+	return s.Photos
+}
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -162,7 +175,7 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, error) {
 			return nil, err
 		}
 	}
-	cleaned, err := cleanPhotos(ctx, req.Photos, errs)
+	cleaned, err := s.cleanPhotos(ctx, req.Photos, errs)
 	if err != nil {
 		refund()
 		return nil, err
@@ -263,14 +276,14 @@ func (s *Service) unitBurst(ctx context.Context, r *model.Report, now time.Time)
 }
 
 // cleanPhotos decodes and re-encodes the uploads one at a time, each
-// through the process-wide photo limiter, which reads an upload only once
+// through the server's photo limiter, which reads an upload only once
 // there is room for it (memory and a CPU). A photo that is refused adds its
 // problem to errs and ends the work; an error means the photos could not be
 // read at all.
-func cleanPhotos(ctx context.Context, uploads []Upload, errs form.Errors) ([]model.ReportPhoto, error) {
+func (s *Service) cleanPhotos(ctx context.Context, uploads []Upload, errs form.Errors) ([]model.ReportPhoto, error) {
 	var cleaned []model.ReportPhoto
 	for i, upload := range uploads {
-		p, err := photos.ProcessUpload(ctx, upload, photos.DefaultOptions())
+		p, err := s.photoLimiter().Process(ctx, upload, photos.DefaultOptions())
 		if err != nil {
 			var pe *photos.Error
 			if !errors.As(err, &pe) {

@@ -6,11 +6,10 @@ import (
 	"context"
 	"runtime"
 	"sync"
-	"sync/atomic"
 )
 
-// DefaultMemory is the process-wide memory for photos unless SetMemory
-// says otherwise (HM_PHOTO_MEMORY_MB).
+// DefaultMemory is the memory a server's Limiter has for photos unless the
+// configuration says otherwise (HM_PHOTO_MEMORY_MB).
 const DefaultMemory = 192 << 20
 
 // A Limiter bounds the memory and the CPUs all photos being processed take
@@ -50,30 +49,29 @@ func (l *Limiter) Memory() int64 { return l.mem.size }
 // PerPhoto is the largest budget the Limiter admits.
 func (l *Limiter) PerPhoto() int64 { return l.perPhoto }
 
-// shared is the Limiter every photo of this process goes through.
-var shared atomic.Pointer[Limiter]
-
-func init() { SetMemory(DefaultMemory) }
-
-// SetMemory replaces the process-wide Limiter by one of bytes (0: the
-// default), with a slot per CPU. Photos already admitted finish under the
-// old one.
-func SetMemory(bytes int64) {
-	if bytes <= 0 {
-		bytes = DefaultMemory
+// NewServerLimiter is the Limiter a server hands to every path that takes
+// photos: memory bytes (0: DefaultMemory) for photos of up to
+// DefaultMaxMemory each, a slot per CPU the Go scheduler may use
+// (GOMAXPROCS, which follows a container's CPU quota, not the machine's
+// core count).
+func NewServerLimiter(memory int64) *Limiter {
+	if memory <= 0 {
+		memory = DefaultMemory
 	}
-	shared.Store(NewLimiter(bytes, DefaultMaxMemory, runtime.NumCPU()))
+	return NewLimiter(memory, DefaultMaxMemory, runtime.GOMAXPROCS(0))
 }
-
-// Shared returns the process-wide Limiter.
-func Shared() *Limiter { return shared.Load() }
 
 // readReserve is the memory held while a file is read: ReadUpload's
 // buffer for the largest file. (A caller allowing larger files has its
 // photo's budget, which counts the file, taken in the second step.)
 const readReserve = int64(DefaultMaxBytes) + 1 + bytes.MinRead
 
-// Process is ProcessUpload through l.
+// Process validates, decodes, orients, resizes and re-encodes the photo
+// read gives, once l has a slot and the memory for it. read is called only
+// then, so that uploads waiting their turn stay where they are (in a
+// multipart form's temporary files) rather than in memory. An error of
+// read is returned as it is; ctx.Err() if ctx ends while waiting; every
+// other error is an *Error.
 func (l *Limiter) Process(ctx context.Context, read func() ([]byte, error), opt Options) (*Photo, error) {
 	opt = opt.withDefaults()
 	opt.MaxMemory = min(opt.MaxMemory, l.perPhoto)

@@ -14,11 +14,11 @@
 // really make (a 16-bit RGBA PNG is 8 bytes a pixel, a progressive JPEG
 // keeps 4 bytes per coefficient of the full-size image), the resize and
 // output buffers and the file itself (see budget.go). A photo over
-// Options.MaxMemory is refused as KindTooManyPixels. And every photo of
-// the process goes through one Limiter (Process, ProcessUpload; sized by
-// SetMemory from HM_PHOTO_MEMORY_MB), which admits a photo only once its
-// budget fits beside those already being decoded, and at most one per
-// CPU. So the memory of all photos being decoded together never exceeds
+// Options.MaxMemory is refused as KindTooManyPixels. And every photo a
+// server takes goes through its one Limiter (NewServerLimiter, sized from
+// HM_PHOTO_MEMORY_MB and handed to each service that takes photos), which
+// admits a photo only once its budget fits beside those already being
+// decoded, and at most one per CPU. So the memory of all photos being decoded together never exceeds
 // the Limiter's, whatever is uploaded; a large photo's buffers are
 // collected before its share is handed on, and buffers above 4 MB are not
 // pooled. The server's peak RSS stays within its baseline plus that memory
@@ -42,7 +42,6 @@ package photos
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -195,21 +194,23 @@ func reject(k Kind, format string, args ...any) *Error {
 // rejections.
 const panicDetailPrefix = "decoder panic: "
 
-// Process validates, decodes, orients, resizes and re-encodes one uploaded
-// photo, waiting for the process-wide Limiter (see SetMemory) first.
-// Zero-value fields of opt take the defaults. Every error is an *Error.
+// Process validates, decodes, orients, resizes and re-encodes one photo at
+// once, with no Limiter: for tools and tests. A server sends every upload
+// through its Limiter's Process instead, which bounds the memory and CPUs
+// all photos take together. Zero-value fields of opt take the defaults.
+// Every error is an *Error.
 func Process(data []byte, opt Options) (*Photo, error) {
-	return ProcessUpload(context.Background(), func() ([]byte, error) { return data, nil }, opt)
-}
-
-// ProcessUpload is Process for a photo that read gives: read is called
-// only once the process-wide Limiter has a slot and the memory for the
-// largest file, so that uploads waiting their turn stay where they are
-// (in a multipart form's temporary files) rather than in memory. An error
-// of read is returned as it is; every other error is an *Error, and
-// ctx.Err() if ctx ends while waiting.
-func ProcessUpload(ctx context.Context, read func() ([]byte, error), opt Options) (*Photo, error) {
-	return shared.Load().Process(ctx, read, opt)
+	opt = opt.withDefaults()
+	return guard(func() (*Photo, error) {
+		h, err := inspect(data, opt)
+		if err != nil {
+			return nil, err
+		}
+		if h.budget > opt.MaxMemory {
+			return nil, tooMuchMemory(h, opt.MaxMemory)
+		}
+		return decode(data, h, opt)
+	})
 }
 
 // guard is the last line of defence: a panic in a decoder (or in this

@@ -45,6 +45,7 @@ type Handler struct {
 	Intake        *intake.Service
 	Cases         *cases.Service
 	Units         *units.Service
+	Photos        *photos.Limiter // the server's one photo limiter (shop photos)
 	Accounts      *accounts.Service
 	ScanCache     *scan.PageCache // nil: every scan renders afresh
 	// DraftMaxAge is how long an unchanged unit draft is kept (0: for ever);

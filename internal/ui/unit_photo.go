@@ -34,7 +34,7 @@ func (h *Handler) shopPhoto(c *gin.Context) (*model.UnitPhoto, *form.Message, bo
 	}
 	// Through the same limiter as the reports' photos: read and decoded
 	// only once there is memory and a CPU for it.
-	p, err := photos.ProcessUpload(c.Request.Context(), files[0].ReadAll, photos.DefaultOptions())
+	p, err := h.Photos.Process(c.Request.Context(), files[0].ReadAll, photos.DefaultOptions())
 	if err != nil {
 		var pe *photos.Error
 		if !errors.As(err, &pe) {
