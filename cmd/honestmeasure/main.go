@@ -96,15 +96,11 @@ func run(ctx context.Context, env environment) error {
 	case "serve":
 		return serve(ctx, cfg, log, env)
 	case "migrate":
-		db, err := openDB(ctx, cfg, log)
+		db, applied, err := openMigrated(ctx, cfg, log)
 		if err != nil {
 			return err
 		}
 		defer closeDB(db)
-		applied, err := database.Migrate(ctx, db)
-		if err != nil {
-			return err
-		}
 		fmt.Fprintf(env.stdout, "applied %d migration(s); schema version %d\n", applied, database.LatestVersion())
 		return nil
 	case "audit":
@@ -146,24 +142,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	if cfg.AuditKey == "" {
 		log.Warn("HM_AUDIT_KEY not set: the audit log's MACs use a key derived from HM_SECRET (development only)")
 	}
-	db, err := openDB(ctx, cfg, log)
+	db, applied, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeDB(db)
-	applied, err := database.Migrate(ctx, db)
-	if err != nil {
-		return err
-	}
 	if applied > 0 {
 		log.Info("migrated database", "applied", applied, "version", database.LatestVersion())
 	}
-	ref, err := loadReference(cfg)
+	st, ref, err := seededStore(ctx, cfg, db)
 	if err != nil {
-		return err
-	}
-	st := storage.New(db)
-	if err := st.SeedReference(ctx, ref); err != nil {
 		return err
 	}
 	if cfg.Demo {
@@ -261,6 +249,35 @@ func sweepDrafts(ctx context.Context, st *storage.Store, maxAge, interval time.D
 func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, error) {
 	return database.Open(ctx, database.Options{Driver: cfg.Database.Driver, DSN: cfg.Database.DSN,
 		DataDir: cfg.DataDir, MaxOpenConns: cfg.Database.MaxOpenConns, Logger: log})
+}
+
+// openMigrated opens the configured database and brings its schema up to
+// date, returning how many migrations it applied. The caller closes it.
+func openMigrated(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, int, error) {
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return nil, 0, err
+	}
+	applied, err := database.Migrate(ctx, db)
+	if err != nil {
+		closeDB(db)
+		return nil, 0, err
+	}
+	return db, applied, nil
+}
+
+// seededStore is the store on db with the city's reference data (agencies,
+// districts, catalogue, calendar) loaded and seeded.
+func seededStore(ctx context.Context, cfg config.Config, db *gorm.DB) (*storage.Store, *reference.Data, error) {
+	ref, err := loadReference(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	st := storage.New(db)
+	if err := st.SeedReference(ctx, ref); err != nil {
+		return nil, nil, err
+	}
+	return st, ref, nil
 }
 
 func closeDB(db *gorm.DB) {

@@ -11,7 +11,6 @@ import (
 
 	"honestmeasure/internal/accounts"
 	"honestmeasure/internal/config"
-	"honestmeasure/internal/database"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/storage"
 )
@@ -42,20 +41,13 @@ func userCreate(ctx context.Context, cfg config.Config, log *slog.Logger, env en
 	if *login == "" || *role == "" || pw == "" {
 		return errors.New("user create needs -login, -role and a password (-password-stdin)")
 	}
-	db, err := openDB(ctx, cfg, log)
+	db, _, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeDB(db)
-	if _, err := database.Migrate(ctx, db); err != nil {
-		return err
-	}
-	ref, err := loadReference(cfg)
+	st, _, err := seededStore(ctx, cfg, db)
 	if err != nil {
-		return err
-	}
-	st := storage.New(db)
-	if err := st.SeedReference(ctx, ref); err != nil {
 		return err
 	}
 	var agencyID, bodyID *int64
