@@ -4,7 +4,10 @@
 // visitor's language. It knows nothing about HTTP.
 package form
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Message is a translatable message: a locale key and its arguments.
 type Message struct {
@@ -60,4 +63,20 @@ func ValidPhone(s string) bool {
 		}
 	}
 	return digits >= 7 && digits <= 15
+}
+
+// Choice reads text as the ID of one of options (id gives an option's) and
+// returns it. Anything else — not a number, or no such option, as a
+// hand-made request would send — adds "form.choose" on field and gives 0.
+func Choice[T any](errs Errors, field, text string, options []T, id func(T) int64) int64 {
+	n, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64)
+	if err == nil {
+		for _, o := range options {
+			if id(o) == n {
+				return n
+			}
+		}
+	}
+	errs.Add(field, "form.choose")
+	return 0
 }

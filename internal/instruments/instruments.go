@@ -39,16 +39,7 @@ func (f *Form) Validate(types []model.InstrumentType, unitID int64, bulk bool) (
 	errs := form.Errors{}
 	f.Model, f.Maker = form.Clean(f.Model), form.Clean(f.Maker)
 	f.SerialNo, f.Location = form.Clean(f.SerialNo), form.Clean(f.Location)
-	typeID, _ := strconv.ParseInt(f.TypeID, 10, 64)
-	known := false
-	for _, t := range types {
-		if t.ID == typeID {
-			known = true
-		}
-	}
-	if !known {
-		errs.Add("type_id", "form.choose")
-	}
+	typeID := form.Choice(errs, "type_id", f.TypeID, types, func(t model.InstrumentType) int64 { return t.ID })
 	if f.SerialNo == "" {
 		errs.Add("serial_no", "form.required")
 	} else if form.TooLong(f.SerialNo, 90) {

@@ -74,16 +74,7 @@ func (a *Application) Validate(districts []model.District, u *model.Unit) form.E
 	if !bt.Valid() {
 		errs.Add("business_type", "form.choose")
 	}
-	districtID, _ := strconv.ParseInt(a.DistrictID, 10, 64)
-	found := false
-	for _, d := range districts {
-		if d.ID == districtID {
-			found = true
-		}
-	}
-	if !found {
-		errs.Add("district_id", "form.choose")
-	}
+	districtID := form.Choice(errs, "district_id", a.DistrictID, districts, func(d model.District) int64 { return d.ID })
 	if errs.Any() {
 		return errs
 	}
