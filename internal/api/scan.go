@@ -137,8 +137,8 @@ func (h *Handler) publicUnit(p *scan.PublicUnit, token string) *publicUnitJSON {
 	out := &publicUnitJSON{ID: u.ID, Name: u.Name, BusinessType: u.BusinessType, Address: u.Address,
 		District: districtOf(p.District), Badge: p.Badge, Instruments: []instrumentJSON{}, PublicURL: optString(p.URL),
 		ReportURL: strings.TrimRight(h.BaseURL, "/") + "/report?t=" + url.QueryEscape(token)}
-	if u.Status == model.UnitSuspended || u.Status == model.UnitRevoked {
-		out.StatusReason = &u.StatusReason
+	if reason := p.PublicReason(); reason != "" {
+		out.StatusReason = &reason
 	}
 	if p.Pledge != nil && p.PledgeText != nil {
 		out.Pledge = &pledgeJSON{Version: p.PledgeText.Version, SignedAt: timestamp(p.Pledge.SignedAt),

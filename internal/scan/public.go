@@ -164,3 +164,12 @@ func Judge(status Status, ref qr.Ref, p *PublicUnit) Verdict {
 	}
 	return v
 }
+
+// PublicReason is the bureau's reason a citizen reads for a suspended or
+// revoked unit ("" otherwise): the page and the API show the same.
+func (p *PublicUnit) PublicReason() string {
+	if p.Badge == BadgeSuspended || p.Badge == BadgeRevoked {
+		return p.Unit.StatusReason
+	}
+	return ""
+}
