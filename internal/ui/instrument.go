@@ -1,16 +1,12 @@
 package ui
 
 import (
-	"errors"
-	"net/http"
-
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/instruments"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/server"
-	"honestmeasure/internal/storage"
 	"honestmeasure/internal/units"
 )
 
@@ -52,12 +48,7 @@ func (h *Handler) ownInstrument(c *gin.Context) (*model.Instrument, *model.Unit,
 		return nil, nil, false
 	}
 	in, u, err := h.Store.InstrumentForOwner(c.Request.Context(), id, currentUser(c).ID)
-	if errors.Is(err, storage.ErrNotFound) {
-		h.ErrorPage(c, http.StatusNotFound)
-		return nil, nil, false
-	}
-	if err != nil {
-		h.serverError(c, err)
+	if !h.found(c, err) {
 		return nil, nil, false
 	}
 	return in, u, true
