@@ -68,19 +68,13 @@ func (h *Handler) adminAccountsPage(c *gin.Context, status int, problem string) 
 	for _, b := range bodies {
 		d.Bodies[b.ID] = b
 	}
-	d.Pages = int((d.Total + adminAccountsPageSize - 1) / adminAccountsPageSize)
 	link := func(page int) string {
 		q := c.Request.URL.Query()
 		q.Del("ok")
 		q.Set("page", strconv.Itoa(page))
 		return "/admin/accounts?" + q.Encode()
 	}
-	if d.Page > 1 {
-		d.PrevURL = link(d.Page - 1)
-	}
-	if d.Page < d.Pages {
-		d.NextURL = link(d.Page + 1)
-	}
+	d.Pages, d.PrevURL, d.NextURL = pageLinks(d.Total, adminAccountsPageSize, d.Page, link)
 	d.Back = link(d.Page)
 	h.adminRenderProblem(c, status, "admin_accounts", "admin.accounts.title", d, problem)
 }

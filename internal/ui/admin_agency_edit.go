@@ -115,19 +115,14 @@ type adminAgencyFormData struct {
 	Districts []model.District
 }
 
-// adminAgency loads agency :id or answers 404.
-func (h *Handler) adminAgency(c *gin.Context) (*model.Agency, bool) {
-	return loadParam(h, c, "id", h.Store.AgencyByID)
+// adminAgency loads agency :id and the admin world, or answers (adminWithWorld).
+func (h *Handler) adminAgency(c *gin.Context) (*model.Agency, *adminWorld, bool) {
+	return adminWithWorld(h, c, h.Store.AgencyByID)
 }
 
 func (h *Handler) adminAgencyEdit(c *gin.Context) {
-	a, ok := h.adminAgency(c)
+	a, w, ok := h.adminAgency(c)
 	if !ok {
-		return
-	}
-	w, err := h.loadAdminWorld(c)
-	if err != nil {
-		h.serverError(c, err)
 		return
 	}
 	h.adminRender(c, http.StatusOK, "admin_agency_form", "admin.agency.edit",
@@ -136,13 +131,8 @@ func (h *Handler) adminAgencyEdit(c *gin.Context) {
 
 func (h *Handler) adminAgencyUpdate(c *gin.Context) {
 	ctx := c.Request.Context()
-	a, ok := h.adminAgency(c)
+	a, w, ok := h.adminAgency(c)
 	if !ok {
-		return
-	}
-	w, err := h.loadAdminWorld(c)
-	if err != nil {
-		h.serverError(c, err)
 		return
 	}
 	f := adminAgencyForm{NameZh: c.PostForm("name_zh"), NameEn: c.PostForm("name_en"), Phone: c.PostForm("phone"),
@@ -154,7 +144,7 @@ func (h *Handler) adminAgencyUpdate(c *gin.Context) {
 			&adminAgencyFormData{Agency: a, Form: f, Errors: errs, Districts: w.Districts})
 		return
 	}
-	err = h.Store.Tx(ctx, func(tx *storage.Store) error {
+	err := h.Store.Tx(ctx, func(tx *storage.Store) error {
 		if err := tx.UpdateAgency(ctx, &updated); err != nil {
 			return err
 		}

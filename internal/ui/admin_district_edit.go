@@ -24,9 +24,9 @@ type adminDistrictFormData struct {
 	Agencies []model.Agency // active agencies with jurisdiction over the district
 }
 
-// adminDistrict loads district :id or answers 404.
-func (h *Handler) adminDistrict(c *gin.Context) (*model.District, bool) {
-	return loadParam(h, c, "id", h.Store.DistrictByID)
+// adminDistrict loads district :id and the admin world, or answers (adminWithWorld).
+func (h *Handler) adminDistrict(c *gin.Context) (*model.District, *adminWorld, bool) {
+	return adminWithWorld(h, c, h.Store.DistrictByID)
 }
 
 // eligibleDefaults are the agencies that may be district's default: active
@@ -42,13 +42,8 @@ func (w *adminWorld) eligibleDefaults(district int64) []model.Agency {
 }
 
 func (h *Handler) adminDistrictEdit(c *gin.Context) {
-	di, ok := h.adminDistrict(c)
+	di, w, ok := h.adminDistrict(c)
 	if !ok {
-		return
-	}
-	w, err := h.loadAdminWorld(c)
-	if err != nil {
-		h.serverError(c, err)
 		return
 	}
 	h.adminRender(c, http.StatusOK, "admin_district_form", "admin.district.edit", &adminDistrictFormData{District: di,
@@ -61,13 +56,8 @@ const adminMaxUnitTarget = 100000
 
 func (h *Handler) adminDistrictUpdate(c *gin.Context) {
 	ctx := c.Request.Context()
-	di, ok := h.adminDistrict(c)
+	di, w, ok := h.adminDistrict(c)
 	if !ok {
-		return
-	}
-	w, err := h.loadAdminWorld(c)
-	if err != nil {
-		h.serverError(c, err)
 		return
 	}
 	f := adminDistrictForm{DefaultAgencyID: c.PostForm("default_agency_id"), UnitTarget: c.PostForm("unit_target")}
@@ -85,7 +75,7 @@ func (h *Handler) adminDistrictUpdate(c *gin.Context) {
 			&adminDistrictFormData{District: di, Form: f, Errors: errs, Agencies: w.eligibleDefaults(di.ID)})
 		return
 	}
-	err = h.Store.Tx(ctx, func(tx *storage.Store) error {
+	err := h.Store.Tx(ctx, func(tx *storage.Store) error {
 		if err := tx.UpdateDistrict(ctx, di.ID, agency, target); err != nil {
 			return err
 		}

@@ -25,3 +25,18 @@ func adminLines(s string) []string {
 	}
 	return out
 }
+
+// adminRequiredLines is adminLines for a required text area: at least one
+// line, each at most n characters long.
+func adminRequiredLines(errs form.Errors, field, v string, n int) []string {
+	lines := adminLines(v)
+	if len(lines) == 0 {
+		errs.Add(field, "form.required")
+	}
+	for _, l := range lines {
+		if form.TooLong(l, n) {
+			errs.Add(field, "form.too_long", n)
+		}
+	}
+	return lines
+}

@@ -40,31 +40,11 @@ func (f adminPledgeForm) check(today time.Time) (model.PledgeText, form.Errors) 
 	errs := form.Errors{}
 	p := model.PledgeText{Version: adminRequired(errs, "version", f.Version, 20),
 		TitleZh: adminRequired(errs, "title_zh", f.TitleZh, 200), TitleEn: adminRequired(errs, "title_en", f.TitleEn, 200)}
-	zh, en := adminLines(f.ClausesZh), adminLines(f.ClausesEn)
-	for field, lines := range map[string][]string{"clauses_zh": zh, "clauses_en": en} {
-		if len(lines) == 0 {
-			errs.Add(field, "form.required")
-		}
-		for _, l := range lines {
-			if form.TooLong(l, 1000) {
-				errs.Add(field, "form.too_long", 1000)
-			}
-		}
-	}
+	zh, en := adminRequiredLines(errs, "clauses_zh", f.ClausesZh, 1000), adminRequiredLines(errs, "clauses_en", f.ClausesEn, 1000)
 	if len(zh) > 0 && len(en) > 0 && len(zh) != len(en) {
 		errs.Add("clauses_en", "admin.pledge.clause_count", len(zh), len(en))
 	}
-	kzh, ken := adminLines(f.KeyPointsZh), adminLines(f.KeyPointsEn)
-	for field, lines := range map[string][]string{"key_points_zh": kzh, "key_points_en": ken} {
-		if len(lines) == 0 {
-			errs.Add(field, "form.required")
-		}
-		for _, l := range lines {
-			if form.TooLong(l, 100) {
-				errs.Add(field, "form.too_long", 100)
-			}
-		}
-	}
+	kzh, ken := adminRequiredLines(errs, "key_points_zh", f.KeyPointsZh, 100), adminRequiredLines(errs, "key_points_en", f.KeyPointsEn, 100)
 	p.ValidMonths = adminInt(errs, "valid_months", f.ValidMonths, 1, adminMaxPledgeMonths)
 	p.PublishedAt = adminDate(errs, "published_at", f.PublishedAt)
 	if p.PublishedAt.After(today) {

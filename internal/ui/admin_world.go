@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"slices"
 
 	"github.com/gin-gonic/gin"
@@ -28,6 +29,23 @@ func (h *Handler) loadAdminWorld(c *gin.Context) (*adminWorld, error) {
 	}
 	w.Rules, err = h.Store.AllRoutingRules(ctx)
 	return w, err
+}
+
+// adminWithWorld loads row :id with load and then the admin world, for
+// the agency and district forms, which check every change against it. It
+// answers 404 for an unknown row and the error page for anything else; ok
+// is false once a response was sent.
+func adminWithWorld[T any](h *Handler, c *gin.Context, load func(context.Context, int64) (*T, error)) (*T, *adminWorld, bool) {
+	v, ok := loadParam(h, c, "id", load)
+	if !ok {
+		return nil, nil, false
+	}
+	w, err := h.loadAdminWorld(c)
+	if err != nil {
+		h.serverError(c, err)
+		return nil, nil, false
+	}
+	return v, w, true
 }
 
 // districtsOf lists the IDs of the districts agency may act in.

@@ -1,14 +1,12 @@
 package ui
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/audit"
-	"honestmeasure/internal/storage"
 )
 
 // casePhoto serves an evidence photo to the handling agency only.
@@ -23,12 +21,7 @@ func (h *Handler) casePhoto(c *gin.Context) {
 		return
 	}
 	p, err := h.Store.ReportPhoto(c.Request.Context(), cs.ReportID, seq)
-	if errors.Is(err, storage.ErrNotFound) {
-		h.ErrorPage(c, http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		h.serverError(c, err)
+	if !h.found(c, err) {
 		return
 	}
 	// Evidence shows the reporter's surroundings and sometimes the reporter:

@@ -81,7 +81,6 @@ func (h *Handler) directory(c *gin.Context) {
 	for _, u := range list {
 		d.Entries = append(d.Entries, directoryEntry{Unit: u, District: byID[u.DistrictID], URL: h.PublicUnitURL(u.ID, versions[u.ID])})
 	}
-	d.Pages = int((total + scan.DirectoryPageSize - 1) / scan.DirectoryPageSize)
 	link := func(page int) string {
 		v := url.Values{}
 		if f.Query != "" {
@@ -96,11 +95,6 @@ func (h *Handler) directory(c *gin.Context) {
 		v.Set("page", strconv.Itoa(page))
 		return "/units?" + v.Encode()
 	}
-	if f.Page > 1 {
-		d.PrevURL = link(f.Page - 1)
-	}
-	if f.Page < d.Pages {
-		d.NextURL = link(f.Page + 1)
-	}
+	d.Pages, d.PrevURL, d.NextURL = pageLinks(total, scan.DirectoryPageSize, f.Page, link)
 	h.render(c, http.StatusOK, "units", h.page(c, server.Printer(c).T("directory.title"), d))
 }

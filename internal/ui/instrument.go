@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -52,13 +53,64 @@ func (h *Handler) ownInstrument(c *gin.Context) (*model.Instrument, *model.Unit,
 		return nil, nil, false
 	}
 	in, u, err := h.Store.InstrumentForOwner(c.Request.Context(), id, currentUser(c).ID)
-	if errors.Is(err, storage.ErrNotFound) {
-		h.ErrorPage(c, http.StatusNotFound)
-		return nil, nil, false
-	}
-	if err != nil {
-		h.serverError(c, err)
+	if !h.found(c, err) {
 		return nil, nil, false
 	}
 	return in, u, true
+}
+
+// writableUnit loads the signed-in merchant's unit :id to add instruments
+// to, or answers 404: a revoked unit's records are frozen.
+func (h *Handler) writableUnit(c *gin.Context) (*model.Unit, bool) {
+	u, ok := h.ownUnit(c)
+	if ok && !unitWritable(u) {
+		h.ErrorPage(c, http.StatusNotFound)
+		return nil, false
+	}
+	return u, ok
+}
+
+// editableInstrument loads the signed-in merchant's instrument :iid and its
+// unit to change or add a certificate to, or answers 404: only an
+// instrument in use, of a unit whose records are open, changes.
+func (h *Handler) editableInstrument(c *gin.Context) (*model.Instrument, *model.Unit, bool) {
+	in, u, ok := h.ownInstrument(c)
+	if ok && (!unitWritable(u) || in.Status != model.InstrumentInUse) {
+		h.ErrorPage(c, http.StatusNotFound)
+		return nil, nil, false
+	}
+	return in, u, ok
+}
+
+// saveInstruments validates the posted instrument form for unit u and hands
+// the valid list to save; in is the instrument changed, nil when adding
+// (only then may the form ask for several). A serial number already taken
+// is shown on the form again like any invalid field. ok is true once saved;
+// when false, a response was sent.
+func (h *Handler) saveInstruments(c *gin.Context, u *model.Unit, in *model.Instrument, save func(context.Context, []model.Instrument) error) ([]model.Instrument, bool) {
+	ctx := c.Request.Context()
+	f := instrumentFormFromPost(c)
+	types, err := h.Store.InstrumentTypes(ctx)
+	if err != nil {
+		h.serverError(c, err)
+		return nil, false
+	}
+	list, errs := f.Validate(types, u.ID, in == nil)
+	if errs == nil {
+		var dup *storage.DuplicateSerialError
+		err := save(ctx, list)
+		switch {
+		case errors.As(err, &dup):
+			errs = form.Errors{}
+			errs.Add("serial_no", "instrument.serial_taken", dup.Serial)
+		case err != nil:
+			h.serverError(c, err)
+			return nil, false
+		}
+	}
+	if errs.Any() {
+		h.instrumentFormPage(c, http.StatusUnprocessableEntity, instrumentFormData{Unit: u, Instrument: in, Form: f, Errors: errs})
+		return nil, false
+	}
+	return list, true
 }

@@ -9,6 +9,7 @@ import (
 	"honestmeasure/internal/accounts"
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/form"
+	"honestmeasure/internal/model"
 	"honestmeasure/internal/server"
 )
 
@@ -18,9 +19,19 @@ type loginData struct {
 	Errors form.Errors
 }
 
-func (h *Handler) loginPage(c *gin.Context) {
-	if u := currentUser(c); u != nil {
+// homeIfSignedIn sends a visitor who is signed in already to their home, as
+// the sign-in and sign-up pages have nothing for them; it reports whether
+// it did.
+func homeIfSignedIn(c *gin.Context) bool {
+	u := currentUser(c)
+	if u != nil {
 		c.Redirect(http.StatusSeeOther, homeFor(u))
+	}
+	return u != nil
+}
+
+func (h *Handler) loginPage(c *gin.Context) {
+	if homeIfSignedIn(c) {
 		return
 	}
 	h.render(c, http.StatusOK, "login", h.page(c, server.Printer(c).T("login.title"), loginData{Next: safeNext(c.Query("next"))}))
@@ -53,20 +64,31 @@ func (h *Handler) refusal(c *gin.Context, err error, errs form.Errors, render fu
 	return true
 }
 
+// signIn starts a session for user, whom accounts.Service let in with err
+// nil (login, sign-up, password reset). A refusal renders the page again
+// (refusal); a session that cannot be stored is a server error. It reports
+// whether this browser is now signed in as user.
+func (h *Handler) signIn(c *gin.Context, user *model.User, err error, errs form.Errors, render func(status int)) bool {
+	if h.refusal(c, err, errs, render) {
+		return false
+	}
+	if err := h.startSession(c, user); err != nil {
+		h.serverError(c, err)
+		return false
+	}
+	return true
+}
+
 func (h *Handler) login(c *gin.Context) {
 	d := loginData{Login: strings.TrimSpace(c.PostForm("login")), Next: safeNext(c.PostForm("next")), Errors: form.Errors{}}
 	user, err := h.Accounts.Login(c.Request.Context(), accounts.LoginRequest{Login: d.Login, Password: c.PostForm("password"), Client: h.client(c)})
-	if h.refusal(c, err, d.Errors, func(status int) {
+	if !h.signIn(c, user, err, d.Errors, func(status int) {
 		if d.Errors.Has("form") {
 			// The throttling message belongs next to the login field.
 			d.Errors["login"] = d.Errors["form"]
 		}
 		h.render(c, status, "login", h.page(c, server.Printer(c).T("login.title"), d))
 	}) {
-		return
-	}
-	if err := h.startSession(c, user); err != nil {
-		h.serverError(c, err)
 		return
 	}
 	server.Logger(c).Info("login", "user_id", user.ID, "role", string(user.Role))

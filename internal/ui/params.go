@@ -43,15 +43,25 @@ func loadParam[T any](h *Handler, c *gin.Context, name string, load func(ctx con
 		return nil, false
 	}
 	v, err := load(c.Request.Context(), id)
-	if errors.Is(err, storage.ErrNotFound) {
-		h.ErrorPage(c, http.StatusNotFound)
-		return nil, false
-	}
-	if err != nil {
-		h.serverError(c, err)
+	if !h.found(c, err) {
 		return nil, false
 	}
 	return v, true
+}
+
+// found answers the error of loading what a request names: 404 for a
+// missing row, the error page for anything else. It reports whether the
+// load succeeded (false once a response was sent).
+func (h *Handler) found(c *gin.Context, err error) bool {
+	if errors.Is(err, storage.ErrNotFound) {
+		h.ErrorPage(c, http.StatusNotFound)
+		return false
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return false
+	}
+	return true
 }
 
 // ownUnit loads the signed-in merchant's unit :id, or answers 404 — also

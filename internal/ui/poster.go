@@ -9,9 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/model"
-	"honestmeasure/internal/scan"
 	"honestmeasure/internal/storage"
-	"honestmeasure/internal/units"
 )
 
 type posterData struct {
@@ -28,12 +26,8 @@ type posterData struct {
 
 func (h *Handler) poster(c *gin.Context) {
 	ctx := c.Request.Context()
-	u, ok := h.ownUnit(c)
+	u, ok := h.printableUnit(c)
 	if !ok {
-		return
-	}
-	if !units.Printable(u) {
-		h.ErrorPage(c, http.StatusNotFound)
 		return
 	}
 	d := posterData{Unit: u}
@@ -61,16 +55,9 @@ func (h *Handler) poster(c *gin.Context) {
 		}
 		d.KeyPoints, d.KeyEn = strings.Split(text.KeyPointsZh, "\n"), strings.Split(text.KeyPointsEn, "\n")
 	}
-	by := currentUser(c).ID
-	url, tok, err := scan.URLFor(ctx, h.Store, h.QR, h.BaseURL, model.QRUnit, u.ID, &by)
-	if err != nil {
+	if d.QR, d.URL, d.Version, err = h.printedQR(c, model.QRUnit, u.ID); err != nil {
 		h.serverError(c, err)
 		return
 	}
-	if d.QR, err = qrSVG(url); err != nil {
-		h.serverError(c, err)
-		return
-	}
-	d.URL, d.Version = url, tok.Version
 	h.render(c, http.StatusOK, "print_poster", h.page(c, u.Name, d))
 }

@@ -9,6 +9,7 @@ import (
 
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/qr"
+	"honestmeasure/internal/scan"
 	"honestmeasure/internal/units"
 )
 
@@ -26,6 +27,29 @@ func qrSVG(content string) (template.HTML, error) {
 	return template.HTML(s), nil
 }
 
+// codeURL is the URL in the current code of object (kind, id), whose first
+// version is issued in the name of the signed-in user who prints it.
+func (h *Handler) codeURL(c *gin.Context, kind model.QRKind, id int64) (string, *model.QRToken, error) {
+	by := currentUser(c).ID
+	return scan.URLFor(c.Request.Context(), h.Store, h.QR, h.BaseURL, kind, id, &by)
+}
+
+// printedQR is the current code of object (kind, id) as inline SVG for a
+// print page, with the URL it holds and its token's version.
+func (h *Handler) printedQR(c *gin.Context, kind model.QRKind, id int64) (template.HTML, string, int, error) {
+	url, tok, err := h.codeURL(c, kind, id)
+	if err != nil {
+		return "", "", 0, err
+	}
+	svg, err := qrSVG(url)
+	if err != nil {
+		return "", "", 0, err
+	}
+	return svg, url, tok.Version, nil
+}
+
+// printableUnit loads the signed-in merchant's unit :id for its print pages
+// and code downloads, or answers 404 while it has no public codes.
 func (h *Handler) printableUnit(c *gin.Context) (*model.Unit, bool) {
 	u, ok := h.ownUnit(c)
 	if ok && !units.Printable(u) {

@@ -8,13 +8,11 @@ import (
 
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/qr"
-	"honestmeasure/internal/scan"
 )
 
 // qrImage answers a PNG (print resolution, ?size= pixels) or SVG download.
 func (h *Handler) qrImage(c *gin.Context, kind model.QRKind, id int64, name string, svg bool) {
-	by := currentUser(c).ID
-	url, tok, err := scan.URLFor(c.Request.Context(), h.Store, h.QR, h.BaseURL, kind, id, &by)
+	url, tok, err := h.codeURL(c, kind, id)
 	if err != nil {
 		h.serverError(c, err)
 		return

@@ -37,6 +37,31 @@ func (h *Handler) exportRows(c *gin.Context) ([]storage.QueueRow, bool) {
 	return rows, true
 }
 
+// exportTable is the filtered queue as both exports write it, in the
+// visitor's language: the header, then one record a case. ok is false once
+// a response was sent.
+func (h *Handler) exportTable(c *gin.Context) (header []string, records [][]string, ok bool) {
+	rows, ok := h.exportRows(c)
+	if !ok {
+		return nil, nil, false
+	}
+	districts, err := h.districtMap(c)
+	if err != nil {
+		h.serverError(c, err)
+		return nil, nil, false
+	}
+	records = make([][]string, len(rows))
+	for i, r := range rows {
+		records[i] = h.exportRecord(c, r, districts)
+	}
+	return h.exportHeader(c), records, true
+}
+
+// exportDisposition names an export's file after the moment it was taken.
+func (h *Handler) exportDisposition(c *gin.Context, ext string) {
+	c.Header("Content-Disposition", `attachment; filename="queue-`+h.now().In(model.Zone).Format("20060102-1504")+`.`+ext+`"`)
+}
+
 func (h *Handler) exportHeader(c *gin.Context) []string {
 	l := server.Printer(c)
 	return []string{l.T("queue.col_tracking"), l.T("queue.col_kind"), l.T("queue.col_category"), l.T("queue.col_business"),
@@ -58,23 +83,18 @@ func (h *Handler) exportRecord(c *gin.Context, r storage.QueueRow, districts map
 // queueCSV exports the filtered queue as UTF-8 CSV with a byte-order mark,
 // so Excel on Chinese Windows opens it with the right characters.
 func (h *Handler) queueCSV(c *gin.Context) {
-	rows, ok := h.exportRows(c)
+	header, records, ok := h.exportTable(c)
 	if !ok {
 		return
 	}
-	districts, err := h.districtMap(c)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
 	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="queue-`+h.now().In(model.Zone).Format("20060102-1504")+`.csv"`)
+	h.exportDisposition(c, "csv")
 	c.Status(http.StatusOK)
 	_, _ = c.Writer.Write([]byte("\uFEFF"))
 	w := csv.NewWriter(c.Writer)
-	_ = w.Write(h.exportHeader(c))
-	for _, r := range rows {
-		_ = w.Write(csvSafe(h.exportRecord(c, r, districts)))
+	_ = w.Write(header)
+	for _, rec := range records {
+		_ = w.Write(csvSafe(rec))
 	}
 	w.Flush()
 }
@@ -91,13 +111,8 @@ func csvSafe(rec []string) []string {
 }
 
 func (h *Handler) queueXLSX(c *gin.Context) {
-	rows, ok := h.exportRows(c)
+	header, records, ok := h.exportTable(c)
 	if !ok {
-		return
-	}
-	districts, err := h.districtMap(c)
-	if err != nil {
-		h.serverError(c, err)
 		return
 	}
 	x := excelize.NewFile()
@@ -116,12 +131,12 @@ func (h *Handler) queueXLSX(c *gin.Context) {
 		}
 		return sw.SetRow(cell, out)
 	}
-	if err := row(1, h.exportHeader(c)); err != nil {
+	if err := row(1, header); err != nil {
 		h.serverError(c, err)
 		return
 	}
-	for i, r := range rows {
-		if err := row(i+2, h.exportRecord(c, r, districts)); err != nil {
+	for i, rec := range records {
+		if err := row(i+2, rec); err != nil {
 			h.serverError(c, err)
 			return
 		}
@@ -130,7 +145,7 @@ func (h *Handler) queueXLSX(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	c.Header("Content-Disposition", `attachment; filename="queue-`+h.now().In(model.Zone).Format("20060102-1504")+`.xlsx"`)
+	h.exportDisposition(c, "xlsx")
 	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Status(http.StatusOK)
 	if err := x.Write(c.Writer); err != nil {

@@ -114,18 +114,12 @@ func (h *Handler) queue(c *gin.Context) {
 			d.Staffing[s.ID] = s.DisplayName
 		}
 	}
-	d.Pages = int((total + queuePageSize - 1) / queuePageSize)
 	link := func(page int) string {
 		q := c.Request.URL.Query()
 		q.Set("page", strconv.Itoa(page))
 		return "/staff/queue?" + q.Encode()
 	}
-	if f.Page > 1 {
-		d.PrevURL = link(f.Page - 1)
-	}
-	if f.Page < d.Pages {
-		d.NextURL = link(f.Page + 1)
-	}
+	d.Pages, d.PrevURL, d.NextURL = pageLinks(total, queuePageSize, f.Page, link)
 	q := c.Request.URL.Query()
 	q.Del("page")
 	d.ExportURL = q.Encode()

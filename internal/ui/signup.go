@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -36,9 +37,23 @@ type signupData struct {
 	Errors form.Errors
 }
 
+// sendCode is step one of sign-up and of the password reset: start sends a
+// code to the login typed, and the browser goes on to the page at next that
+// asks for it. A refusal shows the form (template tmpl, titled by
+// titleKey) again with what was typed.
+func (h *Handler) sendCode(c *gin.Context, tmpl, titleKey, next string, start func(context.Context, string, accounts.Client) (*accounts.CodeSent, error)) {
+	d := signupData{Login: strings.TrimSpace(c.PostForm("login")), Errors: form.Errors{}}
+	sent, err := start(c.Request.Context(), d.Login, h.client(c))
+	if h.refusal(c, err, d.Errors, func(status int) {
+		h.render(c, status, tmpl, h.page(c, server.Printer(c).T(titleKey), d))
+	}) {
+		return
+	}
+	c.Redirect(http.StatusSeeOther, next+"?login="+url.QueryEscape(sent.Login))
+}
+
 func (h *Handler) signupPage(c *gin.Context) {
-	if u := currentUser(c); u != nil {
-		c.Redirect(http.StatusSeeOther, homeFor(u))
+	if homeIfSignedIn(c) {
 		return
 	}
 	h.render(c, http.StatusOK, "signup", h.page(c, server.Printer(c).T("signup.title"), signupData{Login: c.Query("login")}))
@@ -46,19 +61,11 @@ func (h *Handler) signupPage(c *gin.Context) {
 
 // signup is step one: send a code to the login typed.
 func (h *Handler) signup(c *gin.Context) {
-	d := signupData{Login: strings.TrimSpace(c.PostForm("login")), Errors: form.Errors{}}
-	sent, err := h.Accounts.StartSignUp(c.Request.Context(), d.Login, h.client(c))
-	if h.refusal(c, err, d.Errors, func(status int) {
-		h.render(c, status, "signup", h.page(c, server.Printer(c).T("signup.title"), d))
-	}) {
-		return
-	}
-	c.Redirect(http.StatusSeeOther, "/signup/code?login="+url.QueryEscape(sent.Login))
+	h.sendCode(c, "signup", "signup.title", "/signup/code", h.Accounts.StartSignUp)
 }
 
 func (h *Handler) signupCodePage(c *gin.Context) {
-	if u := currentUser(c); u != nil {
-		c.Redirect(http.StatusSeeOther, homeFor(u))
+	if homeIfSignedIn(c) {
 		return
 	}
 	h.render(c, http.StatusOK, "signup_code", h.page(c, server.Printer(c).T("accounts.signup.code_title"), newCodeStep(c.Query("login"))))
@@ -71,13 +78,9 @@ func (h *Handler) signupConfirm(c *gin.Context) {
 	d.DisplayName = form.Clean(c.PostForm("display_name"))
 	user, err := h.Accounts.ConfirmSignUp(c.Request.Context(), accounts.SignUpRequest{Login: d.Login, Code: c.PostForm("code"),
 		DisplayName: d.DisplayName, Password: c.PostForm("password"), Confirm: c.PostForm("password_confirm"), Client: h.client(c)})
-	if h.refusal(c, err, d.Errors, func(status int) {
+	if !h.signIn(c, user, err, d.Errors, func(status int) {
 		h.render(c, status, "signup_code", h.page(c, server.Printer(c).T("accounts.signup.code_title"), d))
 	}) {
-		return
-	}
-	if err := h.startSession(c, user); err != nil {
-		h.serverError(c, err)
 		return
 	}
 	server.Logger(c).Info("signup", "user_id", user.ID)

@@ -11,7 +11,6 @@ import (
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/photos"
 	"honestmeasure/internal/server"
-	"honestmeasure/internal/storage"
 )
 
 // shopPhoto reads the optional shop-front photo from a multipart form and
@@ -58,12 +57,7 @@ func (h *Handler) unitPhoto(c *gin.Context) {
 
 func (h *Handler) servePhoto(c *gin.Context, unitID int64) {
 	p, err := h.Store.UnitPhoto(c.Request.Context(), unitID)
-	if errors.Is(err, storage.ErrNotFound) {
-		h.ErrorPage(c, http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		h.serverError(c, err)
+	if !h.found(c, err) {
 		return
 	}
 	c.Header("Cache-Control", "private, max-age=300")

@@ -37,6 +37,13 @@ type instrumentRow struct {
 }
 
 func (h *Handler) unitShow(c *gin.Context) {
+	h.showUnit(c, http.StatusOK, "")
+}
+
+// showUnit renders the signed-in merchant's unit :id page with status, and
+// the problem problemKey (a locale key, "" for none) shown above it: the
+// page itself, and the answer to a refused submission.
+func (h *Handler) showUnit(c *gin.Context, status int, problemKey string) {
 	u, ok := h.ownUnit(c)
 	if !ok {
 		return
@@ -46,7 +53,7 @@ func (h *Handler) unitShow(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	h.render(c, http.StatusOK, "unit", h.page(c, u.Name, d))
+	h.render(c, status, "unit", h.pageWithNotice(c, u.Name, d, problemKey))
 }
 
 func (h *Handler) unitPage(c *gin.Context, u *model.Unit) (*unitPageData, error) {

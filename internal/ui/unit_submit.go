@@ -28,16 +28,7 @@ func (h *Handler) unitSubmit(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(id, 10))
 	default:
 		h.refused(c, err, func(status int, errs form.Errors) {
-			u, ok := h.ownUnit(c)
-			if !ok {
-				return
-			}
-			d, err := h.unitPage(c, u)
-			if err != nil {
-				h.serverError(c, err)
-				return
-			}
-			h.render(c, status, "unit", h.pageWithNotice(c, u.Name, d, problem(errs)))
+			h.showUnit(c, status, problem(errs))
 		})
 	}
 }
