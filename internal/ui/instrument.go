@@ -37,9 +37,6 @@ func (h *Handler) instrumentFormPage(c *gin.Context, status int, d instrumentFor
 	h.render(c, status, "instrument_form", h.page(c, title, d))
 }
 
-// unitWritable: a revoked unit's records are frozen (units.RecordsOpen).
-func unitWritable(u *model.Unit) bool { return units.RecordsOpen(u.Status) }
-
 func instrumentFormFromPost(c *gin.Context) instruments.Form {
 	return instruments.Form{TypeID: c.PostForm("type_id"), Model: c.PostForm("model"), Maker: c.PostForm("maker"),
 		SerialNo: c.PostForm("serial_no"), Location: c.PostForm("location"), Quantity: c.PostForm("quantity")}
@@ -63,7 +60,7 @@ func (h *Handler) ownInstrument(c *gin.Context) (*model.Instrument, *model.Unit,
 // to, or answers 404: a revoked unit's records are frozen.
 func (h *Handler) writableUnit(c *gin.Context) (*model.Unit, bool) {
 	u, ok := h.ownUnit(c)
-	if ok && !unitWritable(u) {
+	if ok && !units.RecordsOpen(u.Status) {
 		h.ErrorPage(c, http.StatusNotFound)
 		return nil, false
 	}
@@ -75,7 +72,7 @@ func (h *Handler) writableUnit(c *gin.Context) (*model.Unit, bool) {
 // instrument in use, of a unit whose records are open, changes.
 func (h *Handler) editableInstrument(c *gin.Context) (*model.Instrument, *model.Unit, bool) {
 	in, u, ok := h.ownInstrument(c)
-	if ok && (!unitWritable(u) || in.Status != model.InstrumentInUse) {
+	if ok && !units.InstrumentEditable(u, in) {
 		h.ErrorPage(c, http.StatusNotFound)
 		return nil, nil, false
 	}

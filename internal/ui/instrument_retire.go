@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"honestmeasure/internal/units"
 	"net/http"
 	"strconv"
 
@@ -14,7 +15,7 @@ func (h *Handler) instrumentRetire(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if !unitWritable(u) {
+	if !units.RecordsOpen(u.Status) {
 		h.ErrorPage(c, http.StatusNotFound)
 		return
 	}

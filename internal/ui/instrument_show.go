@@ -44,7 +44,7 @@ func (h *Handler) instrumentPage(c *gin.Context, status int, in *model.Instrumen
 		vf.Result = string(model.ResultPass)
 	}
 	d := instrumentPageData{Unit: u, Instrument: in, Type: typ, State: model.StateOf(latest, *typ, h.now()), Records: recs,
-		Verification: vf, Errors: errs, Writable: unitWritable(u) && in.Status == model.InstrumentInUse}
+		Verification: vf, Errors: errs, Writable: units.InstrumentEditable(u, in)}
 	d.Printable = d.Writable && units.Printable(u)
 	h.render(c, status, "instrument", h.page(c, server.Printer(c).Pick(typ.NameZh, typ.NameEn)+" "+in.SerialNo, d))
 }

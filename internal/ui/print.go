@@ -61,7 +61,7 @@ func (h *Handler) printableUnit(c *gin.Context) (*model.Unit, bool) {
 
 func (h *Handler) printableInstrument(c *gin.Context) (*model.Instrument, bool) {
 	in, u, ok := h.ownInstrument(c)
-	if ok && (!units.Printable(u) || in.Status != model.InstrumentInUse) {
+	if ok && !units.InstrumentPrintable(u, in) {
 		h.ErrorPage(c, http.StatusNotFound)
 		return nil, false
 	}

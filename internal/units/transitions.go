@@ -133,6 +133,19 @@ func Printable(u *model.Unit) bool { return u.ApprovedAt != nil && u.Status != m
 // records are frozen.
 func RecordsOpen(s model.UnitStatus) bool { return s != model.UnitRevoked }
 
+// InstrumentEditable says whether instrument in of unit u may be edited or
+// given a new certificate: the unit's records are open and the instrument
+// is in use (a retired one is kept as it was, for the record).
+func InstrumentEditable(u *model.Unit, in *model.Instrument) bool {
+	return RecordsOpen(u.Status) && in.Status == model.InstrumentInUse
+}
+
+// InstrumentPrintable says whether instrument in of unit u has a label to
+// print: the unit has codes (Printable) and the instrument is in use.
+func InstrumentPrintable(u *model.Unit, in *model.Instrument) bool {
+	return Printable(u) && in.Status == model.InstrumentInUse
+}
+
 // PledgeAllowed says whether the owner of a unit in status s may sign the
 // pledge, and whether signing it is a renewal: it is signed while applying
 // (the unit can still be submitted) and renewed once published or expired;
