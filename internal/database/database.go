@@ -36,11 +36,13 @@ import (
 // in the binary is the one modernc.org/sqlite in go.mod carries (3.54.1 in
 // v1.62.0), not the one a fork of the driver last copied (glebarez/go-sqlite
 // v1.21.2: 3.41.2, March 2023). It implements gorm.ErrorTranslator on
-// modernc's extended result codes. Passed over: gorm.io/driver/sqlite with
-// DriverName "sqlite" (it imports mattn/go-sqlite3, which compiles a second,
-// cgo SQLite into every build that has a C compiler, and its Translate cannot
-// read modernc's errors); github.com/ncruces/go-sqlite3 (its gormlite
-// dialector is not served by the module proxy this project builds from).
+// modernc's extended result codes, which TranslateError in Open relies on.
+// Passed over: gorm.io/driver/sqlite with DriverName "sqlite" (it imports
+// mattn/go-sqlite3, which compiles a second, cgo SQLite into every build that
+// has a C compiler, and its Translate cannot read modernc's errors);
+// glebarez/sqlite with go-sqlite v1.23.0 (still a fork, on modernc v1.55);
+// github.com/ncruces/go-sqlite3 (its gormlite dialector is not served by the
+// module proxy this project builds from).
 // Importing the dialector also turns on, process-wide, modernc's
 // StrictPragmas (a _pragma holding two statements is refused), Linux OFD
 // locks and fdatasync commits (see libtnb/sqlite's init).
@@ -75,6 +77,10 @@ func Open(ctx context.Context, opt Options) (*gorm.DB, error) {
 		Logger:                 newGormLogger(opt.Logger),
 		SkipDefaultTransaction: true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
+		// Unique-key and foreign-key violations come back as
+		// gorm.ErrDuplicatedKey and gorm.ErrForeignKeyViolated on both
+		// engines, whatever the driver's message says.
+		TranslateError: true,
 	}
 	var (
 		db  *gorm.DB

@@ -3,6 +3,7 @@ package database_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -155,6 +156,30 @@ func TestPlainDatetimeReadsAsUTC(t *testing.T) {
 	db.Model(&probe{}).Order("at DESC").Pluck("code", &codes)
 	if strings.Join(codes, ",") != "later,plain" {
 		t.Errorf("ORDER BY at DESC = %v, want later, plain", codes)
+	}
+}
+
+// With TranslateError both engines report constraint violations as GORM's
+// errors, which storage maps to its own (ErrDuplicate).
+func TestConstraintViolationsAreTranslated(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t).WithContext(ctx)
+	probeTable(t, db)
+	now := time.Now().UTC()
+	if err := db.Create(&probe{Code: "taken", At: now}).Error; err != nil {
+		t.Fatal(err)
+	}
+	err := db.Create(&probe{Code: "taken", At: now}).Error
+	if !errors.Is(err, gorm.ErrDuplicatedKey) {
+		t.Errorf("duplicate code: %v, want gorm.ErrDuplicatedKey", err)
+	}
+	err = db.Exec("INSERT INTO engine_probe_child (probe_id) VALUES (?)", 999999).Error
+	if !errors.Is(err, gorm.ErrForeignKeyViolated) {
+		t.Errorf("dangling foreign key: %v, want gorm.ErrForeignKeyViolated", err)
+	}
+	var missing probe
+	if err := db.Where("code = ?", "nobody").Take(&missing).Error; !errors.Is(err, gorm.ErrRecordNotFound) {
+		t.Errorf("missing row: %v, want gorm.ErrRecordNotFound", err)
 	}
 }
 
