@@ -19,12 +19,33 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	mysqldrv "github.com/go-sql-driver/mysql"
+	sqlite "github.com/libtnb/sqlite"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+	moderncsqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
+
+// The embedded engine is modernc.org/sqlite (SQLite translated to Go: no cgo,
+// so CGO_ENABLED=0 builds and the static Docker image keep working) behind
+// the GORM dialector github.com/libtnb/sqlite. That dialector is the
+// maintained continuation of github.com/glebarez/sqlite (same API and
+// migrator), but it drives the upstream modernc driver directly: the SQLite
+// in the binary is the one modernc.org/sqlite in go.mod carries (3.54.1 in
+// v1.62.0), not the one a fork of the driver last copied (glebarez/go-sqlite
+// v1.21.2: 3.41.2, March 2023). It implements gorm.ErrorTranslator on
+// modernc's extended result codes, which TranslateError in Open relies on.
+// Passed over: gorm.io/driver/sqlite with DriverName "sqlite" (it imports
+// mattn/go-sqlite3, which compiles a second, cgo SQLite into every build that
+// has a C compiler, and its Translate cannot read modernc's errors);
+// glebarez/sqlite with go-sqlite v1.23.0 (still a fork, on modernc v1.55);
+// github.com/ncruces/go-sqlite3 (its gormlite dialector is not served by the
+// module proxy this project builds from).
+// Importing the dialector also turns on, process-wide, modernc's
+// StrictPragmas (a _pragma holding two statements is refused), Linux OFD
+// locks and fdatasync commits (see libtnb/sqlite's init).
 
 // Dialect names the SQL flavour; migrations render their column types from it.
 type Dialect string
@@ -56,6 +77,10 @@ func Open(ctx context.Context, opt Options) (*gorm.DB, error) {
 		Logger:                 newGormLogger(opt.Logger),
 		SkipDefaultTransaction: true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
+		// Unique-key and foreign-key violations come back as
+		// gorm.ErrDuplicatedKey and gorm.ErrForeignKeyViolated on both
+		// engines, whatever the driver's message says.
+		TranslateError: true,
 	}
 	var (
 		db  *gorm.DB
@@ -125,10 +150,16 @@ func DialectOf(db *gorm.DB) Dialect {
 	return SQLite
 }
 
-// sqliteDSN adds the pragmas every connection needs: foreign keys enforced,
+// sqliteDSN adds the settings every connection needs: foreign keys enforced,
 // WAL so readers never wait for the writer, a busy timeout instead of
 // instant "database is locked", and IMMEDIATE transactions so two writers
-// queue up rather than deadlock on lock upgrade.
+// queue up rather than deadlock on lock upgrade. Times are written in UTC as
+// "2006-01-02 15:04:05.999999999+00:00" (the format the database has always
+// held, so text comparisons and ORDER BY stay chronological whatever zone a
+// caller's time.Time carries) and read back in UTC; as before, only columns
+// declared DATE/DATETIME/TIMESTAMP are parsed into time.Time (_texttotime=0
+// and _inttotime=0 override the dialector's defaults, which would also turn
+// date-shaped expression results and integers into times).
 func sqliteDSN(path string) string {
 	if strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
 		return path
@@ -139,6 +170,10 @@ func sqliteDSN(path string) string {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	q.Set("_timezone", "UTC")
+	q.Set("_texttotime", "0")
+	q.Set("_inttotime", "0")
 	return "file:" + path + "?" + q.Encode()
 }
 
@@ -231,6 +266,10 @@ func newGormLogger(l *slog.Logger) logger.Interface {
 func IsUnavailable(err error) bool {
 	if err == nil {
 		return false
+	}
+	var se *moderncsqlite.Error
+	if errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_BUSY || se.Code()&0xff == sqlite3.SQLITE_LOCKED) {
+		return true // busy beyond the busy timeout
 	}
 	var ne net.Error
 	if errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysqldrv.ErrInvalidConn) ||

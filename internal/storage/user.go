@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -41,14 +40,10 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// isDuplicate recognises a unique-constraint violation on either engine.
+// isDuplicate recognises a unique-constraint violation on either engine:
+// database.Open sets gorm.Config.TranslateError, so both dialectors turn the
+// driver's error (SQLite's extended result code, MySQL's 1062) into
+// gorm.ErrDuplicatedKey.
 func isDuplicate(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return true
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "Duplicate entry") || strings.Contains(msg, "Error 1062")
+	return errors.Is(err, gorm.ErrDuplicatedKey)
 }
