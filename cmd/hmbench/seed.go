@@ -322,7 +322,7 @@ func (b *bench) seedCity(ctx context.Context, tx *gorm.DB) error {
 			live := serial
 			instruments = append(instruments, model.Instrument{UnitID: u.ID, TypeID: typ.ID,
 				Model: fmt.Sprintf("%s-%d", strings.ToUpper(code[:2]), 10+i*5), Maker: makers[(k+i)%len(makers)],
-				SerialNo: serial, SerialLive: &live, Location: locationFor(code, i), Status: model.InstrumentInUse,
+				SerialNo: serial, SerialLive: &live, SerialKey: model.SerialKey(serial), Location: locationFor(code, i), Status: model.InstrumentInUse,
 				CreatedAt: u.CreatedAt, UpdatedAt: u.CreatedAt})
 		}
 	}
@@ -368,13 +368,18 @@ func (b *bench) seedCity(ctx context.Context, tx *gorm.DB) error {
 		}
 		for h, on := range history {
 			cert++
-			rec := model.VerificationRecord{InstrumentID: in.ID, CertificateNo: fmt.Sprintf("JD%d-%06d", on.Year(), 100000+cert),
+			rec := model.VerificationRecord{InstrumentID: &in.ID, CertificateNo: fmt.Sprintf("JD%d-%06d", on.Year(), 100000+cert),
 				BodyName: body.NameZh, VerifiedOn: on, Result: model.ResultPass, Source: model.SourceDeclared, CreatedAt: on.AddDate(0, 0, 1)}
 			if h == 0 {
 				rec.Result = result
 			}
+			rec.Kind, rec.UnitID = model.KindCertificate, &in.UnitID
 			if cert%2 == 0 {
-				rec.Source, rec.VerificationBodyID = model.SourceConfirmed, &body.ID
+				rec.Source, rec.VerificationBodyID, rec.BodyKey = model.SourceConfirmed, &body.ID, &body.ID
+				rec.InstrumentSerial, rec.SerialKey = in.SerialNo, in.SerialKey
+				if rec.Result == model.ResultFail {
+					rec.Kind = model.KindFailNotice
+				}
 			}
 			if rec.Result == model.ResultPass {
 				until := on.AddDate(0, cycle, -1)

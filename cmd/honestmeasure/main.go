@@ -154,6 +154,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	if err != nil {
 		return err
 	}
+	if n, err := st.FillSerialKeys(ctx); err != nil {
+		return fmt.Errorf("deriving instrument serial keys: %w", err)
+	} else if n > 0 {
+		log.Info("derived serial keys of instruments stored before schema 8", "instruments", n)
+	}
 	if cfg.Demo {
 		if err := loadDemo(ctx, st, ref, secret, log); err != nil {
 			return err

@@ -461,7 +461,7 @@ func TestScan(t *testing.T) {
 	m, unitID, ins := approvedUnit(t, a)
 	today := model.DateOf(a.Now())
 	until := today.AddDate(1, 0, -1)
-	if err := a.Store.AddVerification(ctx, &model.VerificationRecord{InstrumentID: ins[0].ID, CertificateNo: "JD2026-0001",
+	if err := a.Store.AddVerification(ctx, &model.VerificationRecord{InstrumentID: &ins[0].ID, CertificateNo: "JD2026-0001",
 		BodyName: "常州市计量测试技术研究所", VerifiedOn: today, ValidUntil: &until, Result: model.ResultPass, Source: model.SourceDeclared}); err != nil {
 		t.Fatal(err)
 	}

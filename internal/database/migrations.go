@@ -19,7 +19,215 @@ var Migrations = []Migration{
 	{Version: 5, Name: "keyed MAC on audit entries", SQL: schemaV5},
 	{Version: 6, Name: "drafts do not reserve credit codes", SQL: schemaV6},
 	{Version: 7, Name: "one-time codes, login delays, verified contacts", SQL: schemaV7},
+	{Version: 8, Name: "verification bodies' records, imports, conflicts, expiry reminders", SQL: schemaV8},
 }
+
+// schemaV8: what legal verification bodies send (internal/verification,
+// docs/verification.md). verification_records is rebuilt because a body's
+// record may name an instrument nobody registered (instrument_id NULL, a
+// lead for the supervising agency) and SQLite cannot relax NOT NULL in
+// place; the rows are copied as they are, all declared or confirmed
+// certificates. A body's record is immutable: a correction is a new record
+// naming the one it supersedes, a cancellation a record that revokes one;
+// both mark the old row revoked_at/revoked_by_id. body_key is the body's id
+// for its own records and NULL for a merchant's, so the unique index holds
+// one record per (body, certificate number, kind) and any number of
+// declarations. serial_key is the serial as matched (trimmed, half-width,
+// upper case), on instruments too. regulation_next/_from date a change of
+// regulation for a type (JJG 1204-2025 for price-computing scales from
+// 2027-01-08). expiry_reminders holds one row per (instrument, valid-until,
+// stage) ever sent — the unique index is what makes several instances send
+// each reminder once — and reminder_digests one per unit and day.
+const schemaV8 = `
+CREATE TABLE verification_records_v8 (
+  id {{PK}},
+  instrument_id {{ID}} NULL,
+  unit_id {{ID}} NULL,
+  kind VARCHAR(20) NOT NULL DEFAULT 'certificate',
+  certificate_no VARCHAR(100) NOT NULL,
+  body_name VARCHAR(200) NOT NULL,
+  verification_body_id {{ID}} NULL,
+  body_key {{ID}} NULL,
+  body_record_no VARCHAR(100) NOT NULL DEFAULT '',
+  verified_on {{DATE}} NOT NULL,
+  valid_until {{DATE}} NULL,
+  result VARCHAR(10) NOT NULL,
+  conclusion VARCHAR(200) NOT NULL DEFAULT '',
+  accuracy_class VARCHAR(20) NOT NULL DEFAULT '',
+  regulation VARCHAR(100) NOT NULL DEFAULT '',
+  instrument_name VARCHAR(100) NOT NULL DEFAULT '',
+  instrument_model VARCHAR(100) NOT NULL DEFAULT '',
+  instrument_serial VARCHAR(100) NOT NULL DEFAULT '',
+  serial_key VARCHAR(100) NOT NULL DEFAULT '',
+  instrument_maker VARCHAR(200) NOT NULL DEFAULT '',
+  identity_code VARCHAR(64) NOT NULL DEFAULT '',
+  submitter_name VARCHAR(200) NOT NULL DEFAULT '',
+  submitter_uscc VARCHAR(18) NOT NULL DEFAULT '',
+  verifier VARCHAR(100) NOT NULL DEFAULT '',
+  checker VARCHAR(100) NOT NULL DEFAULT '',
+  approver VARCHAR(100) NOT NULL DEFAULT '',
+  issued_at {{TS}} NULL,
+  supersedes_id {{ID}} NULL,
+  revoked_at {{TS}} NULL,
+  revoked_by_id {{ID}} NULL,
+  import_batch_id {{ID}} NULL,
+  payload_hash VARCHAR(64) NOT NULL DEFAULT '',
+  source VARCHAR(20) NOT NULL,
+  recorded_by {{ID}} NULL,
+  created_at {{TS}} NOT NULL,
+  FOREIGN KEY (instrument_id) REFERENCES instruments(id) ON DELETE CASCADE,
+  FOREIGN KEY (unit_id) REFERENCES units(id) ON DELETE SET NULL,
+  FOREIGN KEY (verification_body_id) REFERENCES verification_bodies(id),
+  FOREIGN KEY (recorded_by) REFERENCES users(id)
+){{TABLE}};
+INSERT INTO verification_records_v8 (id, instrument_id, unit_id, certificate_no, body_name, verification_body_id,
+  verified_on, valid_until, result, source, recorded_by, created_at)
+  SELECT r.id, r.instrument_id, i.unit_id, r.certificate_no, r.body_name, r.verification_body_id,
+    r.verified_on, r.valid_until, r.result, r.source, r.recorded_by, r.created_at
+  FROM verification_records r JOIN instruments i ON i.id = r.instrument_id;
+DROP TABLE verification_records;
+ALTER TABLE verification_records_v8 RENAME TO verification_records;
+CREATE INDEX idx_verification_records_instrument ON verification_records(instrument_id, verified_on);
+CREATE INDEX idx_verification_records_unit ON verification_records(unit_id);
+CREATE INDEX idx_verification_records_body ON verification_records(verification_body_id, created_at);
+CREATE INDEX idx_verification_records_recorded_by ON verification_records(recorded_by);
+CREATE INDEX idx_verification_records_valid_until ON verification_records(valid_until);
+CREATE UNIQUE INDEX ux_verification_records_body_cert ON verification_records(body_key, certificate_no, kind);
+CREATE INDEX idx_verification_records_submitter ON verification_records(submitter_uscc, serial_key);
+CREATE INDEX idx_verification_records_batch ON verification_records(import_batch_id);
+
+ALTER TABLE instruments ADD COLUMN serial_key VARCHAR(100) NOT NULL DEFAULT '';
+ALTER TABLE instruments ADD COLUMN identity_code VARCHAR(64) NOT NULL DEFAULT '';
+CREATE INDEX idx_instruments_serial_key ON instruments(serial_key);
+
+ALTER TABLE instrument_types ADD COLUMN regulation_next VARCHAR(100) NOT NULL DEFAULT '';
+ALTER TABLE instrument_types ADD COLUMN regulation_next_from {{DATE}} NULL;
+
+ALTER TABLE users ADD COLUMN reminders_off BOOLEAN NOT NULL DEFAULT FALSE;
+
+CREATE TABLE body_api_tokens (
+  id {{PK}},
+  verification_body_id {{ID}} NOT NULL,
+  name VARCHAR(100) NOT NULL,
+  token_hash CHAR(64) NOT NULL,
+  hint VARCHAR(12) NOT NULL,
+  created_by {{ID}} NULL,
+  created_at {{TS}} NOT NULL,
+  last_used_at {{TS}} NULL,
+  revoked_at {{TS}} NULL,
+  FOREIGN KEY (verification_body_id) REFERENCES verification_bodies(id),
+  FOREIGN KEY (created_by) REFERENCES users(id)
+){{TABLE}};
+CREATE UNIQUE INDEX ux_body_api_tokens_hash ON body_api_tokens(token_hash);
+CREATE INDEX idx_body_api_tokens_body ON body_api_tokens(verification_body_id);
+CREATE INDEX idx_body_api_tokens_created_by ON body_api_tokens(created_by);
+
+CREATE TABLE verification_imports (
+  id {{PK}},
+  verification_body_id {{ID}} NOT NULL,
+  channel VARCHAR(10) NOT NULL,
+  file_name VARCHAR(200) NOT NULL DEFAULT '',
+  idempotency_key VARCHAR(100) NULL,
+  request_hash VARCHAR(64) NOT NULL DEFAULT '',
+  status VARCHAR(12) NOT NULL,
+  total_rows INTEGER NOT NULL DEFAULT 0,
+  done_rows INTEGER NOT NULL DEFAULT 0,
+  new_rows INTEGER NOT NULL DEFAULT 0,
+  unchanged_rows INTEGER NOT NULL DEFAULT 0,
+  refused_rows INTEGER NOT NULL DEFAULT 0,
+  error VARCHAR(500) NOT NULL DEFAULT '',
+  response {{TEXT}} NULL,
+  created_by {{ID}} NULL,
+  created_at {{TS}} NOT NULL,
+  started_at {{TS}} NULL,
+  finished_at {{TS}} NULL,
+  locked_until {{TS}} NULL,
+  FOREIGN KEY (verification_body_id) REFERENCES verification_bodies(id),
+  FOREIGN KEY (created_by) REFERENCES users(id)
+){{TABLE}};
+CREATE UNIQUE INDEX ux_verification_imports_key ON verification_imports(verification_body_id, idempotency_key);
+CREATE INDEX idx_verification_imports_status ON verification_imports(status, locked_until);
+CREATE INDEX idx_verification_imports_body ON verification_imports(verification_body_id, created_at);
+CREATE INDEX idx_verification_imports_created_by ON verification_imports(created_by);
+
+CREATE TABLE verification_import_rows (
+  id {{PK}},
+  import_id {{ID}} NOT NULL,
+  row_no INTEGER NOT NULL,
+  payload {{TEXT}} NOT NULL,
+  outcome VARCHAR(12) NOT NULL,
+  problems {{TEXT}} NULL,
+  record_id {{ID}} NULL,
+  FOREIGN KEY (import_id) REFERENCES verification_imports(id) ON DELETE CASCADE
+){{TABLE}};
+CREATE UNIQUE INDEX ux_verification_import_rows_row ON verification_import_rows(import_id, row_no);
+CREATE INDEX idx_verification_import_rows_outcome ON verification_import_rows(import_id, outcome, row_no);
+
+CREATE TABLE verification_conflicts (
+  id {{PK}},
+  kind VARCHAR(30) NOT NULL,
+  status VARCHAR(12) NOT NULL,
+  dedupe_key VARCHAR(120) NOT NULL,
+  agency_id {{ID}} NULL,
+  district_id {{ID}} NULL,
+  unit_id {{ID}} NULL,
+  instrument_id {{ID}} NULL,
+  body_record_id {{ID}} NULL,
+  declared_record_id {{ID}} NULL,
+  verification_body_id {{ID}} NULL,
+  detail {{TEXT}} NULL,
+  created_at {{TS}} NOT NULL,
+  resolved_at {{TS}} NULL,
+  resolved_by {{ID}} NULL,
+  resolution VARCHAR(1000) NOT NULL DEFAULT '',
+  case_id {{ID}} NULL,
+  FOREIGN KEY (agency_id) REFERENCES agencies(id),
+  FOREIGN KEY (district_id) REFERENCES districts(id),
+  FOREIGN KEY (unit_id) REFERENCES units(id) ON DELETE CASCADE,
+  FOREIGN KEY (instrument_id) REFERENCES instruments(id) ON DELETE CASCADE,
+  FOREIGN KEY (body_record_id) REFERENCES verification_records(id),
+  FOREIGN KEY (declared_record_id) REFERENCES verification_records(id),
+  FOREIGN KEY (verification_body_id) REFERENCES verification_bodies(id),
+  FOREIGN KEY (resolved_by) REFERENCES users(id),
+  FOREIGN KEY (case_id) REFERENCES cases(id)
+){{TABLE}};
+CREATE UNIQUE INDEX ux_verification_conflicts_dedupe ON verification_conflicts(dedupe_key);
+CREATE INDEX idx_verification_conflicts_queue ON verification_conflicts(agency_id, status, created_at);
+CREATE INDEX idx_verification_conflicts_district ON verification_conflicts(district_id);
+CREATE INDEX idx_verification_conflicts_unit ON verification_conflicts(unit_id, status);
+CREATE INDEX idx_verification_conflicts_instrument ON verification_conflicts(instrument_id);
+CREATE INDEX idx_verification_conflicts_body_record ON verification_conflicts(body_record_id);
+CREATE INDEX idx_verification_conflicts_declared ON verification_conflicts(declared_record_id);
+CREATE INDEX idx_verification_conflicts_body ON verification_conflicts(verification_body_id);
+CREATE INDEX idx_verification_conflicts_resolved_by ON verification_conflicts(resolved_by);
+CREATE INDEX idx_verification_conflicts_case ON verification_conflicts(case_id);
+
+CREATE TABLE reminder_digests (
+  id {{PK}},
+  unit_id {{ID}} NOT NULL,
+  day {{DATE}} NOT NULL,
+  created_at {{TS}} NOT NULL,
+  FOREIGN KEY (unit_id) REFERENCES units(id) ON DELETE CASCADE
+){{TABLE}};
+CREATE UNIQUE INDEX ux_reminder_digests_unit_day ON reminder_digests(unit_id, day);
+
+CREATE TABLE expiry_reminders (
+  id {{PK}},
+  instrument_id {{ID}} NOT NULL,
+  valid_until {{DATE}} NOT NULL,
+  stage VARCHAR(12) NOT NULL,
+  unit_id {{ID}} NOT NULL,
+  digest_id {{ID}} NOT NULL,
+  created_at {{TS}} NOT NULL,
+  acknowledged_at {{TS}} NULL,
+  FOREIGN KEY (instrument_id) REFERENCES instruments(id) ON DELETE CASCADE,
+  FOREIGN KEY (unit_id) REFERENCES units(id) ON DELETE CASCADE,
+  FOREIGN KEY (digest_id) REFERENCES reminder_digests(id) ON DELETE CASCADE
+){{TABLE}};
+CREATE UNIQUE INDEX ux_expiry_reminders_once ON expiry_reminders(instrument_id, valid_until, stage);
+CREATE INDEX idx_expiry_reminders_unit ON expiry_reminders(unit_id, created_at);
+CREATE INDEX idx_expiry_reminders_digest ON expiry_reminders(digest_id);
+`
 
 // schemaV6: a credit code is reserved from submission on, not by a draft
 // (model.UnitStatus.HoldsCreditCode): drafts holding a code give it up, so

@@ -500,13 +500,17 @@ func (l *loader) instrument(ctx context.Context, u *model.Unit, code string, i i
 		result = model.ResultFail
 	}
 	l.certSeq++
-	rec := &model.VerificationRecord{InstrumentID: in.ID, CertificateNo: fmt.Sprintf("JD%d-%06d", verified.Year(), 100000+l.certSeq),
+	rec := &model.VerificationRecord{InstrumentID: &in.ID, CertificateNo: fmt.Sprintf("JD%d-%06d", verified.Year(), 100000+l.certSeq),
 		VerifiedOn: verified, Result: result, Source: model.SourceDeclared}
 	if l.body != nil {
 		rec.BodyName = l.body.NameZh
 		if l.certSeq%2 == 0 {
 			rec.Source = model.SourceConfirmed
 			rec.VerificationBodyID = &l.body.ID
+			rec.InstrumentSerial, rec.InstrumentModel, rec.InstrumentMaker = in.SerialNo, in.Model, in.Maker
+			if result == model.ResultFail {
+				rec.Kind = model.KindFailNotice
+			}
 		}
 	}
 	if result == model.ResultPass {

@@ -182,6 +182,6 @@ func (f *VerificationForm) Validate(typ model.InstrumentType, instrumentID int64
 	if result == model.ResultFail {
 		until = nil // a failed instrument is not valid until any date
 	}
-	return &model.VerificationRecord{InstrumentID: instrumentID, CertificateNo: f.CertificateNo, BodyName: f.BodyName,
+	return &model.VerificationRecord{InstrumentID: &instrumentID, CertificateNo: f.CertificateNo, BodyName: f.BodyName,
 		VerifiedOn: verified, ValidUntil: until, Result: result, Source: model.SourceDeclared}, nil
 }

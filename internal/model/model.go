@@ -119,6 +119,9 @@ type User struct {
 	VerificationBodyID *int64
 	Locale             string
 	Disabled           bool
+	// RemindersOff: the merchant asked for no reminders of expiring
+	// verifications (they are on unless turned off).
+	RemindersOff bool
 	PasswordChangedAt  *time.Time
 	LastLoginAt        *time.Time
 	// When a one-time code sent there proved the phone or e-mail belongs

@@ -83,6 +83,19 @@ type InstrumentType struct {
 	CycleMonths int    `yaml:"cycle_months"`
 	Mandatory   bool   `yaml:"mandatory"`
 	Regulation  string `yaml:"regulation"`
+	// A regulation announced to replace Regulation from a date
+	// (YYYY-MM-DD); both or neither.
+	RegulationNext     string `yaml:"regulation_next"`
+	RegulationNextFrom string `yaml:"regulation_next_from"`
+}
+
+// NextFrom is the date RegulationNext takes effect; nil when none is set.
+func (it InstrumentType) NextFrom() *time.Time {
+	d, err := time.Parse(time.DateOnly, it.RegulationNextFrom)
+	if it.RegulationNext == "" || err != nil {
+		return nil
+	}
+	return &d
 }
 
 // PledgeText as written in pledge.yaml.
@@ -309,6 +322,9 @@ func (d *Data) validate() error {
 			return fmt.Errorf("reference data instrument_types.yaml: type %q is repeated or incomplete (code, names, cycle_months ≥ 0)", it.Code)
 		}
 		types[it.Code] = true
+		if (it.RegulationNext == "") != (it.RegulationNextFrom == "") || (it.RegulationNext != "" && it.NextFrom() == nil) {
+			return fmt.Errorf("reference data instrument_types.yaml: type %q: regulation_next needs regulation_next_from (YYYY-MM-DD), and the other way round", it.Code)
+		}
 	}
 	if len(d.PledgeTexts) == 0 {
 		return errors.New("reference data pledge.yaml: at least one pledge text is required")

@@ -16,6 +16,7 @@ func (s *Store) CreateInstrument(ctx context.Context, in *model.Instrument) erro
 	if in.Status == "" {
 		in.Status = model.InstrumentInUse
 	}
+	in.SerialKey = model.SerialKey(in.SerialNo)
 	if in.Status == model.InstrumentInUse {
 		serial := in.SerialNo
 		in.SerialLive = &serial
@@ -32,17 +33,49 @@ func (s *Store) CreateInstrument(ctx context.Context, in *model.Instrument) erro
 	return err
 }
 
-// AddVerification stores a verification record of an instrument.
+// AddVerification stores a verification record of an instrument (a
+// merchant's declaration, or a body's record that matched it) and marks the
+// unit's public page changed. A body's record repeating (body, certificate
+// number, kind) gives ErrDuplicate.
 func (s *Store) AddVerification(ctx context.Context, v *model.VerificationRecord) error {
+	if v.InstrumentID == nil {
+		return errors.New("storage: AddVerification without an instrument")
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		var in model.Instrument
+		if err := tx.q(ctx).Select("id", "unit_id").Take(&in, *v.InstrumentID).Error; err != nil {
+			return notFound(err)
+		}
+		v.UnitID = &in.UnitID
+		if err := tx.CreateVerificationRecord(ctx, v); err != nil {
+			return err
+		}
+		return tx.touchUnit(ctx, in.UnitID)
+	})
+}
+
+// CreateVerificationRecord inserts v as it is (kind defaulted, the body key
+// and serial key derived); callers in a transaction touch the unit
+// themselves. ErrDuplicate: the body already sent that certificate number
+// of that kind.
+func (s *Store) CreateVerificationRecord(ctx context.Context, v *model.VerificationRecord) error {
 	if v.CreatedAt.IsZero() {
 		v.CreatedAt = time.Now().UTC()
 	}
-	return s.Tx(ctx, func(tx *Store) error {
-		if err := tx.q(ctx).Create(v).Error; err != nil {
-			return err
-		}
-		return tx.touchUnitOfInstrument(ctx, v.InstrumentID)
-	})
+	if v.Kind == "" {
+		v.Kind = model.KindCertificate
+	}
+	if v.Declared() {
+		v.BodyKey = nil
+	} else {
+		v.BodyKey = v.VerificationBodyID
+	}
+	v.SerialKey = model.SerialKey(v.InstrumentSerial)
+	err := s.q(ctx).Create(v).Error
+	if isDuplicate(err) {
+		return ErrDuplicate
+	}
+	return err
 }
 
 // InstrumentView is an instrument with its type and latest verification
@@ -95,14 +128,17 @@ func (s *Store) withLatest(ctx context.Context, ins []model.Instrument) ([]Instr
 		ids[i] = in.ID
 	}
 	var recs []model.VerificationRecord
-	if err := s.q(ctx).Where("instrument_id IN ?", ids).Order("instrument_id, verified_on DESC, id DESC").Find(&recs).Error; err != nil {
+	if err := s.q(ctx).Where("instrument_id IN ? AND revoked_at IS NULL", ids).Order("instrument_id, id").Find(&recs).Error; err != nil {
 		return nil, err
 	}
 	latest := map[int64]*model.VerificationRecord{}
-	for i := range recs {
-		if _, seen := latest[recs[i].InstrumentID]; !seen {
-			latest[recs[i].InstrumentID] = &recs[i]
+	for start := 0; start < len(recs); {
+		end := start
+		for end < len(recs) && *recs[end].InstrumentID == *recs[start].InstrumentID {
+			end++
 		}
+		latest[*recs[start].InstrumentID] = model.Current(recs[start:end])
+		start = end
 	}
 	types, err := s.instrumentTypesByID(ctx)
 	if err != nil {
@@ -176,8 +212,9 @@ func (s *Store) CreateInstruments(ctx context.Context, ins []model.Instrument) e
 // live instrument of the unit gives a *DuplicateSerialError.
 func (s *Store) UpdateInstrument(ctx context.Context, in *model.Instrument) error {
 	in.UpdatedAt = time.Now().UTC()
+	in.SerialKey = model.SerialKey(in.SerialNo)
 	set := map[string]any{"type_id": in.TypeID, "model": in.Model, "maker": in.Maker, "serial_no": in.SerialNo,
-		"location": in.Location, "updated_at": in.UpdatedAt}
+		"serial_key": in.SerialKey, "identity_code": in.IdentityCode, "location": in.Location, "updated_at": in.UpdatedAt}
 	if in.Status == model.InstrumentInUse {
 		set["serial_live"] = in.SerialNo
 	}
@@ -219,4 +256,31 @@ func (s *Store) InstrumentTypeByID(ctx context.Context, id int64) (*model.Instru
 		return nil, notFound(err)
 	}
 	return &t, nil
+}
+
+// FillSerialKeys derives serial_key for instruments stored before it
+// existed (schema version 8), a batch at a time; it returns how many it
+// filled. Idempotent, so every instance may run it at start-up.
+func (s *Store) FillSerialKeys(ctx context.Context) (int, error) {
+	filled := 0
+	for {
+		var batch []model.Instrument
+		if err := s.q(ctx).Select("id", "serial_no").Where("serial_key = '' AND serial_no <> ''").
+			Order("id").Limit(500).Find(&batch).Error; err != nil {
+			return filled, err
+		}
+		for _, in := range batch {
+			key := model.SerialKey(in.SerialNo)
+			if key == "" {
+				key = "-" // a serial of spaces alone: never matches, never revisited
+			}
+			if err := s.q(ctx).Model(&model.Instrument{}).Where("id = ?", in.ID).Update("serial_key", key).Error; err != nil {
+				return filled, err
+			}
+			filled++
+		}
+		if len(batch) < 500 {
+			return filled, nil
+		}
+	}
 }

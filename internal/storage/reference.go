@@ -63,9 +63,22 @@ func (s *Store) SeedReference(ctx context.Context, d *reference.Data) error {
 		}
 		for i, it := range d.InstrumentTypes {
 			row := model.InstrumentType{Code: it.Code, NameZh: it.NameZh, NameEn: it.NameEn, CycleMonths: it.CycleMonths,
-				Mandatory: it.Mandatory, Regulation: it.Regulation, Active: true, SortOrder: i + 1}
+				Mandatory: it.Mandatory, Regulation: it.Regulation, RegulationNext: it.RegulationNext,
+				RegulationNextFrom: it.NextFrom(), Active: true, SortOrder: i + 1}
 			if err := db.Where("code = ?", it.Code).Attrs(row).FirstOrCreate(&row).Error; err != nil {
 				return fmt.Errorf("seed instrument type %s: %w", it.Code, err)
+			}
+			// A regulation change announced in a later catalogue reaches
+			// a database seeded before it, unless an administrator has
+			// already dated one for the type.
+			if it.RegulationNext != "" && row.RegulationNext == "" {
+				if err := db.Model(&row).Updates(map[string]any{"regulation_next": it.RegulationNext,
+					"regulation_next_from": it.NextFrom()}).Error; err != nil {
+					return fmt.Errorf("seed instrument type %s: %w", it.Code, err)
+				}
+				if err := (&Store{db: db}).touchAllUnits(ctx); err != nil {
+					return err
+				}
 			}
 		}
 		for _, p := range d.PledgeTexts {

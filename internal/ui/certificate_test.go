@@ -33,7 +33,7 @@ func TestDeclaredCertificateCannotOutliveItsCycle(t *testing.T) {
 	// What an older version let through, stored as it was typed.
 	until := model.Date(2099, 12, 31)
 	on, _ := time.Parse(time.DateOnly, verified)
-	if err := a.Store.AddVerification(t.Context(), &model.VerificationRecord{InstrumentID: ins[0].ID, CertificateNo: "JD2025-1",
+	if err := a.Store.AddVerification(t.Context(), &model.VerificationRecord{InstrumentID: &ins[0].ID, CertificateNo: "JD2025-1",
 		BodyName: "常州市计量测试技术研究所", VerifiedOn: on, ValidUntil: &until, Result: model.ResultPass, Source: model.SourceDeclared}); err != nil {
 		t.Fatal(err)
 	}

@@ -265,7 +265,7 @@ func TestScanPageWeightBudget(t *testing.T) {
 	}
 	for i, in := range ins {
 		until := a.Now().AddDate(0, 10, 0)
-		if err := a.Store.AddVerification(context.Background(), &model.VerificationRecord{InstrumentID: in.ID,
+		if err := a.Store.AddVerification(context.Background(), &model.VerificationRecord{InstrumentID: &in.ID,
 			CertificateNo: "JD2026-" + strconv.Itoa(100000+i), BodyName: "常州市计量测试技术研究所", VerifiedOn: a.Now().AddDate(0, -2, 0),
 			ValidUntil: &until, Result: model.ResultPass, Source: model.SourceConfirmed}); err != nil {
 			t.Fatal(err)
