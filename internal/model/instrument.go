@@ -55,11 +55,11 @@ type Instrument struct {
 	// IdentityCode is the national identity code (生产码) of an electronic
 	// price-computing scale, as the merchant typed it; optional.
 	IdentityCode string
-	Location   string
-	Status     InstrumentStatus
-	RetiredAt  *time.Time
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	Location     string
+	Status       InstrumentStatus
+	RetiredAt    *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 func (Instrument) TableName() string { return "instruments" }

@@ -121,9 +121,9 @@ type User struct {
 	Disabled           bool
 	// RemindersOff: the merchant asked for no reminders of expiring
 	// verifications (they are on unless turned off).
-	RemindersOff bool
-	PasswordChangedAt  *time.Time
-	LastLoginAt        *time.Time
+	RemindersOff      bool
+	PasswordChangedAt *time.Time
+	LastLoginAt       *time.Time
 	// When a one-time code sent there proved the phone or e-mail belongs
 	// to the account holder; nil for accounts made by an administrator.
 	PhoneVerifiedAt *time.Time
