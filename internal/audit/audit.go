@@ -53,6 +53,9 @@ const (
 	ActionHolidayChange        = "holiday_change"
 	ActionPledgeTextChange     = "pledge_text_change"
 	ActionInstrumentTypeChange = "instrument_type_change"
+	ActionVerificationImport   = "verification_import" // a body's batch of records was imported
+	ActionConflictClose        = "conflict_close"      // an officer resolved or dismissed a conflict
+	ActionConflictTip          = "conflict_tip"        // an officer opened an internal tip from a conflict
 )
 
 var actions = map[string]bool{
@@ -64,6 +67,7 @@ var actions = map[string]bool{
 	ActionExport: true, ActionContactView: true, ActionPhotoView: true,
 	ActionRuleChange: true, ActionAgencyChange: true, ActionDistrictChange: true, ActionHolidayChange: true,
 	ActionPledgeTextChange: true, ActionInstrumentTypeChange: true,
+	ActionVerificationImport: true, ActionConflictClose: true, ActionConflictTip: true,
 }
 
 // KnownAction reports whether a is one of the Action constants.
@@ -81,6 +85,8 @@ const (
 	ObjectHoliday        = "holiday"
 	ObjectPledgeText     = "pledge_text"
 	ObjectInstrumentType = "instrument_type"
+	ObjectImport         = "verification_import"
+	ObjectConflict       = "verification_conflict"
 )
 
 // Column widths of audit_log. Values must fit exactly: MySQL in strict mode

@@ -18,9 +18,11 @@ import (
 	"sync"
 	"time"
 
+	"honestmeasure/internal/audit"
 	"honestmeasure/internal/cases"
 	"honestmeasure/internal/fail"
 	"honestmeasure/internal/form"
+	"honestmeasure/internal/locale"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/notices"
 	"honestmeasure/internal/photos"
@@ -375,4 +377,18 @@ func PhotoMessage(k photos.Kind, n int) (string, []any) {
 	default:
 		return "report.photo_corrupt", []any{n}
 	}
+}
+
+// OpenInternalTip files a tip staff raise themselves (from a verification
+// conflict, say) about a registered unit: routed and timed like any tip,
+// with no reporter to answer. who is recorded by the caller's audit entry.
+func (s *Service) OpenInternalTip(ctx context.Context, who audit.Actor, unit *model.Unit, ins *model.Instrument,
+	category model.Category, text string) (*model.Case, error) {
+	sub := reports.Submission{Kind: string(model.KindTip), Category: string(category), Description: text, Anonymous: true,
+		BusinessName: unit.Name}
+	rec, err := s.Submit(ctx, Request{Submission: sub, Target: reports.Target{Unit: unit, Instrument: ins}, Locale: locale.Chinese})
+	if err != nil {
+		return nil, err
+	}
+	return rec.Case, nil
 }

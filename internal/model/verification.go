@@ -33,6 +33,7 @@ const (
 type ImportStatus string
 
 const (
+	ImportChecking  ImportStatus = "checking" // an upload's rows are being checked; nothing to show yet
 	ImportPreviewed ImportStatus = "previewed"
 	ImportQueued    ImportStatus = "queued"
 	ImportRunning   ImportStatus = "running"
