@@ -36,7 +36,7 @@ type Record struct {
 	Approver         string `json:"approver,omitempty"`
 	VerifiedOn       string `json:"verified_on,omitempty"`
 	ValidUntil       string `json:"valid_until,omitempty"`
-	IssuedAt         string `json:"issued_at,omitempty"` // RFC 3339, or YYYY-MM-DD
+	IssuedAt         string `json:"issued_at,omitempty"`  // RFC 3339, or YYYY-MM-DD
 	Supersedes       string `json:"supersedes,omitempty"` // certificate number of the body's record this one corrects
 }
 

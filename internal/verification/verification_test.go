@@ -397,7 +397,9 @@ func (f *rows) Next() (verification.Row, error) {
 	return verification.Row{No: f.i + 1, Cells: f.data[f.i-1]}, nil
 }
 
-func isoDate(s string) (time.Time, error) { return time.Parse(time.DateOnly, strings.ReplaceAll(s, "/", "-")) }
+func isoDate(s string) (time.Time, error) {
+	return time.Parse(time.DateOnly, strings.ReplaceAll(s, "/", "-"))
+}
 
 func fileOf(recs ...verification.Record) *rows {
 	f := &rows{}
