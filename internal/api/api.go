@@ -28,6 +28,7 @@ import (
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
+	"honestmeasure/internal/verification"
 )
 
 // Handler carries what the endpoints need.
@@ -40,6 +41,8 @@ type Handler struct {
 	QR      *qr.Signer
 	BaseURL string           // public base URL, printed into QR codes
 	Now     func() time.Time // nil = time.Now
+	// Verification takes a body's batches of records.
+	Verification *verification.Service
 }
 
 // Register declares every API route.

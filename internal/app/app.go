@@ -25,6 +25,7 @@ import (
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/ui"
 	"honestmeasure/internal/units"
+	"honestmeasure/internal/verification"
 	"honestmeasure/static"
 	"honestmeasure/templates"
 )
@@ -59,6 +60,9 @@ type Options struct {
 	// PhotoMemoryBytes sizes the one photo limiter every upload path of
 	// this server goes through (0: photos.DefaultMemory, 192 MB).
 	PhotoMemoryBytes int64
+	// UnconfirmedAfterDays is how long a merchant's declared certificate
+	// waits for a body's record before it is a conflict (0: 30).
+	UnconfirmedAfterDays int
 }
 
 // New returns the complete HTTP handler.
@@ -84,6 +88,8 @@ func New(opt Options) (http.Handler, error) {
 		Photos:   photoLimiter,
 		Intake:   &intake.Service{Store: st, Photos: photoLimiter, Secret: opt.Secret, Limits: opt.ReportLimits, BaseURL: opt.BaseURL, Now: opt.Now},
 		Accounts: &accounts.Service{Store: st, Audit: auditLog, Secret: opt.Secret, Limits: opt.AccountLimits, Now: opt.Now, Logger: opt.Logger, LogCodes: opt.LogCodes}}
+	pages.Verification = &verification.Service{Store: st, Audit: auditLog, BaseURL: opt.BaseURL, Now: opt.Now,
+		UnconfirmedAfterDays: opt.UnconfirmedAfterDays, Tips: pages.Intake}
 	uploads := maps.Clone(ui.Uploads)
 	maps.Copy(uploads, api.Uploads)
 	engine, err := server.NewEngine(server.Options{DB: opt.DB, Renderer: renderer, Logger: opt.Logger,
@@ -93,6 +99,7 @@ func New(opt Options) (http.Handler, error) {
 		return nil, err
 	}
 	pages.Register(engine)
-	(&api.Handler{Store: st, Intake: pages.Intake, QR: pages.QR, BaseURL: opt.BaseURL, Now: opt.Now}).Register(engine)
+	(&api.Handler{Store: st, Intake: pages.Intake, QR: pages.QR, BaseURL: opt.BaseURL, Now: opt.Now,
+		Verification: pages.Verification}).Register(engine)
 	return engine, nil
 }

@@ -26,6 +26,7 @@ import (
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/units"
+	"honestmeasure/internal/verification"
 )
 
 // Handler carries what the pages need.
@@ -47,6 +48,8 @@ type Handler struct {
 	Units         *units.Service
 	Photos        *photos.Limiter // the server's one photo limiter (shop photos)
 	Accounts      *accounts.Service
+	// Verification takes bodies' records and works the conflict queue.
+	Verification *verification.Service
 	ScanCache     *scan.PageCache // nil: every scan renders afresh
 	// DraftMaxAge is how long an unchanged unit draft is kept (0: for ever);
 	// the deletion itself runs in cmd/honestmeasure (storage.DeleteStaleDrafts).
