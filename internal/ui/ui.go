@@ -50,7 +50,7 @@ type Handler struct {
 	Accounts      *accounts.Service
 	// Verification takes bodies' records and works the conflict queue.
 	Verification *verification.Service
-	ScanCache     *scan.PageCache // nil: every scan renders afresh
+	ScanCache    *scan.PageCache // nil: every scan renders afresh
 	// DraftMaxAge is how long an unchanged unit draft is kept (0: for ever);
 	// the deletion itself runs in cmd/honestmeasure (storage.DeleteStaleDrafts).
 	DraftMaxAge time.Duration
