@@ -39,6 +39,7 @@ import (
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
+	"honestmeasure/internal/verification"
 )
 
 func main() {
@@ -164,7 +165,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 			return err
 		}
 	}
-	handler, err := app.New(app.Options{DB: db, Ref: ref, Logger: log, BaseURL: cfg.PublicBaseURL(), Secret: secret, AuditKey: auditKey,
+	opts := app.Options{DB: db, Ref: ref, Logger: log, BaseURL: cfg.PublicBaseURL(), Secret: secret, AuditKey: auditKey,
 		SecureCookies: cfg.SecureCookies(), TrustedProxies: cfg.TrustedProxies,
 		ReportLimits:  intake.Limits{PerIPPerHour: cfg.ReportLimitPerIP, UnitBurstPerHour: cfg.ReportBurstPerUnit},
 		AccountLimits: accounts.Limits{CodesPerAddressPerHour: cfg.SignupLimitPerIP, CodesPerHour: cfg.SignupLimitPerHour},
@@ -172,7 +173,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 		// from the log; production never logs them.
 		LogCodes:       cfg.Mode == config.Development,
 		ScanCacheBytes: cfg.ScanCacheMB << 20, Spool: server.NewSpool("", int64(cfg.UploadSpoolMB)<<20), DraftMaxAge: draftMaxAge(cfg),
-		PhotoMemoryBytes: int64(cfg.PhotoMemoryMB) << 20})
+		PhotoMemoryBytes: int64(cfg.PhotoMemoryMB) << 20, UnconfirmedAfterDays: cfg.UnconfirmedAfterDays}
+	handler, err := app.New(opts)
+	if err != nil {
+		return err
+	}
+	jobs, err := app.NewJobs(opts)
 	if err != nil {
 		return err
 	}
@@ -192,6 +198,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	workerDone := make(chan error, 1)
 	go func() { workerDone <- worker.Run(ctx) }()
 	go purge(ctx, st, log)
+	// Every instance imports waiting upload batches (a lease gives each
+	// batch to one at a time) and looks for unconfirmed declarations
+	// (idempotent: one conflict per declaration).
+	bodies := jobs.Verification
+	go bodies.Work(ctx, 2*time.Second, func(msg string, args ...any) { log.Error(msg, args...) })
+	go checkUnconfirmed(ctx, bodies, log)
 	if age := draftMaxAge(cfg); age > 0 {
 		go sweepDrafts(ctx, st, age, time.Hour, log)
 	}
@@ -369,6 +381,27 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 // oneLine keeps an operator-facing error on a single line.
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// checkUnconfirmed files conflicts for declarations no body has confirmed,
+// at start-up and then every hour.
+func checkUnconfirmed(ctx context.Context, v *verification.Service, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := v.CheckUnconfirmed(ctx); err != nil {
+			if ctx.Err() == nil {
+				log.Warn("checking unconfirmed declarations failed", "err", err)
+			}
+		} else if n > 0 {
+			log.Info("declared certificates still unconfirmed by a body", "new_conflicts", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // purge deletes old rate-limit buckets, spent codes and expired sessions

@@ -103,3 +103,21 @@ func New(opt Options) (http.Handler, error) {
 		Verification: pages.Verification}).Register(engine)
 	return engine, nil
 }
+
+// Jobs are the services the background work of an instance calls, built
+// from the same options as the handler: all their state is in the
+// database, so they need nothing the handler holds.
+type Jobs struct {
+	Verification *verification.Service
+}
+
+// NewJobs builds the background services.
+func NewJobs(opt Options) (*Jobs, error) {
+	st := storage.New(opt.DB)
+	auditLog, err := audit.New(opt.AuditKey)
+	if err != nil {
+		return nil, err
+	}
+	return &Jobs{Verification: &verification.Service{Store: st, Audit: auditLog, BaseURL: opt.BaseURL, Now: opt.Now,
+		UnconfirmedAfterDays: opt.UnconfirmedAfterDays}}, nil
+}

@@ -78,6 +78,11 @@ type Config struct {
 	// need.
 	PhotoMemoryMB int `yaml:"photo_memory_mb"`
 
+	// UnconfirmedAfterDays: a merchant's declared certificate that no
+	// verification body's record confirms within this many days becomes a
+	// conflict in the supervising bureau's queue.
+	UnconfirmedAfterDays int `yaml:"unconfirmed_after_days"`
+
 	// Notifications: e-mail through SMTP and signed webhooks, delivered from
 	// the outbox by a worker in every instance.
 	SMTP          SMTP   `yaml:"smtp"`
@@ -146,8 +151,9 @@ func Defaults() Config {
 		UploadSpoolMB: 512,
 		// A business gathering its instruments' certificates needs days,
 		// not months, and each change restarts the count.
-		DraftMaxAgeDays: 30,
-		PhotoMemoryMB:   192,
+		DraftMaxAgeDays:      30,
+		PhotoMemoryMB:        192,
+		UnconfirmedAfterDays: 30,
 	}
 }
 
@@ -230,6 +236,13 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 			return fmt.Errorf("HM_DRAFT_MAX_AGE_DAYS must be a number of days from 0 to 3650 (0 keeps drafts), got %q", v)
 		}
 		cfg.DraftMaxAgeDays = n
+	}
+	if v := strings.TrimSpace(getenv("HM_UNCONFIRMED_AFTER_DAYS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 3650 {
+			return fmt.Errorf("HM_UNCONFIRMED_AFTER_DAYS must be a number of days from 1 to 3650, got %q", v)
+		}
+		cfg.UnconfirmedAfterDays = n
 	}
 	if v := strings.TrimSpace(getenv("HM_TRUSTED_PROXIES")); v != "" {
 		cfg.TrustedProxies = strings.Split(strings.ReplaceAll(v, " ", ""), ",")
