@@ -36,10 +36,7 @@ func (h *Handler) instrumentPage(c *gin.Context, status int, in *model.Instrumen
 		h.serverError(c, err)
 		return
 	}
-	var latest *model.VerificationRecord
-	if len(recs) > 0 {
-		latest = &recs[0]
-	}
+	latest := model.Current(recs)
 	if vf.Result == "" {
 		vf.Result = string(model.ResultPass)
 	}
