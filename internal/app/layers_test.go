@@ -26,7 +26,7 @@ var ruleAndServicePackages = []string{
 // values, and the rules other domain packages need (a phone number's shape)
 // live in domain packages.
 var domainPackages = []string{
-	"model", "fail", "form", "instruments", "reports", "routing", "workdays", "uscc", "throttle", "reference",
+	"model", "fail", "form", "instruments", "reports", "routing", "workdays", "uscc", "throttle", "reference", "sheet",
 }
 
 // allowedImports are the only edges through which a rule or service package

@@ -56,6 +56,15 @@ func (f *UploadedFile) ReadAll() ([]byte, error) {
 	return os.ReadFile(f.path)
 }
 
+// Open opens the kept bytes of the file for reading in place (a
+// spreadsheet is read by offset, never loaded whole); the caller closes it.
+func (f *UploadedFile) Open() (*os.File, error) {
+	if f.path == "" {
+		return nil, os.ErrNotExist
+	}
+	return os.Open(f.path)
+}
+
 // Uploaded is the parsed upload of a request.
 type Uploaded struct {
 	Files []*UploadedFile

@@ -239,9 +239,7 @@ func homeFor(u *model.User) string {
 	case model.RoleMerchant:
 		return "/merchant"
 	case model.RoleVerificationBody:
-		// Verification bodies have no workspace yet: confirming certificates
-		// is future work, so they land on the public home page.
-		return "/"
+		return "/body"
 	}
 	return "/staff"
 }

@@ -122,6 +122,18 @@ func (h *Handler) Register(e *gin.Engine) {
 	m.GET("/instruments/:iid/qr.svg", h.instrumentQRSVG)
 	m.POST("/instruments/:iid/qr/reprint", h.instrumentQRReprint)
 
+	body := s.Group("/body", h.requireRole(model.RoleVerificationBody))
+	body.GET("", h.bodyHome)
+	body.GET("/template.xlsx", h.bodyTemplate)
+	body.GET("/template.csv", h.bodyTemplate)
+	body.POST("/imports", h.bodyImportUpload)
+	body.GET("/imports/:id", h.bodyImportShow)
+	body.POST("/imports/:id/confirm", h.bodyImportConfirm)
+	body.POST("/imports/:id/discard", h.bodyImportDiscard)
+	body.POST("/imports/:id/step", h.bodyImportStep)
+	body.GET("/imports/:id/errors.xlsx", h.bodyImportReport)
+	body.GET("/imports/:id/errors.csv", h.bodyImportReport)
+
 	st := s.Group("/staff", h.requireRole(staffRoles...))
 	st.GET("", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/staff/queue") })
 	st.GET("/queue", h.queue)
@@ -193,6 +205,7 @@ var Uploads = map[string]server.Upload{
 	"POST /report":             reportUpload,
 	"POST /merchant/units":     shopPhotoUpload,
 	"POST /merchant/units/:id": shopPhotoUpload,
+	"POST /body/imports":       bodyUpload,
 }
 
 // reportUpload bounds a report: five photos at the limit plus the text.

@@ -12,6 +12,7 @@ import (
 	"honestmeasure/internal/fail"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/sheet"
 	"honestmeasure/internal/storage"
 )
 
@@ -538,6 +539,13 @@ func (s *Service) Refused(ctx context.Context, w Sender, id int64, afterRow, lim
 			if err := json.Unmarshal([]byte(*r.Problems), &out[i].Problems); err != nil {
 				return nil, err
 			}
+			for _, p := range out[i].Problems {
+				for k, a := range p.Args {
+					if f, ok := a.(float64); ok && f == float64(int(f)) {
+						p.Args[k] = int(f) // JSON made the message's %d a float
+					}
+				}
+			}
 		}
 	}
 	return out, nil
@@ -553,4 +561,47 @@ func ProgressPercent(b *model.VerificationImport) int {
 	default:
 		return b.DoneRows * 100 / b.TotalRows
 	}
+}
+
+// StaffSender is the sender a signed-in user of a verification body acts
+// as; NotFound for anyone else (the page is answered as if absent).
+func (s *Service) StaffSender(ctx context.Context, who *model.User, ip string) (Sender, error) {
+	if who == nil || who.Role != model.RoleVerificationBody || who.VerificationBodyID == nil {
+		return Sender{}, ErrNotFound
+	}
+	body, err := s.Store.VerificationBodyByID(ctx, *who.VerificationBodyID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return Sender{}, ErrNotFound
+	}
+	return Sender{Body: body, User: who, IP: ip}, err
+}
+
+// Imports lists the sender's recent batches.
+func (s *Service) Imports(ctx context.Context, w Sender, limit int) ([]model.VerificationImport, error) {
+	return s.Store.Imports(ctx, w.Body.ID, limit)
+}
+
+// SheetRows reads an uploaded file opened by internal/sheet as Rows.
+func SheetRows(r *sheet.Reader) Rows { return sheetRows{r} }
+
+type sheetRows struct{ r *sheet.Reader }
+
+func (s sheetRows) Header() ([]string, error) { return s.r.Header().Values(), nil }
+
+func (s sheetRows) Next() (Row, error) {
+	row, err := s.r.Next()
+	if err != nil {
+		return Row{}, err
+	}
+	out := Row{No: row.Number, Cells: make([]string, len(row.Cells)), Formula: make([]bool, len(row.Cells))}
+	for i, c := range row.Cells {
+		out.Cells[i], out.Formula[i] = c.Value, c.Formula
+	}
+	return out, nil
+}
+
+// SheetDates parses date cells of r's file (Excel serials by its date
+// system).
+func SheetDates(r *sheet.Reader) DateParser {
+	return func(v string) (time.Time, error) { return sheet.ParseDate(v, r.Date1904()) }
 }

@@ -1,0 +1,160 @@
+package ui_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"honestmeasure/internal/app/apptest"
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/sheet"
+	"honestmeasure/internal/verification"
+)
+
+// bodyFile is an upload in the template's columns with one row per
+// record: the registered scale, its certificate; a bad credit code; a
+// formula is not possible in CSV, so XLSX rows are checked elsewhere.
+func bodyFile(t *testing.T, rows ...map[string]string) []byte {
+	t.Helper()
+	var header []string
+	for _, c := range verification.Columns {
+		header = append(header, c.Header)
+	}
+	var buf bytes.Buffer
+	var data [][]string
+	for _, r := range rows {
+		var cells []string
+		for _, c := range verification.Columns {
+			cells = append(cells, r[c.Field])
+		}
+		data = append(data, cells)
+	}
+	if err := sheet.WriteXLSX(&buf, header, func(yield func([]string) bool) {
+		for _, d := range data {
+			if !yield(d) {
+				return
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// A body's staff upload a file with a good and a bad row: the preview
+// writes nothing and names the bad row's column and reason; confirming
+// imports in steps; the error report lists the refused row; the scan page
+// shows the certificate as confirmed; the same file again adds nothing;
+// a merchant cannot reach the page.
+func TestBodyUploadFlow(t *testing.T) {
+	a := apptest.New(t)
+	_, unitID, ins := a.ApprovedUnit("常州检定测试店")
+	a.CreateUser("body@example.org", "body-pass-123456", model.RoleVerificationBody, "")
+	b := a.Browser()
+	b.Login("body@example.org", "body-pass-123456")
+	b.Get("/body")
+	b.Expect(http.StatusOK, "下载模板")
+	tpl := b.Get("/body/template.xlsx")
+	if tpl.Status != http.StatusOK || !strings.HasPrefix(tpl.Body, "PK") {
+		t.Fatalf("template: %d", tpl.Status)
+	}
+	good := map[string]string{"kind": "检定证书", "certificate_no": "JD2026-777", "submitter_name": "常州检定测试店",
+		"submitter_uscc": apptest.GoodUSCC, "instrument_serial": ins[0].SerialNo, "verified_on": "2026/3/5", "valid_until": "2027年3月4日"}
+	bad := map[string]string{"kind": "检定证书", "certificate_no": "JD2026-778", "submitter_name": "x", "submitter_uscc": "123",
+		"instrument_serial": "S-1", "verified_on": "2026-03-05"}
+	file := bodyFile(t, good, bad)
+	count := func() int64 {
+		var n int64
+		a.DB.Model(&model.VerificationRecord{}).Where("source = ?", model.SourceConfirmed).Count(&n)
+		return n
+	}
+	b.Get("/body")
+	b.PostMultipart("/body/imports", url.Values{"_csrf": {b.CSRF()}}, apptest.File{Field: "file", Name: "三月.xlsx", Data: file})
+	b.Expect(http.StatusOK, "待确认", "送检单位统一社会信用代码", "统一社会信用代码不正确")
+	if count() != 0 {
+		t.Fatal("the preview wrote records")
+	}
+	importPath := strings.TrimPrefix(b.Last.URL, a.URL)
+	b.Post(importPath+"/confirm", nil)
+	b.Expect(http.StatusOK, "import-progress")
+	for range 20 {
+		r := b.Post(importPath+"/step", nil)
+		var p struct{ Status string }
+		if err := json.Unmarshal([]byte(r.Body), &p); err != nil {
+			t.Fatalf("step answered %q", r.Body)
+		}
+		if p.Status == "done" {
+			break
+		}
+	}
+	b.Get(importPath)
+	b.Expect(http.StatusOK, "导入完成：新增 1 条")
+	if count() != 1 {
+		t.Fatalf("%d confirmed records after the import, want 1", count())
+	}
+	report := b.Get(importPath + "/errors.csv")
+	if !strings.Contains(report.Body, "3,送检单位统一社会信用代码,") {
+		t.Errorf("error report:\n%s", report.Body)
+	}
+	scan := a.Browser().Get(a.ScanPath(model.QRUnit, unitID))
+	if !strings.Contains(scan.Body, "JD2026-777") || !strings.Contains(scan.Body, "检定机构确认") {
+		t.Errorf("scan page does not show the confirmed certificate:\n%s", scan.Body)
+	}
+	b.Get("/body")
+	b.PostMultipart("/body/imports", url.Values{"_csrf": {b.CSRF()}}, apptest.File{Field: "file", Name: "三月.xlsx", Data: file})
+	b.Expect(http.StatusOK, "待确认")
+	if !strings.Contains(b.Last.Body, `id="confirm-import" disabled`) {
+		t.Error("the same file again offers records to import")
+	}
+	m := a.Browser()
+	m.Login(apptest.MerchantLogin, apptest.MerchantPass)
+	if r := m.Get(importPath); r.Status == http.StatusOK {
+		t.Error("a merchant opened a body's import")
+	}
+}
+
+// Bad files are refused with a message saying what is wrong, and nothing
+// is written: a wrong header, a GBK CSV works, an empty file, an .xls.
+func TestBodyUploadBadFiles(t *testing.T) {
+	a := apptest.New(t)
+	a.CreateUser("body@example.org", "body-pass-123456", model.RoleVerificationBody, "")
+	b := a.Browser()
+	b.Login("body@example.org", "body-pass-123456")
+	gbk, _ := simplifiedchinese.GBK.NewEncoder().String("证书编号,颜色\nJD-1,红\n")
+	var header []string
+	for _, c := range verification.Columns {
+		header = append(header, c.Header)
+	}
+	goodGBK, _ := simplifiedchinese.GBK.NewEncoder().String(strings.Join(header, ",") + "\n" +
+		"检定证书,JD-9,,某店," + apptest.GoodUSCC + ",,,,SN-9,,,,,,2026-03-05,,,,,,\n")
+	for _, tc := range []struct {
+		name, file string
+		data       []byte
+		status     int
+		want       string
+	}{
+		{"wrong header", "a.csv", []byte(gbk), http.StatusUnprocessableEntity, "无法识别的列：颜色"},
+		{"empty", "a.csv", nil, http.StatusUnprocessableEntity, "文件是空的"},
+		{"header only", "a.csv", []byte(strings.Join(header, ",") + "\n"), http.StatusUnprocessableEntity, "文件是空的"},
+		{"xls", "a.xls", []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest"), http.StatusUnprocessableEntity, "不支持旧版 Excel"},
+		{"GBK CSV from Excel", "a.csv", []byte(goodGBK), http.StatusOK, "待确认"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b.Get("/body")
+			b.PostMultipart("/body/imports", url.Values{"_csrf": {b.CSRF()}}, apptest.File{Field: "file", Name: tc.file, Data: tc.data})
+			b.Expect(tc.status, tc.want)
+		})
+	}
+	var n int64
+	a.DB.Model(&model.VerificationRecord{}).Count(&n)
+	if n != 0 {
+		t.Errorf("%d records written by refused files and a preview", n)
+	}
+	_ = strconv.Itoa
+}
