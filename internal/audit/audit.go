@@ -53,6 +53,8 @@ const (
 	ActionHolidayChange        = "holiday_change"
 	ActionPledgeTextChange     = "pledge_text_change"
 	ActionInstrumentTypeChange = "instrument_type_change"
+	ActionBodyTokenCreate      = "body_token_create" // an API token for a verification body's system
+	ActionBodyTokenRevoke      = "body_token_revoke"
 )
 
 var actions = map[string]bool{
@@ -64,6 +66,7 @@ var actions = map[string]bool{
 	ActionExport: true, ActionContactView: true, ActionPhotoView: true,
 	ActionRuleChange: true, ActionAgencyChange: true, ActionDistrictChange: true, ActionHolidayChange: true,
 	ActionPledgeTextChange: true, ActionInstrumentTypeChange: true,
+	ActionBodyTokenCreate: true, ActionBodyTokenRevoke: true,
 }
 
 // KnownAction reports whether a is one of the Action constants.
@@ -81,6 +84,7 @@ const (
 	ObjectHoliday        = "holiday"
 	ObjectPledgeText     = "pledge_text"
 	ObjectInstrumentType = "instrument_type"
+	ObjectBodyToken      = "body_api_token"
 )
 
 // Column widths of audit_log. Values must fit exactly: MySQL in strict mode
