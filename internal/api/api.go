@@ -20,6 +20,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"honestmeasure/internal/accounts"
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
@@ -40,6 +41,9 @@ type Handler struct {
 	QR      *qr.Signer
 	BaseURL string           // public base URL, printed into QR codes
 	Now     func() time.Time // nil = time.Now
+
+	// Accounts authenticates the verification bodies' tokens (/api/v1/body).
+	Accounts *accounts.Service
 }
 
 // Register declares every API route.
@@ -56,6 +60,10 @@ func (h *Handler) Register(e *gin.Engine) {
 	v1.GET("/scan/:token", h.scan)
 	v1.POST("/reports", h.submitReport)
 	v1.GET("/reports/:tracking_number", h.trackReport)
+
+	// A verification body's own system, with its bearer token (body.go).
+	body := v1.Group("/body", h.bodyAuth)
+	body.GET("/me", h.bodyMe)
 }
 
 func (h *Handler) now() time.Time {
