@@ -20,6 +20,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"honestmeasure/internal/accounts"
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
@@ -43,6 +44,9 @@ type Handler struct {
 	Now     func() time.Time // nil = time.Now
 	// Verification takes a body's batches of records.
 	Verification *verification.Service
+
+	// Accounts authenticates the verification bodies' tokens (/api/v1/body).
+	Accounts *accounts.Service
 }
 
 // Register declares every API route.
@@ -59,6 +63,10 @@ func (h *Handler) Register(e *gin.Engine) {
 	v1.GET("/scan/:token", h.scan)
 	v1.POST("/reports", h.submitReport)
 	v1.GET("/reports/:tracking_number", h.trackReport)
+
+	// A verification body's own system, with its bearer token (body.go).
+	body := v1.Group("/body", h.bodyAuth)
+	body.GET("/me", h.bodyMe)
 }
 
 func (h *Handler) now() time.Time {

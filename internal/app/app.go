@@ -99,7 +99,7 @@ func New(opt Options) (http.Handler, error) {
 		return nil, err
 	}
 	pages.Register(engine)
-	(&api.Handler{Store: st, Intake: pages.Intake, QR: pages.QR, BaseURL: opt.BaseURL, Now: opt.Now,
+	(&api.Handler{Store: st, Intake: pages.Intake, Accounts: pages.Accounts, QR: pages.QR, BaseURL: opt.BaseURL, Now: opt.Now,
 		Verification: pages.Verification}).Register(engine)
 	return engine, nil
 }

@@ -56,6 +56,8 @@ const (
 	ActionVerificationImport   = "verification_import" // a body's batch of records was imported
 	ActionConflictClose        = "conflict_close"      // an officer resolved or dismissed a conflict
 	ActionConflictTip          = "conflict_tip"        // an officer opened an internal tip from a conflict
+	ActionBodyTokenCreate      = "body_token_create"   // an API token for a verification body's system
+	ActionBodyTokenRevoke      = "body_token_revoke"
 )
 
 var actions = map[string]bool{
@@ -68,6 +70,7 @@ var actions = map[string]bool{
 	ActionRuleChange: true, ActionAgencyChange: true, ActionDistrictChange: true, ActionHolidayChange: true,
 	ActionPledgeTextChange: true, ActionInstrumentTypeChange: true,
 	ActionVerificationImport: true, ActionConflictClose: true, ActionConflictTip: true,
+	ActionBodyTokenCreate: true, ActionBodyTokenRevoke: true,
 }
 
 // KnownAction reports whether a is one of the Action constants.
@@ -87,6 +90,7 @@ const (
 	ObjectInstrumentType = "instrument_type"
 	ObjectImport         = "verification_import"
 	ObjectConflict       = "verification_conflict"
+	ObjectBodyToken      = "body_api_token"
 )
 
 // Column widths of audit_log. Values must fit exactly: MySQL in strict mode

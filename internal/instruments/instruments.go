@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
@@ -25,12 +26,44 @@ type Form struct {
 	SerialNo string
 	Location string
 	Quantity string // bulk: how many identical instruments; serials count up from SerialNo
+	// IdentityCode is the national identity code (生产码) printed on an
+	// electronic price-computing scale (JJF 2184-2025); optional, and
+	// offered for every type.
+	IdentityCode string
+}
+
+// MaxIdentityCode bounds an identity code (instruments.identity_code).
+const MaxIdentityCode = 64
+
+// NormalizeIdentityCode turns an identity code as typed into the stored
+// form: surrounding spaces gone, full-width letters, digits and hyphens
+// made half-width and letters upper case (as model.SerialKey does: an
+// input method's "ａｂ－１２" is "AB-12"). ok is false unless what is left
+// is 1 to MaxIdentityCode letters, digits and hyphens; "" is ok (none).
+func NormalizeIdentityCode(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", true
+	}
+	if strings.ContainsFunc(s, unicode.IsSpace) {
+		return "", false // SerialKey drops inner spaces; a code has none
+	}
+	s = model.SerialKey(s)
+	if len(s) > MaxIdentityCode {
+		return "", false
+	}
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return "", false
+		}
+	}
+	return s, true
 }
 
 // FromInstrument fills the form for editing.
 func FromInstrument(in *model.Instrument) Form {
 	return Form{TypeID: strconv.FormatInt(in.TypeID, 10), Model: in.Model, Maker: in.Maker, SerialNo: in.SerialNo,
-		Location: in.Location, Quantity: "1"}
+		Location: in.Location, Quantity: "1", IdentityCode: in.IdentityCode}
 }
 
 // Validate checks the form and returns the instruments it describes (one, or
@@ -53,6 +86,12 @@ func (f *Form) Validate(types []model.InstrumentType, unitID int64, bulk bool) (
 	if form.TooLong(f.Maker, 200) {
 		errs.Add("maker", "form.too_long", 200)
 	}
+	// A wrong code is shown again as typed; a right one as it is stored.
+	if code, ok := NormalizeIdentityCode(f.IdentityCode); !ok {
+		errs.Add("identity_code", "instrument.identity_code_format", MaxIdentityCode)
+	} else {
+		f.IdentityCode = code
+	}
 	n := 1
 	if bulk {
 		if f.Quantity == "" {
@@ -63,6 +102,11 @@ func (f *Form) Validate(types []model.InstrumentType, unitID int64, bulk bool) (
 			errs.Add("quantity", "form.range", 1, MaxBulk)
 		} else {
 			n = q
+		}
+		// Each scale has its own identity code: identical instruments
+		// cannot share one.
+		if n > 1 && f.IdentityCode != "" && !errs.Has("identity_code") {
+			errs.Add("identity_code", "instrument.identity_code_bulk")
 		}
 	}
 	if errs.Any() {
@@ -76,7 +120,7 @@ func (f *Form) Validate(types []model.InstrumentType, unitID int64, bulk bool) (
 	out := make([]model.Instrument, 0, n)
 	for _, s := range serials {
 		out = append(out, model.Instrument{UnitID: unitID, TypeID: typeID, Model: f.Model, Maker: f.Maker,
-			SerialNo: s, Location: f.Location, Status: model.InstrumentInUse})
+			SerialNo: s, IdentityCode: f.IdentityCode, Location: f.Location, Status: model.InstrumentInUse})
 	}
 	return out, nil
 }

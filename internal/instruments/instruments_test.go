@@ -2,6 +2,7 @@ package instruments
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,5 +97,63 @@ func TestVerificationForm(t *testing.T) {
 				t.Fatalf("valid until %v, want %v", rec.ValidUntil, tt.until)
 			}
 		})
+	}
+}
+
+func TestNormalizeIdentityCode(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"", "", true},
+		{"   ", "", true},
+		{"CZ-2026-000123", "CZ-2026-000123", true},
+		{" cz-2026-000123\t", "CZ-2026-000123", true},
+		{"ｃｚ－２０２６－０１", "CZ-2026-01", true}, // an input method's full width
+		{"\u3000ＡＢ１２\u3000", "AB12", true},
+		{strings.Repeat("A", 64), strings.Repeat("A", 64), true},
+		{strings.Repeat("A", 65), "", false},
+		{"CZ 2026", "", false}, // inner space
+		{"CZ\u30002026", "", false},
+		{"CZ_2026", "", false},
+		{"CZ/2026", "", false},
+		{"生产码123", "", false},
+		{"<script>", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := NormalizeIdentityCode(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("NormalizeIdentityCode(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestFormIdentityCode(t *testing.T) {
+	types := []model.InstrumentType{{ID: 3, Code: "price_scale", CycleMonths: 12}, {ID: 4, Code: "fuel_dispenser", CycleMonths: 6}}
+	f := Form{TypeID: "3", SerialNo: "YS-1", IdentityCode: " ｙｓ－２０２６－０００１ "}
+	ins, errs := f.Validate(types, 9, false)
+	if errs.Any() || len(ins) != 1 || ins[0].IdentityCode != "YS-2026-0001" || f.IdentityCode != "YS-2026-0001" {
+		t.Fatalf("full-width code: %v %+v, form %q", errs, ins, f.IdentityCode)
+	}
+	// Any type may carry one; none is fine.
+	f = Form{TypeID: "4", SerialNo: "D-1"}
+	if ins, errs := f.Validate(types, 9, false); errs.Any() || ins[0].IdentityCode != "" {
+		t.Fatalf("no code: %v %+v", errs, ins)
+	}
+	f = Form{TypeID: "3", SerialNo: "YS-1", IdentityCode: "YS 2026#1"}
+	if _, errs := f.Validate(types, 9, false); errs["identity_code"].Key != "instrument.identity_code_format" || f.IdentityCode != "YS 2026#1" {
+		t.Fatalf("bad code: %v, kept %q", errs, f.IdentityCode)
+	}
+	// Several identical scales cannot share one code; one of them can have it.
+	f = Form{TypeID: "3", SerialNo: "YS-1", Quantity: "3", IdentityCode: "YS-2026-0001"}
+	if _, errs := f.Validate(types, 9, true); errs["identity_code"].Key != "instrument.identity_code_bulk" {
+		t.Fatalf("bulk with a code: %v", errs)
+	}
+	f.Quantity = "1"
+	if ins, errs := f.Validate(types, 9, true); errs.Any() || ins[0].IdentityCode != "YS-2026-0001" {
+		t.Fatalf("one with a code: %v %+v", errs, ins)
+	}
+	if got := FromInstrument(&model.Instrument{TypeID: 3, SerialNo: "YS-1", IdentityCode: "YS-2026-0001"}); got.IdentityCode != "YS-2026-0001" {
+		t.Fatalf("FromInstrument lost the code: %+v", got)
 	}
 }

@@ -230,7 +230,8 @@ func (s *Store) UpdateInstrumentType(ctx context.Context, t *model.InstrumentTyp
 	return s.Tx(ctx, func(tx *Store) error {
 		if err := tx.q(ctx).Model(&model.InstrumentType{}).Where("id = ?", t.ID).Updates(map[string]any{
 			"name_zh": t.NameZh, "name_en": t.NameEn, "cycle_months": t.CycleMonths, "mandatory": t.Mandatory,
-			"regulation": t.Regulation, "active": t.Active}).Error; err != nil {
+			"regulation": t.Regulation, "regulation_next": t.RegulationNext, "regulation_next_from": t.RegulationNextFrom,
+			"active": t.Active}).Error; err != nil {
 			return err
 		}
 		return tx.touchAllUnits(ctx) // scan pages name instrument types

@@ -22,6 +22,7 @@ var adminSections = []struct{ Key, URL string }{
 	{"admin.nav.rules", "/admin/rules"},
 	{"admin.nav.agencies", "/admin/agencies"},
 	{"admin.nav.accounts", "/admin/accounts"},
+	{"admin.nav.bodies", "/admin/verification-bodies"},
 	{"admin.nav.holidays", "/admin/holidays"},
 	{"admin.nav.instrument_types", "/admin/instrument-types"},
 	{"admin.nav.pledge_texts", "/admin/pledge-texts"},

@@ -3,6 +3,7 @@ package ui
 import (
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,6 +26,9 @@ var adminTypeCode = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
 type adminTypeForm struct {
 	Code, NameZh, NameEn, CycleMonths, Regulation string
 	Mandatory, Active                             bool
+	// A regulation announced to replace Regulation from a date (YYYY-MM-DD):
+	// both or neither.
+	RegulationNext, RegulationNextFrom string
 }
 
 // check validates the form onto t (a copy of the stored type, or a new
@@ -42,13 +46,48 @@ func (f adminTypeForm) check(t model.InstrumentType) (model.InstrumentType, form
 	t.NameEn = adminRequired(errs, "name_en", f.NameEn, 100)
 	t.CycleMonths = adminInt(errs, "cycle_months", f.CycleMonths, 0, adminMaxCycleMonths)
 	t.Regulation = adminOptional(errs, "regulation", f.Regulation, 100)
+	t.RegulationNext, t.RegulationNextFrom = f.checkNext(errs)
 	t.Mandatory, t.Active = f.Mandatory, f.Active
 	return t, errs
 }
 
+// checkNext validates the dated regulation: a name and the date it takes
+// effect, or neither.
+func (f adminTypeForm) checkNext(errs form.Errors) (string, *time.Time) {
+	next := adminOptional(errs, "regulation_next", f.RegulationNext, 100)
+	from := strings.TrimSpace(f.RegulationNextFrom)
+	switch {
+	case next == "" && from == "":
+		return "", nil
+	case next == "":
+		errs.Add("regulation_next", "admin.type.regulation_next_needed")
+		return "", nil
+	case from == "":
+		errs.Add("regulation_next_from", "admin.type.regulation_next_from_needed")
+		return next, nil
+	}
+	d := adminDate(errs, "regulation_next_from", from)
+	if d.IsZero() {
+		return next, nil
+	}
+	if d.Year() < 2000 || d.Year() > 2100 {
+		errs.Add("regulation_next_from", "form.date")
+		return next, nil
+	}
+	return next, &d
+}
+
 func adminTypeAudit(t model.InstrumentType) map[string]any {
-	return map[string]any{"code": t.Code, "name_zh": t.NameZh, "name_en": t.NameEn, "cycle_months": t.CycleMonths,
+	out := map[string]any{"code": t.Code, "name_zh": t.NameZh, "name_en": t.NameEn, "cycle_months": t.CycleMonths,
 		"mandatory": t.Mandatory, "regulation": t.Regulation, "active": t.Active}
+	if t.RegulationNext != "" || t.RegulationNextFrom != nil {
+		out["regulation_next"] = t.RegulationNext
+		out["regulation_next_from"] = nil
+		if t.RegulationNextFrom != nil {
+			out["regulation_next_from"] = model.DateOf(*t.RegulationNextFrom).Format(time.DateOnly)
+		}
+	}
+	return out
 }
 
 type adminTypeFormData struct {
@@ -69,5 +108,6 @@ func (h *Handler) adminTypeFormPage(c *gin.Context, status int, d *adminTypeForm
 func readAdminTypeForm(c *gin.Context) adminTypeForm {
 	return adminTypeForm{Code: c.PostForm("code"), NameZh: c.PostForm("name_zh"), NameEn: c.PostForm("name_en"),
 		CycleMonths: c.PostForm("cycle_months"), Regulation: c.PostForm("regulation"),
-		Mandatory: c.PostForm("mandatory") != "", Active: c.PostForm("active") != ""}
+		Mandatory: c.PostForm("mandatory") != "", Active: c.PostForm("active") != "",
+		RegulationNext: c.PostForm("regulation_next"), RegulationNextFrom: c.PostForm("regulation_next_from")}
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -12,8 +13,12 @@ import (
 )
 
 func adminTypeFormOf(t *model.InstrumentType) adminTypeForm {
-	return adminTypeForm{Code: t.Code, NameZh: t.NameZh, NameEn: t.NameEn, CycleMonths: strconv.Itoa(t.CycleMonths),
-		Regulation: t.Regulation, Mandatory: t.Mandatory, Active: t.Active}
+	f := adminTypeForm{Code: t.Code, NameZh: t.NameZh, NameEn: t.NameEn, CycleMonths: strconv.Itoa(t.CycleMonths),
+		Regulation: t.Regulation, Mandatory: t.Mandatory, Active: t.Active, RegulationNext: t.RegulationNext}
+	if t.RegulationNextFrom != nil {
+		f.RegulationNextFrom = model.DateOf(*t.RegulationNextFrom).Format(time.DateOnly)
+	}
+	return f
 }
 
 // adminType loads instrument type :id or answers 404.

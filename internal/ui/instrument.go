@@ -39,7 +39,8 @@ func (h *Handler) instrumentFormPage(c *gin.Context, status int, d instrumentFor
 
 func instrumentFormFromPost(c *gin.Context) instruments.Form {
 	return instruments.Form{TypeID: c.PostForm("type_id"), Model: c.PostForm("model"), Maker: c.PostForm("maker"),
-		SerialNo: c.PostForm("serial_no"), Location: c.PostForm("location"), Quantity: c.PostForm("quantity")}
+		SerialNo: c.PostForm("serial_no"), Location: c.PostForm("location"), Quantity: c.PostForm("quantity"),
+		IdentityCode: c.PostForm("identity_code")}
 }
 
 // ownInstrument loads the signed-in merchant's instrument :iid and its unit,

@@ -182,6 +182,10 @@ func (h *Handler) Register(e *gin.Engine) {
 	admin.GET("/accounts/:id/password", h.adminPasswordForm)
 	admin.POST("/accounts/:id/password", h.adminPasswordReset)
 
+	admin.GET("/verification-bodies", h.adminBodies)
+	admin.POST("/verification-bodies/:id/tokens", h.adminBodyTokenCreate)
+	admin.POST("/body-tokens/:id/revoke", h.adminBodyTokenRevoke)
+
 	admin.GET("/holidays", h.adminHolidays)
 	admin.POST("/holidays", h.adminHolidayCreate)
 	admin.POST("/holidays/:id/delete", h.adminHolidayDelete)
