@@ -53,7 +53,9 @@ type Handler struct {
 // Uploads are the API routes that take files, with their limits (see
 // server.Upload); every other route takes bodies of server.FormBodyLimit.
 var Uploads = map[string]server.Upload{
-	"POST /api/v1/reports": {MaxBytes: intake.MaxReportBody, MaxFiles: reports.MaxPhotos, MaxFileBytes: photos.DefaultMaxBytes},
+	// Not multipart: a JSON batch larger than a plain form.
+	"POST /api/v1/body/records": {MaxBytes: MaxBodyBatchBytes},
+	"POST /api/v1/reports":      {MaxBytes: intake.MaxReportBody, MaxFiles: reports.MaxPhotos, MaxFileBytes: photos.DefaultMaxBytes},
 }
 
 func (h *Handler) Register(e *gin.Engine) {
@@ -67,6 +69,7 @@ func (h *Handler) Register(e *gin.Engine) {
 	// A verification body's own system, with its bearer token (body.go).
 	body := v1.Group("/body", h.bodyAuth)
 	body.GET("/me", h.bodyMe)
+	body.POST("/records", h.bodyRecords)
 }
 
 func (h *Handler) now() time.Time {

@@ -31,7 +31,7 @@ func (h *Handler) bodyAuth(c *gin.Context) {
 		c.Abort()
 		return
 	}
-	body, _, err := h.Accounts.AuthenticateBodyTokenFrom(c.Request.Context(), accounts.Client{Address: c.ClientIP()}, raw)
+	body, token, err := h.Accounts.AuthenticateBodyTokenFrom(c.Request.Context(), accounts.Client{Address: c.ClientIP()}, raw)
 	if err != nil {
 		if fail.Is(err, fail.Unauthorized) {
 			c.Header("WWW-Authenticate", `Bearer realm="honestmeasure", error="invalid_token"`)
@@ -42,6 +42,7 @@ func (h *Handler) bodyAuth(c *gin.Context) {
 	}
 	server.Logger(c).Debug("body API request", "verification_body", body.Code)
 	c.Set(bodyKey, body)
+	c.Set(tokenHintKey, token.Hint)
 	c.Next()
 }
 
@@ -55,6 +56,11 @@ func bearerToken(header string) (string, bool) {
 	token = strings.TrimSpace(token)
 	return token, token != ""
 }
+
+const tokenHintKey = "api.body_token_hint"
+
+// tokenHintOf is the hint of the token the request came with, for the audit.
+func tokenHintOf(c *gin.Context) string { return c.GetString(tokenHintKey) }
 
 // bodyOf is the verification body bodyAuth authenticated; nil outside the
 // /api/v1/body group.

@@ -113,9 +113,10 @@ type RecordResult struct {
 
 // Problem is one refused field, by message key (the edge words it).
 type Problem struct {
-	Field string `json:"field"`
-	Code  string `json:"code"`
-	Args  []any  `json:"args,omitempty"`
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Args    []any  `json:"args,omitempty"`
+	Message string `json:"message,omitempty"` // Code worded in the request's language, by the edge
 }
 
 func problemsOf(errs form.Errors) []Problem {
