@@ -46,7 +46,8 @@ type Limits struct {
 	// MaxCellBytes bounds one cell's value, in UTF-8 bytes.
 	MaxCellBytes int
 	// MaxRowBytes bounds one row: the sum of its cells (XLSX), or the
-	// record as it appears in the file (CSV).
+	// record as it appears in the file, blank lines before it included
+	// (CSV).
 	MaxRowBytes int
 	// MaxSharedStringsBytes bounds the XLSX shared-strings table held in
 	// memory: the text plus 16 bytes a string for its header.
@@ -59,7 +60,8 @@ type Limits struct {
 	// uncompressed. Worksheet XML compresses 5 to 30 times; deflate's
 	// ceiling, which zip bombs reach, is about 1000.
 	MaxCompressionRatio int64
-	// MaxDepth bounds the XML nesting depth. A worksheet needs 6.
+	// MaxDepth bounds the XML nesting depth. A worksheet needs about 10
+	// (rich text in a cell, or Excel's extension lists).
 	MaxDepth int
 }
 
@@ -127,7 +129,8 @@ const (
 	// CellTooLong: a cell beyond Limits.MaxCellBytes.
 	CellTooLong
 	// XLSUnsupported: a legacy binary .xls (OLE2) workbook; it should be
-	// saved as XLSX or CSV.
+	// saved as XLSX or CSV. A password-protected XLSX is an OLE2 file too
+	// and is refused the same way.
 	XLSUnsupported
 	// NoSheet: the workbook has no visible worksheet.
 	NoSheet

@@ -236,7 +236,7 @@ func TestCSVLimits(t *testing.T) {
 	}
 }
 
-// heapGrowth runs f and returns the bytes it allocated.
+// allocated runs f and returns the bytes it allocated.
 func allocated(f func()) uint64 {
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -605,6 +605,44 @@ func TestZipBomb(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The entry reader's own limit, which archive/zip's size check makes
+// unreachable through a zip.
+func TestEntryReaderLimit(t *testing.T) {
+	e := &entryReader{r: io.LimitReader(strings.NewReader(strings.Repeat("x", 3000)), 1001), max: 1000}
+	_, err := io.Copy(io.Discard, e)
+	wantKind(t, err, TooLarge, 0, 0)
+}
+
+// An entry whose CRC does not match is corrupt: the sheet stored again
+// with one byte changed and its old CRC.
+func TestZipChecksum(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteXLSX(&buf, []string{"a"}, slices.Values([][]string{{"b"}})); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, f := range zr.File {
+		if f.Name != "xl/worksheets/sheet1.xml" {
+			zw.Copy(f)
+			continue
+		}
+		rc, _ := f.Open()
+		body, _ := io.ReadAll(rc)
+		body = bytes.Replace(body, []byte("<t>b</t>"), []byte("<t>c</t>"), 1)
+		w, _ := zw.CreateRaw(&zip.FileHeader{Name: f.Name, Method: zip.Store, CRC32: f.CRC32,
+			CompressedSize64: uint64(len(body)), UncompressedSize64: uint64(len(body))})
+		w.Write(body)
+	}
+	zw.Close()
+	_, _, err = readAll(out.Bytes(), Limits{})
+	wantKind(t, err, Corrupt, -1, -1)
 }
 
 // A zip directory of 30,000 entries is refused before archive/zip builds

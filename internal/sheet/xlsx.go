@@ -367,7 +367,12 @@ func (s *xlsxSource) next() (Row, error) {
 			}
 		case xml.EndElement:
 			if t.Name.Local == "sheetData" {
-				// Nothing after the data matters; stop reading.
+				// Nothing after the data matters, but the entry is read to
+				// its end for archive/zip to check its CRC: a damaged
+				// upload is refused rather than half imported.
+				if err := s.x.drain(); err != nil {
+					return Row{}, at(err, s.row+1, 0)
+				}
 				return Row{}, io.EOF
 			}
 		}

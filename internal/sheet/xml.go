@@ -132,6 +132,15 @@ func (x *xmlStream) richText(limit int) (string, error) {
 	}
 }
 
+// drain reads the rest of the input without parsing it, so that a zip
+// entry's checksum is verified at its end.
+func (x *xmlStream) drain() error {
+	if _, err := io.Copy(io.Discard, x.g.r); err != nil {
+		return err
+	}
+	return x.g.err
+}
+
 // noEOF turns the end of the document inside an element into an error.
 func noEOF(err error) error {
 	if err == io.EOF {
