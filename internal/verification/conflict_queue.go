@@ -137,6 +137,8 @@ type ConflictView struct {
 	BodyRecord *model.VerificationRecord // what the body sent
 	Declared   *model.VerificationRecord // what the merchant declared
 	ClosedBy   *model.User
+	Case       *model.Case   // the tip opened from it, if any
+	CaseAgency *model.Agency // the agency handling that tip
 }
 
 // Open reports whether an officer may still act on the conflict.
@@ -177,6 +179,14 @@ func (s *Service) ConflictSides(ctx context.Context, who *model.User, id int64) 
 			v.ClosedBy, err = nil, nil
 		}
 		if err != nil {
+			return nil, err
+		}
+	}
+	if c.CaseID != nil {
+		if v.Case, err = s.Store.CaseByID(ctx, *c.CaseID); err != nil {
+			return nil, err
+		}
+		if v.CaseAgency, err = s.Store.AgencyByID(ctx, v.Case.AgencyID); err != nil {
 			return nil, err
 		}
 	}
