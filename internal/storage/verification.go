@@ -133,7 +133,8 @@ type ConflictFilter struct {
 	DistrictID int64
 	BodyID     int64
 	Page       int
-	PerPage    int // 0: everything (exports)
+	PerPage    int  // 0: everything (exports)
+	Oldest     bool // oldest first (default: newest first)
 }
 
 func (s *Store) conflictQuery(ctx context.Context, f ConflictFilter) *gorm.DB {
@@ -165,7 +166,7 @@ func (s *Store) Conflicts(ctx context.Context, f ConflictFilter) ([]model.Confli
 	if err := s.conflictQuery(ctx, f).Count(&total).Error; err != nil {
 		return nil, 0, err
 	}
-	q := s.conflictQuery(ctx, f).Order("created_at DESC, id DESC")
+	q := s.conflictQuery(ctx, f).Order(conflictOrder(f))
 	if f.PerPage > 0 {
 		q = q.Offset((max(f.Page, 1) - 1) * f.PerPage).Limit(f.PerPage)
 	}
@@ -361,4 +362,50 @@ func (s *Store) VerificationBodyByID(ctx context.Context, id int64) (*model.Veri
 		return nil, notFound(err)
 	}
 	return &b, nil
+}
+
+// The conflict queue's page: sort order, counts per kind, the units' names.
+
+func conflictOrder(f ConflictFilter) string {
+	if f.Oldest {
+		return "created_at, id"
+	}
+	return "created_at DESC, id DESC"
+}
+
+// CountConflictsByKind counts the conflicts matching f whatever their kind
+// (f.Kind is ignored), by kind.
+func (s *Store) CountConflictsByKind(ctx context.Context, f ConflictFilter) (map[model.ConflictKind]int64, error) {
+	f.Kind = ""
+	var rows []struct {
+		Kind model.ConflictKind
+		N    int64
+	}
+	if err := s.conflictQuery(ctx, f).Select("kind, COUNT(*) AS n").Group("kind").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := map[model.ConflictKind]int64{}
+	for _, r := range rows {
+		out[r.Kind] = r.N
+	}
+	return out, nil
+}
+
+// UnitNames maps the units' IDs to their names.
+func (s *Store) UnitNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID   int64
+		Name string
+	}
+	if err := s.q(ctx).Model(&model.Unit{}).Select("id, name").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = r.Name
+	}
+	return out, nil
 }

@@ -22,6 +22,11 @@ type instrumentPageData struct {
 	Errors       form.Errors
 	Writable     bool
 	Printable    bool
+	// Conflicts are the open disagreements between a body's records and
+	// the merchant's declarations about this instrument; RevokedBy says how
+	// each revoked record was revoked (superseded or cancelled).
+	Conflicts []merchantConflict
+	RevokedBy map[int64]model.RecordKind
 }
 
 func (h *Handler) instrumentPage(c *gin.Context, status int, in *model.Instrument, u *model.Unit, vf instruments.VerificationForm, errs form.Errors) {
@@ -36,12 +41,20 @@ func (h *Handler) instrumentPage(c *gin.Context, status int, in *model.Instrumen
 		h.serverError(c, err)
 		return
 	}
+	// The state is judged as the scan page judges it: revoked records and
+	// cancellations say nothing, a body's fail notice outweighs a later
+	// declaration (model.Current).
 	latest := model.Current(recs)
+	conflicts, err := h.ownConflicts(c, in.ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
 	if vf.Result == "" {
 		vf.Result = string(model.ResultPass)
 	}
 	d := instrumentPageData{Unit: u, Instrument: in, Type: typ, State: model.StateOf(latest, *typ, h.now()), Records: recs,
-		Verification: vf, Errors: errs, Writable: units.InstrumentEditable(u, in)}
+		Verification: vf, Errors: errs, Writable: units.InstrumentEditable(u, in), Conflicts: conflicts, RevokedBy: revokedHow(recs)}
 	d.Printable = d.Writable && units.Printable(u)
 	h.render(c, status, "instrument", h.page(c, server.Printer(c).Pick(typ.NameZh, typ.NameEn)+" "+in.SerialNo, d))
 }

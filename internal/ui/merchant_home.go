@@ -32,6 +32,7 @@ type attention struct {
 type dashboardData struct {
 	Cards     []unitCard
 	Attention []attention
+	Conflicts []merchantConflict // open conflicts about the merchant's units
 }
 
 func (h *Handler) merchantHome(c *gin.Context) {
@@ -91,6 +92,10 @@ func (h *Handler) merchantHome(c *gin.Context) {
 		}
 		card.Pledge = p
 		d.Cards = append(d.Cards, card)
+	}
+	if d.Conflicts, err = h.ownConflicts(c, 0); err != nil {
+		h.serverError(c, err)
+		return
 	}
 	h.render(c, http.StatusOK, "merchant_home", h.page(c, server.Printer(c).T("merchant.title"), d))
 }

@@ -152,6 +152,13 @@ func (h *Handler) Register(e *gin.Engine) {
 	st.POST("/cases/:id/transfer", h.caseTransfer)
 	st.POST("/cases/:id/reroute", h.caseReroute)
 	st.POST("/cases/:id/merge", h.caseMerge)
+	// Verification conflicts: a body's records against merchants' declarations.
+	st.GET("/conflicts", h.conflictList)
+	st.GET("/conflicts.csv", h.conflictsCSV)
+	st.GET("/conflicts.xlsx", h.conflictsXLSX)
+	st.GET("/conflicts/:id", h.conflictShow)
+	st.POST("/conflicts/:id/close/:status", h.conflictClose)
+	st.POST("/conflicts/:id/tip", h.conflictTip)
 	dash := st.Group("", h.requireRole(dashboardRoles...))
 	dash.GET("/dashboard", h.dashboard)
 	dash.GET("/dashboard.csv", h.dashboardCSV)
