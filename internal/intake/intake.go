@@ -384,8 +384,9 @@ func PhotoMessage(k photos.Kind, n int) (string, []any) {
 // with no reporter to answer. who is recorded by the caller's audit entry.
 func (s *Service) OpenInternalTip(ctx context.Context, who audit.Actor, unit *model.Unit, ins *model.Instrument,
 	category model.Category, text string) (*model.Case, error) {
+	// The matter is noticed now: that is the incident time a report needs.
 	sub := reports.Submission{Kind: string(model.KindTip), Category: string(category), Description: text, Anonymous: true,
-		BusinessName: unit.Name}
+		BusinessName: unit.Name, IncidentAt: s.now().Format(time.RFC3339)}
 	rec, err := s.Submit(ctx, Request{Submission: sub, Target: reports.Target{Unit: unit, Instrument: ins}, Locale: locale.Chinese})
 	if err != nil {
 		return nil, err

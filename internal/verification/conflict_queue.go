@@ -139,6 +139,7 @@ type ConflictView struct {
 	ClosedBy   *model.User
 	Case       *model.Case   // the tip opened from it, if any
 	CaseAgency *model.Agency // the agency handling that tip
+	TrackingNo string        // that tip's tracking number
 }
 
 // Open reports whether an officer may still act on the conflict.
@@ -189,6 +190,11 @@ func (s *Service) ConflictSides(ctx context.Context, who *model.User, id int64) 
 		if v.CaseAgency, err = s.Store.AgencyByID(ctx, v.Case.AgencyID); err != nil {
 			return nil, err
 		}
+		rep, err := s.Store.ReportByID(ctx, v.Case.ReportID)
+		if err != nil {
+			return nil, err
+		}
+		v.TrackingNo = rep.TrackingNo
 	}
 	return v, nil
 }
