@@ -22,7 +22,7 @@
 //	                    MySQL database or a -dsn file that already holds data)
 //	-keep               keep the work folder (server logs, built binary)
 //	-seed-only          seed (up to -reports) and stop, to prepare a database for -skip-seed
-//	-only LIST          measure only these phases, comma-separated: qr, scan, queue, intake
+//	-only LIST          measure only these phases, comma-separated: qr, scan, queue, intake, import
 //	                    (default all; the table then lacks the others' rows)
 //	-cpuprofile FILE    write hmbench's own CPU profile (seeding, QR, load generation)
 //	-server-cpuprofile FILE
@@ -37,9 +37,11 @@
 //     (a few reprinted), staff for every agency, and the reports with their
 //     cases spread over agencies, districts, statuses, categories and three
 //     years of dates.
+//
 //  2. QR: renders the label sheet of 2,000 instrument codes with qr.SVG and all
 //     20,000 codes with qr.PNG at the label size the instrument page offers,
 //     against go-qrcode on the same payloads.
+//
 //  3. Scan page: starts a second copy of this program as a server process
 //     ("hmbench ceiling-server": database.Open, Migrate, SeedReference and
 //     app.New exactly as cmd/honestmeasure does, plus one route,
@@ -47,6 +49,7 @@
 //     at start-up from memory), and loads GET /q/{token} for random unit and
 //     instrument tokens and the ceiling side by side at 32 and 128
 //     connections.
+//
 //  4. Builds cmd/honestmeasure with go build, runs it as its own process on
 //     the seeded database with the report limits off, repeats the scan load
 //     and reads the server's peak RSS (VmHWM); then measures the officer
@@ -54,6 +57,12 @@
 //     900,000 closed reports: history grows, each agency's open backlog does
 //     not), and last the report intake (JSON, and multipart with a 1 MB
 //     photo), checking that every 201 is a stored row.
+//
+//  5. Last, on a server process of its own (so that its peak RSS is the
+//     import's alone), a verification body's staff member uploads a
+//     20,000-row XLSX of certificates for the seeded instruments, confirms
+//     the preview and drives the import as the page's script does; then
+//     uploads the same file again, whose preview must add nothing.
 //
 // -skip-seed reuses the database as the last run left it, including the
 // open cases its intake phases added.
@@ -139,20 +148,20 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.seedOnly, "seed-only", false, "seed the database and stop (for later runs with -skip-seed)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write hmbench's own CPU profile (seeding, QR, load generator) to this file")
 	fs.StringVar(&o.serverProfile, "server-cpuprofile", "", "write the ceiling server's CPU profile (scan and ceiling phases) to this file")
-	only := fs.String("only", "", "measure only these phases, comma-separated: qr, scan, queue, intake")
+	only := fs.String("only", "", "measure only these phases, comma-separated: qr, scan, queue, intake, import")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	for _, p := range strings.Split(*only, ",") {
 		switch p = strings.TrimSpace(p); p {
 		case "":
-		case "qr", "scan", "queue", "intake":
+		case "qr", "scan", "queue", "intake", "import":
 			if o.only == nil {
 				o.only = map[string]bool{}
 			}
 			o.only[p] = true
 		default:
-			return o, fmt.Errorf("-only: unknown phase %q (qr, scan, queue or intake)", p)
+			return o, fmt.Errorf("-only: unknown phase %q (qr, scan, queue, intake or import)", p)
 		}
 	}
 	if fs.NArg() > 0 {
@@ -313,6 +322,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	t.info("server peak RSS after all its phases (VmHWM)", srv.peakRSS())
 	if err := srv.stop(); err != nil {
 		return err
+	}
+	if o.runs("import") {
+		if err := measureImport(ctx, b, bin, work, t, progress); err != nil {
+			return err
+		}
 	}
 
 	t.print(stdout)

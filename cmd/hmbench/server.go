@@ -231,7 +231,13 @@ func (p *proc) peakRSS() string {
 	return fmt.Sprintf("%.1f MB", float64(kb)/1024)
 }
 
-func vmHWM(pid int) (int64, error) {
+func vmHWM(pid int) (int64, error) { return statusKB(pid, "VmHWM") }
+
+// vmRSS is the process's resident memory now, in kB.
+func vmRSS(pid int) (int64, error) { return statusKB(pid, "VmRSS") }
+
+// statusKB reads a "Key:   123 kB" line of /proc/<pid>/status.
+func statusKB(pid int, key string) (int64, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
@@ -239,11 +245,11 @@ func vmHWM(pid int) (int64, error) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), key+":"); ok {
 			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
 		}
 	}
-	return 0, errors.New("no VmHWM in /proc/<pid>/status")
+	return 0, fmt.Errorf("no %s in /proc/<pid>/status", key)
 }
 
 // cpuTime is the CPU time (user and system) the process has used so far.

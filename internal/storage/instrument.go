@@ -25,6 +25,9 @@ func (s *Store) CreateInstrument(ctx context.Context, in *model.Instrument) erro
 		if err := tx.q(ctx).Create(in).Error; err != nil {
 			return err
 		}
+		if err := tx.claimBodyRecords(ctx, in); err != nil {
+			return err
+		}
 		return tx.touchUnit(ctx, in.UnitID)
 	})
 	if isDuplicate(err) {
@@ -283,4 +286,39 @@ func (s *Store) FillSerialKeys(ctx context.Context) (int, error) {
 			return filled, nil
 		}
 	}
+}
+
+// claimBodyRecords gives a newly listed instrument the verification
+// bodies' records that arrived for its unit and serial before anyone listed
+// it (internal/verification stores them unmatched, with an "unregistered"
+// conflict): the instrument is judged by them from the start, and those
+// conflicts are resolved. A certificate the body sent without a valid-until
+// date runs one cycle of the instrument's type, as when it matches on
+// arrival.
+func (s *Store) claimBodyRecords(ctx context.Context, in *model.Instrument) error {
+	var recs []model.VerificationRecord
+	if err := s.q(ctx).Where("instrument_id IS NULL AND unit_id = ? AND serial_key = ? AND source = ?",
+		in.UnitID, in.SerialKey, model.SourceConfirmed).Find(&recs).Error; err != nil || len(recs) == 0 {
+		return err
+	}
+	typ, err := s.InstrumentTypeByID(ctx, in.TypeID)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	for _, r := range recs {
+		set := map[string]any{"instrument_id": in.ID}
+		if r.ValidUntil == nil && r.Kind == model.KindCertificate {
+			set["valid_until"] = model.CycleEnd(r.VerifiedOn, typ.CycleMonths)
+		}
+		if err := s.q(ctx).Model(&model.VerificationRecord{}).Where("id = ?", r.ID).Updates(set).Error; err != nil {
+			return err
+		}
+		if err := s.q(ctx).Model(&model.Conflict{}).Where("body_record_id = ? AND kind = ? AND status = ?", r.ID,
+			model.ConflictUnregistered, model.ConflictOpen).Updates(map[string]any{"status": model.ConflictResolved,
+			"resolved_at": now, "resolution": "the unit listed the instrument", "instrument_id": in.ID}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -409,3 +409,11 @@ func (s *Store) UnitNames(ctx context.Context, ids []int64) (map[int64]string, e
 	}
 	return out, nil
 }
+
+// CloseConflictsOfRecord resolves the open conflicts raised by a body's
+// record that a later record superseded or cancelled: what they compared
+// no longer stands.
+func (s *Store) CloseConflictsOfRecord(ctx context.Context, recordID int64, reason string, at time.Time) error {
+	return s.q(ctx).Model(&model.Conflict{}).Where("body_record_id = ? AND status = ?", recordID, model.ConflictOpen).
+		Updates(map[string]any{"status": model.ConflictResolved, "resolved_at": at.UTC(), "resolution": reason}).Error
+}

@@ -139,6 +139,10 @@ func (s *Service) apply(ctx context.Context, tx *storage.Store, body *model.Veri
 			}
 			return Outcome{}, err
 		}
+		reason := "the body's record was superseded or cancelled by record " + strconv.FormatInt(rec.ID, 10)
+		if err := tx.CloseConflictsOfRecord(ctx, target.ID, reason, now); err != nil {
+			return Outcome{}, err
+		}
 	}
 	out = Outcome{Outcome: model.RowNew, RecordID: rec.ID, Matched: rec.InstrumentID != nil}
 	if rec.UnitID != nil {

@@ -244,6 +244,36 @@ func TestConflictKinds(t *testing.T) {
 	}
 }
 
+// A body's record for an instrument the unit had not listed is a lead;
+// when the merchant lists it, the record is the instrument's and the lead
+// is resolved.
+func TestUnregisteredClaimedWhenListed(t *testing.T) {
+	r := newRig(t)
+	s := r.shop()
+	rec := certificate(s, "JD-LATER", model.Date(2026, 5, 20))
+	rec.InstrumentSerial, rec.ValidUntil = "ＮＥＷ-7", ""
+	r.send(r.body, "lead", rec)
+	if got := r.conflicts(s); fmt.Sprint(got) != fmt.Sprint([]model.ConflictKind{model.ConflictUnregistered}) {
+		t.Fatalf("conflicts %v", got)
+	}
+	ins := &model.Instrument{UnitID: s.unit.ID, TypeID: r.scale.ID, SerialNo: "new-7"}
+	if err := r.store.CreateInstrument(r.ctx, ins); err != nil {
+		t.Fatal(err)
+	}
+	views, _ := r.store.InstrumentsOfUnits(r.ctx, []int64{s.unit.ID}, false)
+	for _, v := range views {
+		if v.Instrument.ID == ins.ID {
+			if v.Latest == nil || v.Latest.CertificateNo != "JD-LATER" || v.ValidUntil() == nil ||
+				!v.ValidUntil().Equal(model.Date(2027, 5, 19)) {
+				t.Errorf("the new instrument is judged by %+v", v.Latest)
+			}
+		}
+	}
+	if got := r.conflicts(s); len(got) != 0 {
+		t.Errorf("lead still open: %v", got)
+	}
+}
+
 // A declaration no body's record confirms within the configured days becomes
 // a conflict once, and the body's confirming certificate resolves it.
 func TestUnconfirmedDeclaration(t *testing.T) {
@@ -337,6 +367,17 @@ func TestSupersedeAndRevoke(t *testing.T) {
 	// Another body cannot cancel this body's certificate.
 	if res := r.send(r.other, "foreign-cancel", verification.Record{Kind: "cancellation", CertificateNo: "JD-O"}); res.Results[0].Outcome != model.RowRefused {
 		t.Errorf("another body's cancellation: %+v", res.Results[0])
+	}
+	// A conflict the cancelled certificate raised no longer stands.
+	s2 := r.shop()
+	r.declare(s2, "JD-MINE", on)
+	r.send(r.body, "c-raise", certificate(s2, "JD-THEIRS", on))
+	if got := r.conflicts(s2); len(got) != 1 {
+		t.Fatalf("conflicts before the cancellation: %v", got)
+	}
+	r.send(r.body, "c-cancel", verification.Record{Kind: "cancellation", CertificateNo: "JD-THEIRS"})
+	if got := r.conflicts(s2); len(got) != 0 {
+		t.Errorf("conflicts of a cancelled certificate still open: %v", got)
 	}
 	changed := certificate(s, "JD-O", on)
 	changed.Conclusion = "合格（改）"
