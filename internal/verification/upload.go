@@ -452,10 +452,18 @@ func (s *Service) Step(ctx context.Context, id int64, budget time.Duration) (*mo
 			e.ActorID, e.Actor = b.CreatedBy, "body:"+body.Code
 			return s.Audit.Record(ctx, tx, e)
 		})
-		if err != nil || finished || s.now().Sub(start) >= budget {
-			if err != nil {
+		if err != nil {
+			return nil, err
+		}
+		if !finished && s.now().Sub(start) >= budget {
+			// Let go of the batch: the next step, from this page or any
+			// instance's worker, claims it at once. The lease only guards
+			// a step while it runs.
+			if err := s.Store.UpdateImport(ctx, id, []model.ImportStatus{model.ImportRunning}, map[string]any{"locked_until": nil}); err != nil {
 				return nil, err
 			}
+		}
+		if finished || s.now().Sub(start) >= budget {
 			return s.Store.ImportByID(ctx, id)
 		}
 	}

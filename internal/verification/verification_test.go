@@ -499,10 +499,14 @@ func TestUploadPreviewImportReimport(t *testing.T) {
 	if _, err := r.svc.Confirm(r.ctx, w, b.ID); err != nil {
 		t.Fatal(err)
 	}
+	// Steps of no time at all: each imports one chunk, lets the batch go,
+	// and the next claims it at once (no waiting for a lease to run out).
+	steps := 0
 	for b.Status != model.ImportDone {
-		if b, err = r.svc.Step(r.ctx, b.ID, time.Second); err != nil {
-			t.Fatal(err)
+		if b, err = r.svc.Step(r.ctx, b.ID, 0); err != nil {
+			t.Fatalf("step %d: %v", steps, err)
 		}
+		steps++
 	}
 	if b.NewRows != 2 || b.RefusedRows != 1 || count() != before+2 || verification.ProgressPercent(b) != 100 {
 		t.Errorf("imported: %+v, records %d → %d", b, before, count())
@@ -530,5 +534,38 @@ func TestUploadHeader(t *testing.T) {
 	r.store.DB().Model(&model.VerificationImport{}).Count(&n)
 	if n != 0 {
 		t.Errorf("%d batches left after a refused file", n)
+	}
+}
+
+// A batch larger than one chunk is imported by successive steps, each
+// claiming the batch straight after the last let it go.
+func TestImportInSteps(t *testing.T) {
+	r := newRig(t)
+	s := r.shop()
+	var recs []verification.Record
+	for i := range 250 {
+		rec := certificate(s, fmt.Sprintf("JD-S%03d", i), model.Date(2026, 5, 1))
+		rec.InstrumentSerial = fmt.Sprintf("LEAD-%03d", i)
+		recs = append(recs, rec)
+	}
+	w := r.sender(r.body)
+	b, err := r.svc.Stage(r.ctx, w, "big.csv", fileOf(recs...), isoDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.svc.Confirm(r.ctx, w, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	steps := 0
+	for b.Status != model.ImportDone {
+		if b, err = r.svc.Step(r.ctx, b.ID, 0); err != nil {
+			t.Fatalf("step %d: %v", steps, err)
+		}
+		if steps++; steps > 10 {
+			t.Fatalf("not done after %d steps: %+v", steps, b)
+		}
+	}
+	if steps != 3 || b.NewRows != 250 || b.DoneRows != 250 {
+		t.Errorf("%d steps, %+v; want 3 steps of 100 rows", steps, b)
 	}
 }
