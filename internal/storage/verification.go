@@ -185,8 +185,8 @@ func (s *Store) OpenConflictsForDeclared(ctx context.Context, declaredID int64, 
 
 // UnconfirmedDeclarations lists merchants' declarations (not revoked) made
 // before cutoff, of instruments in use, that no body's record of the same
-// instrument confirms by certificate number, after afterID, a batch at a
-// time. The caller keeps only each instrument's current record.
+// instrument confirms by certificate number and that have no "unconfirmed"
+// conflict yet, after afterID, a batch at a time. The caller keeps only each instrument's current record.
 func (s *Store) UnconfirmedDeclarations(ctx context.Context, cutoff time.Time, afterID int64, limit int) ([]model.VerificationRecord, error) {
 	var out []model.VerificationRecord
 	err := s.q(ctx).Table("verification_records AS d").Select("d.*").
@@ -194,6 +194,10 @@ func (s *Store) UnconfirmedDeclarations(ctx context.Context, cutoff time.Time, a
 		Where("d.source = ? AND d.revoked_at IS NULL AND d.created_at < ? AND d.id > ?", model.SourceDeclared, cutoff.UTC(), afterID).
 		Where("NOT EXISTS (?)", s.q(ctx).Table("verification_records AS b").Select("1").
 			Where("b.instrument_id = d.instrument_id AND b.source = ? AND b.certificate_no = d.certificate_no", model.SourceConfirmed)).
+		// One conflict per declaration ever (dismissed ones included): the
+		// hourly run reads only what it has not filed yet.
+		Where("NOT EXISTS (?)", s.q(ctx).Table("verification_conflicts AS c").Select("1").
+			Where("c.declared_record_id = d.id AND c.kind = ?", model.ConflictUnconfirmed)).
 		Order("d.id").Limit(limit).Find(&out).Error
 	return out, err
 }
