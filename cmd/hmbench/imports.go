@@ -142,13 +142,20 @@ func measureImport(ctx context.Context, b *bench, bin, work string, t *table, p 
 	if err := b.db.WithContext(ctx).Take(&again, "id = ?", strings.TrimPrefix(againPath, "/body/imports/")).Error; err != nil {
 		return err
 	}
-	grewMB := float64(peak.Load()-baseline) / 1024
+	// VmHWM covers the moments between samples too; it also holds the
+	// server's start-up, so the figure is an upper bound of the import's.
+	hwm, err := vmHWM(srv.cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	grewMB := float64(max(hwm, peak.Load())-baseline) / 1024
 	rate := func(d time.Duration) string {
 		return fmt.Sprintf("%.0f rows/s (%s)", float64(importRows)/d.Seconds(), d.Round(10*time.Millisecond))
 	}
 	t.info(fmt.Sprintf("verification upload, %d-row XLSX: check (preview, nothing written)", importRows), rate(checked))
 	t.info(fmt.Sprintf("verification upload, %d-row XLSX: import after confirmation", importRows), rate(imported))
-	t.add("verification upload: server RSS above its baseline, peak", fmt.Sprintf("%.1f MB (baseline %.1f MB)", grewMB, float64(baseline)/1024),
+	t.add("verification upload: server peak RSS (VmHWM) above its baseline", fmt.Sprintf("%.1f MB (baseline %.1f MB, highest sampled %.1f MB)",
+		grewMB, float64(baseline)/1024, float64(peak.Load())/1024),
 		fmt.Sprintf("≤ %d MB", importMemoryMB), grewMB <= importMemoryMB)
 	t.add("verification upload: the same file again", fmt.Sprintf("%d to add, %d already recorded (check %s)", again.NewRows, again.UnchangedRows,
 		rechecked.Round(10*time.Millisecond)), "0 to add", again.NewRows == 0 && again.UnchangedRows == importRows)
