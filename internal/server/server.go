@@ -60,8 +60,11 @@ func NewEngine(opt Options) (*gin.Engine, error) {
 	if opt.Spool == nil {
 		opt.Spool = NewSpool("", DefaultSpoolBytes)
 	}
+	// refuse answers a body the edge would not take; a page's 413 names
+	// the route's limit (BodyLimit).
 	refuse := func(c *gin.Context, status int, limit int64) {
 		if !strings.HasPrefix(c.Request.URL.Path, apiPrefix) {
+			c.Set(KeyBodyLimit, limit)
 			opt.ErrorPage(c, status)
 			return
 		}
@@ -134,3 +137,10 @@ func Serve(ctx context.Context, ln net.Listener, handler http.Handler, grace tim
 	}
 	return nil
 }
+
+// KeyBodyLimit is where the edge leaves the body limit a refused request
+// went past, for the error page to name it.
+const KeyBodyLimit = "hm.body_limit"
+
+// BodyLimit is the limit the request's body went past (0 when none).
+func BodyLimit(c *gin.Context) int64 { return c.GetInt64(KeyBodyLimit) }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"honestmeasure/internal/app/apptest"
@@ -151,6 +152,52 @@ func TestBodyUploadBadFiles(t *testing.T) {
 			b.Expect(tc.status, tc.want)
 		})
 	}
+	t.Run("50 MB file", func(t *testing.T) {
+		b.Get("/body")
+		b.PostMultipart("/body/imports", url.Values{"_csrf": {b.CSRF()}},
+			apptest.File{Field: "file", Name: "big.csv", Data: bytes.Repeat([]byte("a,"), 25<<20)})
+		b.Expect(http.StatusRequestEntityTooLarge, "20 MB 的上限")
+	})
+	t.Run("formula and Excel dates", func(t *testing.T) {
+		x := excelize.NewFile()
+		for i, h := range header {
+			cell, _ := excelize.CoordinatesToCellName(i+1, 1)
+			_ = x.SetCellStr("Sheet1", cell, h)
+		}
+		col := func(field string) int {
+			for i, c := range verification.Columns {
+				if c.Field == field {
+					return i + 1
+				}
+			}
+			t.Fatalf("no column %s", field)
+			return 0
+		}
+		for row, cert := range []string{"JD-F1", "JD-F2"} {
+			set := func(field string, v any) {
+				cell, _ := excelize.CoordinatesToCellName(col(field), row+2)
+				_ = x.SetCellValue("Sheet1", cell, v)
+			}
+			set("kind", "检定证书")
+			set("certificate_no", cert)
+			set("submitter_name", "某店")
+			set("submitter_uscc", apptest.GoodUSCC)
+			set("instrument_serial", "SN-F")
+			set("verified_on", 46086) // 2026-03-05 as Excel stores a date
+		}
+		cell, _ := excelize.CoordinatesToCellName(col("valid_until"), 3)
+		_ = x.SetCellFormula("Sheet1", cell, "=EDATE(O3,12)-1")
+		var buf bytes.Buffer
+		if err := x.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		b.Get("/body")
+		b.PostMultipart("/body/imports", url.Values{"_csrf": {b.CSRF()}}, apptest.File{Field: "file", Name: "f.xlsx", Data: buf.Bytes()})
+		b.Expect(http.StatusOK, "待确认", "此单元格是公式", "有效期至")
+		if !strings.Contains(b.Last.Body, "确认导入 1 条记录") {
+			t.Errorf("the row with an Excel date serial is not importable:\n%s", b.Last.Body)
+		}
+	})
 	var n int64
 	a.DB.Model(&model.VerificationRecord{}).Count(&n)
 	if n != 0 {

@@ -15,8 +15,9 @@ import (
 )
 
 // bodyUpload bounds a verification body's file: a month of certificates is
-// a few megabytes; twenty leave room for wide spreadsheets.
-var bodyUpload = server.Upload{MaxBytes: 20<<20 + server.MaxTextBytes + 1<<20, MaxFiles: 1, MaxFileBytes: 20 << 20}
+// a few megabytes; twenty leave room for wide spreadsheets. The form's text
+// (a CSRF token) and the multipart framing fit in the half megabyte above.
+var bodyUpload = server.Upload{MaxBytes: 20<<20 + 512<<10, MaxFiles: 1, MaxFileBytes: 20 << 20}
 
 // bodyImportUpload checks an uploaded file row by row (nothing is written
 // to the records) and shows the preview. A file that cannot be read is

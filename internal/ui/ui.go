@@ -274,6 +274,9 @@ func (h *Handler) ErrorPage(c *gin.Context, status int) {
 		title, body = l.T("error.400.title"), l.T("error.400.body")
 	case http.StatusRequestEntityTooLarge:
 		title, body = l.T("error.413.title"), l.T("error.413.body")
+		if limit := server.BodyLimit(c); limit >= 2<<20 {
+			body = l.T("error.413.body_limit", limit>>20)
+		}
 	case http.StatusUnsupportedMediaType:
 		title, body = l.T("error.415.title"), l.T("error.415.body")
 	default:
