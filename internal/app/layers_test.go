@@ -13,7 +13,7 @@ import (
 // layer.
 var ruleAndServicePackages = []string{
 	"model", "fail", "form", "cases", "units", "instruments", "reports", "routing", "workdays", "uscc",
-	"accounts", "intake", "notices", "throttle", "photos", "qr", "audit", "reference", "scan",
+	"accounts", "intake", "notices", "throttle", "photos", "qr", "audit", "reference", "scan", "reminders",
 }
 
 // domainPackages are the rules themselves, pure functions over values: they
