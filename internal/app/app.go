@@ -19,6 +19,7 @@ import (
 	"honestmeasure/internal/photos"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
+	"honestmeasure/internal/reminders"
 	"honestmeasure/internal/render"
 	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
@@ -59,6 +60,10 @@ type Options struct {
 	// PhotoMemoryBytes sizes the one photo limiter every upload path of
 	// this server goes through (0: photos.DefaultMemory, 192 MB).
 	PhotoMemoryBytes int64
+	// ReminderOffsets are the days before a certificate's valid-until date
+	// on which its merchant is reminded (nil: reminders.DefaultOffsets);
+	// the dashboard lists certificates from the first of them on.
+	ReminderOffsets []int
 }
 
 // New returns the complete HTTP handler.
@@ -84,6 +89,7 @@ func New(opt Options) (http.Handler, error) {
 		Photos:   photoLimiter,
 		Intake:   &intake.Service{Store: st, Photos: photoLimiter, Secret: opt.Secret, Limits: opt.ReportLimits, BaseURL: opt.BaseURL, Now: opt.Now},
 		Accounts: &accounts.Service{Store: st, Audit: auditLog, Secret: opt.Secret, Limits: opt.AccountLimits, Now: opt.Now, Logger: opt.Logger, LogCodes: opt.LogCodes}}
+	pages.Reminders = &reminders.Service{Store: st, Now: opt.Now, Offsets: opt.ReminderOffsets, BaseURL: opt.BaseURL}
 	uploads := maps.Clone(ui.Uploads)
 	maps.Copy(uploads, api.Uploads)
 	engine, err := server.NewEngine(server.Options{DB: opt.DB, Renderer: renderer, Logger: opt.Logger,

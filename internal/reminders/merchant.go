@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"honestmeasure/internal/fail"
@@ -106,6 +107,29 @@ func (s *Service) Due(ctx context.Context, owner *model.User) ([]DueItem, error)
 		return cmp.Compare(a.View.Instrument.ID, b.View.Instrument.ID)
 	})
 	return out, nil
+}
+
+// Lead is how many days before its valid-until date a certificate is first
+// reminded of and listed on the dashboard.
+func (s *Service) Lead() int { return Lead(s.stages()) }
+
+// StageLabel names a stage for the merchant ("15 days before").
+func StageLabel(l *locale.Printer, stage string) string {
+	switch {
+	case stage == StageExpired || stage == StageExpired7:
+		return l.T("reminders.stage." + stage)
+	case strings.HasPrefix(stage, "d"):
+		return l.T("reminders.stage.d", strings.TrimPrefix(stage, "d"))
+	}
+	return stage
+}
+
+// ReminderLabel names the item's latest reminder's stage, "" when none.
+func (d DueItem) ReminderLabel(l *locale.Printer) string {
+	if d.Reminder == nil {
+		return ""
+	}
+	return StageLabel(l, d.Reminder.Stage)
 }
 
 var errNotFound = fail.New(fail.NotFound, "reminder not found")

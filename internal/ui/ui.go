@@ -20,6 +20,7 @@ import (
 	"honestmeasure/internal/photos"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
+	"honestmeasure/internal/reminders"
 	"honestmeasure/internal/render"
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/scan"
@@ -48,6 +49,7 @@ type Handler struct {
 	Photos        *photos.Limiter // the server's one photo limiter (shop photos)
 	Accounts      *accounts.Service
 	ScanCache     *scan.PageCache // nil: every scan renders afresh
+	Reminders     *reminders.Service
 	// DraftMaxAge is how long an unchanged unit draft is kept (0: for ever);
 	// the deletion itself runs in cmd/honestmeasure (storage.DeleteStaleDrafts).
 	DraftMaxAge time.Duration
@@ -118,6 +120,8 @@ func (h *Handler) Register(e *gin.Engine) {
 	m.GET("/instruments/:iid/qr.png", h.instrumentQRPNG)
 	m.GET("/instruments/:iid/qr.svg", h.instrumentQRSVG)
 	m.POST("/instruments/:iid/qr/reprint", h.instrumentQRReprint)
+	m.POST("/reminders/:id/ack", h.reminderAck)
+	m.POST("/reminders/settings", h.reminderSettings)
 
 	st := s.Group("/staff", h.requireRole(staffRoles...))
 	st.GET("", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/staff/queue") })
@@ -137,6 +141,8 @@ func (h *Handler) Register(e *gin.Engine) {
 	st.POST("/cases/:id/transfer", h.caseTransfer)
 	st.POST("/cases/:id/reroute", h.caseReroute)
 	st.POST("/cases/:id/merge", h.caseMerge)
+	st.GET("/expired", h.expiredList)
+	st.GET("/expired.csv", h.expiredCSV)
 	dash := st.Group("", h.requireRole(dashboardRoles...))
 	dash.GET("/dashboard", h.dashboard)
 	dash.GET("/dashboard.csv", h.dashboardCSV)
