@@ -35,8 +35,10 @@ import (
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/demo"
 	"honestmeasure/internal/intake"
+	"honestmeasure/internal/model"
 	"honestmeasure/internal/outbox"
 	"honestmeasure/internal/reference"
+	"honestmeasure/internal/reminders"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/verification"
@@ -173,7 +175,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 		// from the log; production never logs them.
 		LogCodes:       cfg.Mode == config.Development,
 		ScanCacheBytes: cfg.ScanCacheMB << 20, Spool: server.NewSpool("", int64(cfg.UploadSpoolMB)<<20), DraftMaxAge: draftMaxAge(cfg),
-		PhotoMemoryBytes: int64(cfg.PhotoMemoryMB) << 20, UnconfirmedAfterDays: cfg.UnconfirmedAfterDays}
+		PhotoMemoryBytes: int64(cfg.PhotoMemoryMB) << 20, UnconfirmedAfterDays: cfg.UnconfirmedAfterDays,
+		ReminderOffsets: cfg.ExpiryReminderDays}
 	handler, err := app.New(opts)
 	if err != nil {
 		return err
@@ -207,6 +210,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	if age := draftMaxAge(cfg); age > 0 {
 		go sweepDrafts(ctx, st, age, time.Hour, log)
 	}
+	go sendReminders(ctx, &reminders.Service{Store: st, Offsets: cfg.ExpiryReminderDays, BaseURL: cfg.PublicBaseURL()}, time.Hour, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -254,6 +258,36 @@ func sweepDrafts(ctx context.Context, st *storage.Store, maxAge, interval time.D
 			if n < 100 {
 				break
 			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// sendReminders sends the expiry reminders due today (the calendar day in
+// model.Zone) at start-up and then every interval, until ctx ends. Every
+// instance runs it: a unit's digest and each reminder are unique rows
+// written with the messages in one transaction, so of instances running at
+// once exactly one sends each, and a later run the same day finds nothing
+// left to do (see internal/reminders).
+func sendReminders(ctx context.Context, svc *reminders.Service, interval time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		day := model.DateOf(time.Now())
+		res, err := svc.Run(ctx, day)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("expiry reminders failed; the next run retries", "day", day.Format(time.DateOnly), "err", err,
+				"digests", res.Digests, "failed_units", res.Failed)
+		case res.Digests > 0:
+			log.Info("expiry reminders sent", "day", day.Format(time.DateOnly), "digests", res.Digests, "reminders", res.Reminders,
+				"messages", res.Messages, "taken_by_another_instance", res.Taken, "owners_opted_out", res.Off)
+		default:
+			log.Debug("expiry reminders: nothing due", "day", day.Format(time.DateOnly), "taken_by_another_instance", res.Taken)
 		}
 		select {
 		case <-ctx.Done():

@@ -19,6 +19,7 @@ import (
 	"honestmeasure/internal/photos"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
+	"honestmeasure/internal/reminders"
 	"honestmeasure/internal/render"
 	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
@@ -63,6 +64,10 @@ type Options struct {
 	// UnconfirmedAfterDays is how long a merchant's declared certificate
 	// waits for a body's record before it is a conflict (0: 30).
 	UnconfirmedAfterDays int
+	// ReminderOffsets are the days before a certificate's valid-until date
+	// on which its merchant is reminded (nil: reminders.DefaultOffsets);
+	// the dashboard lists certificates from the first of them on.
+	ReminderOffsets []int
 }
 
 // New returns the complete HTTP handler.
@@ -90,6 +95,7 @@ func New(opt Options) (http.Handler, error) {
 		Accounts: &accounts.Service{Store: st, Audit: auditLog, Secret: opt.Secret, Limits: opt.AccountLimits, Now: opt.Now, Logger: opt.Logger, LogCodes: opt.LogCodes}}
 	pages.Verification = &verification.Service{Store: st, Audit: auditLog, BaseURL: opt.BaseURL, Now: opt.Now,
 		UnconfirmedAfterDays: opt.UnconfirmedAfterDays, Tips: pages.Intake}
+	pages.Reminders = &reminders.Service{Store: st, Now: opt.Now, Offsets: opt.ReminderOffsets, BaseURL: opt.BaseURL}
 	uploads := maps.Clone(ui.Uploads)
 	maps.Copy(uploads, api.Uploads)
 	engine, err := server.NewEngine(server.Options{DB: opt.DB, Renderer: renderer, Logger: opt.Logger,

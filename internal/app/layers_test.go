@@ -13,7 +13,7 @@ import (
 // layer.
 var ruleAndServicePackages = []string{
 	"model", "fail", "form", "cases", "units", "instruments", "reports", "routing", "workdays", "uscc",
-	"accounts", "intake", "notices", "throttle", "photos", "qr", "audit", "reference", "scan", "verification",
+	"accounts", "intake", "notices", "throttle", "photos", "qr", "audit", "reference", "scan", "verification", "reminders",
 }
 
 // domainPackages are the rules themselves, pure functions over values: they
@@ -31,10 +31,10 @@ var domainPackages = []string{
 
 // allowedImports are the only edges through which a rule or service package
 // may reach a forbidden package. internal/outbox delivers webhooks and SMS
-// gateway calls as an HTTP *client*; accounts, intake and notices enqueue
-// messages through it (accounts: one-time codes, intake: receipts, notices:
-// everything) and so depend on net/http, though none of them serves or reads a
-// request. Any other path to net/http, and every path to Gin, fails the test.
+// gateway calls as an HTTP *client*; accounts, intake, notices and reminders
+// enqueue messages through it (accounts: one-time codes, intake: receipts,
+// notices: everything, reminders: expiry digests) and so depend on net/http,
+// though none of them serves or reads a request. Any other path to net/http, and every path to Gin, fails the test.
 var allowedImports = map[[2]string]bool{
 	{"honestmeasure/internal/outbox", "net/http"}: true,
 }

@@ -73,6 +73,11 @@ type Config struct {
 	// work from piling up); 0 keeps drafts for ever.
 	DraftMaxAgeDays int `yaml:"draft_max_age_days"`
 
+	// ExpiryReminderDays are the days before a certificate's valid-until
+	// date on which its merchant is reminded (internal/reminders); the day
+	// after and a week after expiry are reminded of in any case.
+	ExpiryReminderDays []int `yaml:"expiry_reminder_days"`
+
 	// PhotoMemoryMB bounds the memory all photos being decoded at once may
 	// take together (see photos.Limiter); it also caps what one photo may
 	// need.
@@ -154,6 +159,9 @@ func Defaults() Config {
 		DraftMaxAgeDays:      30,
 		PhotoMemoryMB:        192,
 		UnconfirmedAfterDays: 30,
+		// A month to book the verification body, a fortnight, a week, and
+		// the day before.
+		ExpiryReminderDays: []int{30, 15, 7, 1},
 	}
 }
 
@@ -243,6 +251,17 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 			return fmt.Errorf("HM_UNCONFIRMED_AFTER_DAYS must be a number of days from 1 to 3650, got %q", v)
 		}
 		cfg.UnconfirmedAfterDays = n
+	}
+	if v := strings.TrimSpace(getenv("HM_EXPIRY_REMINDER_DAYS")); v != "" {
+		var days []int
+		for _, f := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil {
+				return fmt.Errorf("HM_EXPIRY_REMINDER_DAYS must be comma-separated numbers of days before expiry, such as 30,15,7,1; got %q", v)
+			}
+			days = append(days, n)
+		}
+		cfg.ExpiryReminderDays = days
 	}
 	if v := strings.TrimSpace(getenv("HM_TRUSTED_PROXIES")); v != "" {
 		cfg.TrustedProxies = strings.Split(strings.ReplaceAll(v, " ", ""), ",")
@@ -347,6 +366,9 @@ func (c Config) Validate() error {
 	if c.DraftMaxAgeDays < 0 || c.DraftMaxAgeDays > 3650 {
 		return fmt.Errorf("draft_max_age_days (HM_DRAFT_MAX_AGE_DAYS) must be from 0 to 3650, got %d", c.DraftMaxAgeDays)
 	}
+	if err := checkReminderDays(c.ExpiryReminderDays); err != nil {
+		return err
+	}
 	if c.SMS.WebhookURL != "" {
 		if u, err := url.Parse(c.SMS.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return errors.New("HM_SMS_WEBHOOK_URL must be an absolute http(s) URL")
@@ -372,6 +394,28 @@ func (c Config) Validate() error {
 	case "text", "json":
 	default:
 		return fmt.Errorf("HM_LOG_FORMAT must be text or json, got %q", c.LogFormat)
+	}
+	return nil
+}
+
+// MaxReminderDays bounds one expiry reminder offset: a year ahead.
+const MaxReminderDays = 365
+
+// checkReminderDays accepts one to ten distinct offsets from 0 (the day
+// itself) to MaxReminderDays.
+func checkReminderDays(days []int) error {
+	if len(days) == 0 || len(days) > 10 {
+		return fmt.Errorf("expiry_reminder_days (HM_EXPIRY_REMINDER_DAYS) must list 1 to 10 days, got %d", len(days))
+	}
+	seen := map[int]bool{}
+	for _, d := range days {
+		if d < 0 || d > MaxReminderDays {
+			return fmt.Errorf("expiry_reminder_days (HM_EXPIRY_REMINDER_DAYS) must be days from 0 to %d before expiry, got %d", MaxReminderDays, d)
+		}
+		if seen[d] {
+			return fmt.Errorf("expiry_reminder_days (HM_EXPIRY_REMINDER_DAYS) lists %d twice", d)
+		}
+		seen[d] = true
 	}
 	return nil
 }

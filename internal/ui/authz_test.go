@@ -68,6 +68,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/staff/queue.csv", nil, allStaff},
 		{"GET", "/staff/queue.xlsx", nil, allStaff},
 		{"GET", "/staff/applications", nil, allStaff},
+		{"GET", "/staff/expired", nil, allStaff},
+		{"GET", "/staff/expired.csv", nil, allStaff},
 		{"GET", casePath, nil, ownStaff},
 		{"GET", casePath + "/photos/1", nil, ownStaff},
 		{"POST", casePath + "/update/note", []string{"text", ""}, ownStaff},

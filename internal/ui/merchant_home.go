@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/reminders"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
 )
@@ -33,6 +34,11 @@ type dashboardData struct {
 	Cards     []unitCard
 	Attention []attention
 	Conflicts []merchantConflict // open conflicts about the merchant's units
+	// Due lists the certificates the expiry reminders are about
+	// (reminders.Service.Due), with their acknowledge buttons.
+	Due          []reminders.DueItem
+	DueLead      int
+	RemindersOff bool
 }
 
 func (h *Handler) merchantHome(c *gin.Context) {
@@ -60,7 +66,11 @@ func (h *Handler) merchantHome(c *gin.Context) {
 		return
 	}
 	now := h.now()
-	d := dashboardData{}
+	d := dashboardData{RemindersOff: u.RemindersOff, DueLead: h.Reminders.Lead()}
+	if d.Due, err = h.Reminders.Due(ctx, u); err != nil {
+		h.serverError(c, err)
+		return
+	}
 	counts := map[int64]map[model.VerificationState]int{}
 	for _, v := range views {
 		st := v.State(now)

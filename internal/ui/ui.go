@@ -20,6 +20,7 @@ import (
 	"honestmeasure/internal/photos"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
+	"honestmeasure/internal/reminders"
 	"honestmeasure/internal/render"
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/scan"
@@ -51,6 +52,7 @@ type Handler struct {
 	// Verification takes bodies' records and works the conflict queue.
 	Verification *verification.Service
 	ScanCache    *scan.PageCache // nil: every scan renders afresh
+	Reminders    *reminders.Service
 	// DraftMaxAge is how long an unchanged unit draft is kept (0: for ever);
 	// the deletion itself runs in cmd/honestmeasure (storage.DeleteStaleDrafts).
 	DraftMaxAge time.Duration
@@ -121,6 +123,8 @@ func (h *Handler) Register(e *gin.Engine) {
 	m.GET("/instruments/:iid/qr.png", h.instrumentQRPNG)
 	m.GET("/instruments/:iid/qr.svg", h.instrumentQRSVG)
 	m.POST("/instruments/:iid/qr/reprint", h.instrumentQRReprint)
+	m.POST("/reminders/:id/ack", h.reminderAck)
+	m.POST("/reminders/settings", h.reminderSettings)
 
 	body := s.Group("/body", h.requireRole(model.RoleVerificationBody))
 	body.GET("", h.bodyHome)
@@ -159,6 +163,8 @@ func (h *Handler) Register(e *gin.Engine) {
 	st.GET("/conflicts/:id", h.conflictShow)
 	st.POST("/conflicts/:id/close/:status", h.conflictClose)
 	st.POST("/conflicts/:id/tip", h.conflictTip)
+	st.GET("/expired", h.expiredList)
+	st.GET("/expired.csv", h.expiredCSV)
 	dash := st.Group("", h.requireRole(dashboardRoles...))
 	dash.GET("/dashboard", h.dashboard)
 	dash.GET("/dashboard.csv", h.dashboardCSV)
