@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"honestmeasure/internal/app/apptest"
+	"honestmeasure/internal/audit"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/sheet"
 	"honestmeasure/internal/verification"
@@ -107,6 +108,28 @@ func TestBodyUploadFlow(t *testing.T) {
 	if !strings.Contains(scan.Body, "JD2026-777") || !strings.Contains(scan.Body, "检定机构确认") {
 		t.Errorf("scan page does not show the confirmed certificate:\n%s", scan.Body)
 	}
+	// The body's fail notice reaches the (cached) scan page on the next
+	// request.
+	log, err := audit.New([]byte(apptest.AuditKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &verification.Service{Store: a.Store, Audit: log, Now: a.Now}
+	body, err := a.Store.VerificationBodyByCode(t.Context(), a.Ref.VerificationBodies[0].Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := svc.SubmitBatch(t.Context(), verification.Sender{Body: body}, "fail-1", []verification.Record{{Kind: "fail_notice",
+		CertificateNo: "TZ2026-9", SubmitterUSCC: apptest.GoodUSCC, InstrumentSerial: ins[0].SerialNo,
+		VerifiedOn: model.DateOf(a.Now()).Format("2006-01-02")}})
+	if err != nil || res.New != 1 {
+		t.Fatalf("fail notice: %+v %v", res, err)
+	}
+	failed := a.Browser().Get(a.ScanPath(model.QRUnit, unitID))
+	if strings.Contains(scan.Body, "state-failed") || !strings.Contains(failed.Body, "state-failed") {
+		t.Errorf("the scan page after the fail notice does not show the instrument failed:\n%s", failed.Body)
+	}
+
 	b.Get("/body")
 	b.PostMultipart("/body/imports", url.Values{"_csrf": {b.CSRF()}}, apptest.File{Field: "file", Name: "三月.xlsx", Data: file})
 	b.Expect(http.StatusOK, "待确认")
