@@ -52,7 +52,7 @@ type Result struct {
 
 // unitWindow is the span of unit ids one page of a run looks at: at most
 // that many units' instruments are loaded at once.
-const unitWindow = 500
+const unitWindow = 200
 
 // Run sends the reminders due on day (a calendar day in model.Zone; only its
 // date counts). Per unit with anything due it runs one transaction: the
