@@ -50,8 +50,9 @@ type Result struct {
 	Failed    int // units whose transaction failed; the next run retries them
 }
 
-// unitsPerPage is how many units one page of a run loads at once.
-const unitsPerPage = 200
+// unitWindow is the span of unit ids one page of a run looks at: at most
+// that many units' instruments are loaded at once.
+const unitWindow = 200
 
 // Run sends the reminders due on day (a calendar day in model.Zone; only its
 // date counts). Per unit with anything due it runs one transaction: the
@@ -68,16 +69,18 @@ func (s *Service) Run(ctx context.Context, day time.Time) (Result, error) {
 	from := day.AddDate(0, 0, -(stages[len(stages)-1].Day + CatchUpDays))
 	to := day.AddDate(0, 0, Lead(stages))
 	var firstErr error
-	var after int64
-	for {
-		ids, err := s.Store.UnitsWithValidUntilIn(ctx, LiveStatuses, from, to, after, unitsPerPage)
+	maxID, err := s.Store.MaxUnitID(ctx)
+	if err != nil {
+		return res, err
+	}
+	for after := int64(0); after < maxID; after += unitWindow {
+		ids, err := s.Store.UnitsWithValidUntilIn(ctx, LiveStatuses, from, to, after, after+unitWindow)
 		if err != nil {
 			return res, err
 		}
 		if len(ids) == 0 {
-			break
+			continue
 		}
-		after = ids[len(ids)-1]
 		due, err := s.duePage(ctx, ids, day, from, stages)
 		if err != nil {
 			return res, err

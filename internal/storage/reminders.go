@@ -97,33 +97,57 @@ func (s *Store) validUntilMayBeIn(ctx context.Context, from, to *time.Time) (str
 	return "(" + sql + " OR (r.source <> ? AND (" + strings.Join(capped, " OR ") + ")))", args, nil
 }
 
+// instrumentMayBeIn is the SQL condition (on instrument i) that i is in use
+// and its judged record's effective valid-until may lie in [from, to].
+func (s *Store) instrumentMayBeIn(ctx context.Context, from, to *time.Time) (string, []any, error) {
+	cond, args, err := s.validUntilMayBeIn(ctx, from, to)
+	if err != nil {
+		return "", nil, err
+	}
+	all := append([]any{model.InstrumentInUse, model.KindCancellation, model.ResultPass, model.KindCancellation}, args...)
+	return "i.status = ? AND EXISTS (SELECT 1 FROM verification_records r WHERE " + recordMayJudge + " AND " + cond + ")", all, nil
+}
+
 // candidateInstruments selects instruments in use of units in statuses whose
 // judged record's effective valid-until may lie in [from, to].
 func (s *Store) candidateInstruments(ctx context.Context, statuses []model.UnitStatus, from, to *time.Time) (*gorm.DB, error) {
-	cond, args, err := s.validUntilMayBeIn(ctx, from, to)
+	cond, args, err := s.instrumentMayBeIn(ctx, from, to)
 	if err != nil {
 		return nil, err
 	}
-	all := append([]any{model.KindCancellation, model.ResultPass, model.KindCancellation}, args...)
-	q := s.q(ctx).Table("instruments AS i").Joins("JOIN units u ON u.id = i.unit_id").
-		Where("i.status = ? AND u.status IN ?", model.InstrumentInUse, statuses).
-		Where("EXISTS (SELECT 1 FROM verification_records r WHERE "+recordMayJudge+" AND "+cond+")", all...)
-	return q, nil
+	return s.q(ctx).Table("instruments AS i").Joins("JOIN units u ON u.id = i.unit_id").
+		Where("u.status IN ?", statuses).Where(cond, args...), nil
 }
 
-// UnitsWithValidUntilIn returns, in id order, up to limit ids above afterID
-// of units in one of statuses that have an instrument in use whose
-// valid-until date may lie in [from, to] (a superset: the caller judges each
-// instrument on InstrumentsOfUnits). Paging through the units this way keeps
-// a run over a whole city to a few queries per page.
-func (s *Store) UnitsWithValidUntilIn(ctx context.Context, statuses []model.UnitStatus, from, to time.Time, afterID int64, limit int) ([]int64, error) {
-	q, err := s.candidateInstruments(ctx, statuses, &from, &to)
+// UnitsWithValidUntilIn returns, in id order, the ids in (afterID, toID] of
+// units in one of statuses that have an instrument in use whose valid-until
+// date may lie in [from, to] (a superset: the caller judges each instrument
+// on InstrumentsOfUnits). A run over a whole city walks the unit ids in
+// windows (see MaxUnitID): each query then evaluates the instrument
+// condition for the units of its window only, so the whole walk looks at
+// each unit once, and each unit's look stops at its first candidate.
+func (s *Store) UnitsWithValidUntilIn(ctx context.Context, statuses []model.UnitStatus, from, to time.Time, afterID, toID int64) ([]int64, error) {
+	cond, args, err := s.instrumentMayBeIn(ctx, &from, &to)
 	if err != nil {
 		return nil, err
 	}
 	var ids []int64
-	err = q.Where("i.unit_id > ?", afterID).Distinct().Order("i.unit_id").Limit(limit).Pluck("i.unit_id", &ids).Error
+	err = s.q(ctx).Table("units AS u").Where("u.id > ? AND u.id <= ? AND u.status IN ?", afterID, toID, statuses).
+		Where("EXISTS (SELECT 1 FROM instruments i WHERE i.unit_id = u.id AND "+cond+")", args...).
+		Order("u.id").Pluck("u.id", &ids).Error
 	return ids, err
+}
+
+// MaxUnitID is the highest unit id (0 when there is none).
+func (s *Store) MaxUnitID(ctx context.Context) (int64, error) {
+	var n *int64
+	if err := s.q(ctx).Model(&model.Unit{}).Select("MAX(id)").Scan(&n).Error; err != nil {
+		return 0, err
+	}
+	if n == nil {
+		return 0, nil
+	}
+	return *n, nil
 }
 
 // UnitOwner is a unit with the account that owns it.

@@ -124,21 +124,22 @@ func TestUnitsWithValidUntilIn(t *testing.T) {
 	meter := w.unit(d, model.UnitApproved)
 	w.record(w.instrument(meter, "water_meter"), model.ResultPass, model.Date(2025, 9, 15), nil, model.SourceDeclared)
 
+	maxID, err := w.st.MaxUnitID(ctx)
+	if err != nil || maxID != meter.ID {
+		t.Fatalf("max unit id %d %v, want %d", maxID, err, meter.ID)
+	}
 	var got []int64
-	var after int64
-	for {
-		ids, err := w.st.UnitsWithValidUntilIn(ctx, live, from, to, after, 2)
+	for after := int64(0); after < maxID; after += 2 {
+		ids, err := w.st.UnitsWithValidUntilIn(ctx, live, from, to, after, after+2)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ids) == 0 {
-			break
-		}
-		if len(ids) > 2 {
-			t.Fatalf("page of %d", len(ids))
+		for _, id := range ids {
+			if id <= after || id > after+2 {
+				t.Fatalf("unit %d outside the window (%d, %d]", id, after, after+2)
+			}
 		}
 		got = append(got, ids...)
-		after = ids[len(ids)-1]
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("candidates %v, want %v (renewed %d, failed %d, retired %d, draft %d, outside %d, meter %d)",
