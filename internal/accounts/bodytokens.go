@@ -95,7 +95,7 @@ func (s *Service) CreateBodyToken(ctx context.Context, who audit.Actor, bodyID i
 	case form.TooLong(name, MaxBodyTokenName):
 		return "", nil, invalid("name", "form.too_long", MaxBodyTokenName)
 	}
-	body, err := s.Store.BodyTokenBody(ctx, bodyID)
+	body, err := s.Store.VerificationBodyByID(ctx, bodyID)
 	if err != nil {
 		return "", nil, err
 	}

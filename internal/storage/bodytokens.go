@@ -54,15 +54,6 @@ func (s *Store) BodyTokensOf(ctx context.Context, bodyID int64) ([]model.BodyAPI
 	return out, err
 }
 
-// BodyTokenBody returns verification body id, or ErrNotFound.
-func (s *Store) BodyTokenBody(ctx context.Context, id int64) (*model.VerificationBody, error) {
-	var b model.VerificationBody
-	if err := s.q(ctx).Where("id = ?", id).Take(&b).Error; err != nil {
-		return nil, notFound(err)
-	}
-	return &b, nil
-}
-
 // RevokeBodyToken marks token id revoked at at; false when it already was
 // (or does not exist), so a revocation happens once.
 func (s *Store) RevokeBodyToken(ctx context.Context, id int64, at time.Time) (bool, error) {

@@ -25,7 +25,7 @@ type adminBodyTokenData struct {
 // cannot show it again (and no cache may keep the page).
 func (h *Handler) adminBodyTokenCreate(c *gin.Context) {
 	ctx := c.Request.Context()
-	body, ok := loadParam(h, c, "id", h.Store.BodyTokenBody)
+	body, ok := loadParam(h, c, "id", h.Store.VerificationBodyByID)
 	if !ok {
 		return
 	}

@@ -33,6 +33,17 @@ func (h *Handler) sender(c *gin.Context) (verification.Sender, bool) {
 	return w, true
 }
 
+// senderAndImport is the signed-in body staff member and the import id in
+// the path; false when either is missing (the answer is written).
+func (h *Handler) senderAndImport(c *gin.Context) (verification.Sender, int64, bool) {
+	w, ok := h.sender(c)
+	if !ok {
+		return w, 0, false
+	}
+	id, ok := h.idParam(c, "id")
+	return w, id, ok
+}
+
 func (h *Handler) bodyHome(c *gin.Context) {
 	w, ok := h.sender(c)
 	if !ok {

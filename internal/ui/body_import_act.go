@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -9,18 +8,13 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/form"
-	"honestmeasure/internal/storage"
 	"honestmeasure/internal/verification"
 )
 
 // bodyImportConfirm queues a previewed batch; its page then shows (and
 // drives) the progress.
 func (h *Handler) bodyImportConfirm(c *gin.Context) {
-	w, ok := h.sender(c)
-	if !ok {
-		return
-	}
-	id, ok := h.idParam(c, "id")
+	w, id, ok := h.senderAndImport(c)
 	if !ok {
 		return
 	}
@@ -33,11 +27,7 @@ func (h *Handler) bodyImportConfirm(c *gin.Context) {
 
 // bodyImportDiscard drops a previewed batch.
 func (h *Handler) bodyImportDiscard(c *gin.Context) {
-	w, ok := h.sender(c)
-	if !ok {
-		return
-	}
-	id, ok := h.idParam(c, "id")
+	w, id, ok := h.senderAndImport(c)
 	if !ok {
 		return
 	}
@@ -56,26 +46,14 @@ const importStepBudget = 1500 * time.Millisecond
 // calls it until the batch is done) and answers the progress as JSON. When
 // another request or instance holds the batch, it only reports progress.
 func (h *Handler) bodyImportStep(c *gin.Context) {
-	w, ok := h.sender(c)
-	if !ok {
-		return
-	}
-	id, ok := h.idParam(c, "id")
+	w, id, ok := h.senderAndImport(c)
 	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	b, err := h.Verification.OwnImport(ctx, w, id)
+	b, err := h.Verification.StepOwn(ctx, w, id, importStepBudget)
 	if err != nil {
 		h.refused(c, err, nil)
-		return
-	}
-	if _, err := h.Verification.Step(ctx, b.ID, importStepBudget); err != nil && !errors.Is(err, storage.ErrConflict) {
-		h.serverError(c, err)
-		return
-	}
-	if b, err = h.Verification.OwnImport(ctx, w, id); err != nil {
-		h.serverError(c, err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")

@@ -15,11 +15,7 @@ import (
 // refused row's problems — row number, column, reason — in the reader's
 // language, as XLSX or CSV, read from the database a page at a time.
 func (h *Handler) bodyImportReport(c *gin.Context) {
-	w, ok := h.sender(c)
-	if !ok {
-		return
-	}
-	id, ok := h.idParam(c, "id")
+	w, id, ok := h.senderAndImport(c)
 	if !ok {
 		return
 	}

@@ -39,11 +39,7 @@ func (h *Handler) bodyImportShow(c *gin.Context) {
 }
 
 func (h *Handler) bodyImportPage(c *gin.Context, status int, errs form.Errors) {
-	w, ok := h.sender(c)
-	if !ok {
-		return
-	}
-	id, ok := h.idParam(c, "id")
+	w, id, ok := h.senderAndImport(c)
 	if !ok {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -85,14 +86,7 @@ func joinNames(names []string) string {
 	if len(names) == 0 {
 		return "—"
 	}
-	out := ""
-	for i, n := range names {
-		if i > 0 {
-			out += "、"
-		}
-		out += n
-	}
-	return out
+	return strings.Join(names, "、")
 }
 
 // sheetMessage words a file error: its message key and the row (and

@@ -173,7 +173,7 @@ func (s *Service) Stage(ctx context.Context, w Sender, fileName string, rows Row
 	if err := s.Store.CreateImport(ctx, batch); err != nil {
 		return nil, err
 	}
-	fail := func(err error) (*model.VerificationImport, error) {
+	abandon := func(err error) (*model.VerificationImport, error) {
 		// Nothing partial: the rows checked so far go with the batch.
 		_ = s.Store.DeleteImport(context.WithoutCancel(ctx), batch.ID)
 		return nil, err
@@ -189,41 +189,41 @@ func (s *Service) Stage(ctx context.Context, w Sender, fileName string, rows Row
 			break
 		}
 		if err != nil {
-			return fail(err)
+			return abandon(err)
 		}
 		if blank(row.Cells) {
 			continue
 		}
 		total++
 		if total > MaxUploadRows {
-			return fail(ErrTooManyRows)
+			return abandon(ErrTooManyRows)
 		}
 		r, errs := fromRow(cols, row, parseDate)
 		out := Outcome{Outcome: model.RowRefused, Problems: errs}
 		if !errs.Any() {
 			if out, err = s.preview(ctx, w.Body.ID, &r, today, inFile); err != nil {
-				return fail(err)
+				return abandon(err)
 			}
 		}
-		chunk = append(chunk, importRow(batch.ID, row.No, &r, out))
+		chunk = append(chunk, stagedRow(batch.ID, row.No, &r, out))
 		counts[chunk[len(chunk)-1].Outcome]++
 		if len(chunk) == cap(chunk) {
 			if err := s.Store.AddImportRows(ctx, chunk); err != nil {
-				return fail(err)
+				return abandon(err)
 			}
 			chunk = chunk[:0]
 		}
 	}
 	if total == 0 {
-		return fail(ErrNoRows)
+		return abandon(ErrNoRows)
 	}
 	if err := s.Store.AddImportRows(ctx, chunk); err != nil {
-		return fail(err)
+		return abandon(err)
 	}
 	set := map[string]any{"status": model.ImportPreviewed, "total_rows": total, "new_rows": counts[model.RowPending],
 		"unchanged_rows": counts[model.RowUnchanged], "refused_rows": counts[model.RowRefused]}
 	if err := s.Store.UpdateImport(ctx, batch.ID, []model.ImportStatus{model.ImportChecking}, set); err != nil {
-		return fail(err)
+		return abandon(err)
 	}
 	return s.Store.ImportByID(ctx, batch.ID)
 }
@@ -318,7 +318,7 @@ func (s *Service) resolvedInFile(r *Record, rec *model.VerificationRecord, out O
 	return cert || notice
 }
 
-func importRow(batchID int64, no int, r *Record, out Outcome) model.ImportRow {
+func stagedRow(batchID int64, no int, r *Record, out Outcome) model.ImportRow {
 	payload, _ := json.Marshal(r)
 	row := model.ImportRow{ImportID: batchID, RowNo: no, Payload: string(payload), Outcome: out.Outcome}
 	if out.Problems.Any() {
@@ -467,6 +467,20 @@ func (s *Service) Step(ctx context.Context, id int64, budget time.Duration) (*mo
 	}
 }
 
+// StepOwn is Step for the sender's own batch, as the progress page calls
+// it: when another request or instance holds the batch, it answers the
+// batch as it stands instead.
+func (s *Service) StepOwn(ctx context.Context, w Sender, id int64, budget time.Duration) (*model.VerificationImport, error) {
+	if _, err := s.OwnImport(ctx, w, id); err != nil {
+		return nil, err
+	}
+	b, err := s.Step(ctx, id, budget)
+	if errors.Is(err, storage.ErrConflict) {
+		return s.Store.ImportByID(ctx, id)
+	}
+	return b, err
+}
+
 // rowsPerTx is how many staged rows share a transaction: one commit (one
 // log flush on MariaDB) per row made the import wait on the disk, and a
 // few dozen rows hold SQLite's write lock for only a few milliseconds.
@@ -508,7 +522,7 @@ func (s *Service) importRow(ctx context.Context, body *model.VerificationBody, b
 		var r Record
 		_ = json.Unmarshal([]byte(row.Payload), &r)
 		row.Outcome, row.RecordID = model.RowRefused, nil
-		row.Problems = importRow(b.ID, row.RowNo, &r, refusedOutcome("supersedes", "verification.already_revoked")).Problems
+		row.Problems = stagedRow(b.ID, row.RowNo, &r, refusedOutcome("supersedes", "verification.already_revoked")).Problems
 		return s.Store.SetImportRow(ctx, row)
 	}
 	return err
@@ -529,7 +543,7 @@ func (s *Service) importRowIn(ctx context.Context, tx *storage.Store, body *mode
 		}
 	}
 	row.Outcome, row.RecordID = out.Outcome, nil
-	row.Problems = importRow(b.ID, row.RowNo, &r, out).Problems
+	row.Problems = stagedRow(b.ID, row.RowNo, &r, out).Problems
 	if out.RecordID != 0 {
 		row.RecordID = &out.RecordID
 	}
