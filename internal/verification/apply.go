@@ -232,6 +232,8 @@ func day(t *time.Time) string {
 func (s *Service) fileConflicts(ctx context.Context, tx *storage.Store, body *model.VerificationBody, unit *model.Unit,
 	ins *model.Instrument, rec *model.VerificationRecord) ([]model.ConflictKind, error) {
 	var found []model.ConflictKind
+	var agency *int64
+	agencyKnown := false
 	add := func(kind model.ConflictKind, declared *model.VerificationRecord, d conflictDetail) error {
 		c := &model.Conflict{Kind: kind, UnitID: &unit.ID, DistrictID: &unit.DistrictID, BodyRecordID: &rec.ID,
 			VerificationBodyID: &body.ID, DedupeKey: fmt.Sprintf("%s:%d", kind, rec.ID)}
@@ -242,9 +244,12 @@ func (s *Service) fileConflicts(ctx context.Context, tx *storage.Store, body *mo
 			c.DeclaredRecordID = &declared.ID
 			c.DedupeKey = fmt.Sprintf("%s:%d:%d", kind, rec.ID, declared.ID)
 		}
-		agency, err := s.agencyOf(ctx, tx, unit)
-		if err != nil {
-			return err
+		if !agencyKnown {
+			var err error
+			if agency, err = s.agencyOf(ctx, tx, unit); err != nil {
+				return err
+			}
+			agencyKnown = true
 		}
 		c.AgencyID = agency
 		b, _ := json.Marshal(d)
