@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"unicode/utf8"
 
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/fail"
@@ -65,7 +66,14 @@ type Decision struct {
 	Fine              string // substantiated: yuan as typed, optional
 	InstrumentMeasure string // substantiated: InstrumentMeasure…
 	UnitMeasure       string // substantiated: UnitMeasure…
+	// PublicNotice (NeedOutcome) is what the public reads of the conclusion
+	// on the unit's scan page, optional; Reason goes to the reporter only.
+	PublicNotice string
 }
+
+// MaxPublicNotice bounds a conclusion's public notice (characters); the
+// unit's public reason holds it.
+const MaxPublicNotice = 1000
 
 // MayHandle says whether who may act on cs at all: staff of the handling
 // agency, or the city admin. Anyone else is answered as if cs did not exist.
@@ -115,6 +123,14 @@ func (s *Service) Act(ctx context.Context, who Actor, cs *model.Case, action Act
 			return nil, err
 		}
 		set["outcome_detail"] = detail.Text
+		notice := strings.TrimSpace(d.PublicNotice)
+		if utf8.RuneCountInString(notice) > MaxPublicNotice {
+			errs.Add("public_notice", "form.too_long", MaxPublicNotice)
+		}
+		set["public_notice"] = notice
+		if measure != nil {
+			measure.Reason = notice
+		}
 	}
 	if errs.Any() {
 		return nil, fail.Fields(errs)
@@ -199,5 +215,5 @@ func (s *Service) outcome(ctx context.Context, cs *model.Case, d Decision, set m
 		return nil, nil
 	}
 	return &units.CaseMeasure{UnitID: *r.UnitID, Measure: d.UnitMeasure, CaseID: cs.ID, AgencyID: cs.AgencyID,
-		TrackingNo: r.TrackingNo, Reason: strings.TrimSpace(d.Reason)}, nil
+		TrackingNo: r.TrackingNo}, nil
 }

@@ -146,7 +146,9 @@ func TestActRefusals(t *testing.T) {
 }
 
 // TestConclusionSuspendsTheUnit: a substantiated conclusion with a unit
-// measure suspends the reported unit in the same change, audited.
+// measure suspends the reported unit in the same change, audited. The unit's
+// public reason is the conclusion's public notice, never the explanation
+// the reporter is given.
 func TestConclusionSuspendsTheUnit(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
@@ -156,13 +158,14 @@ func TestConclusionSuspendsTheUnit(t *testing.T) {
 	r.store.DB().Model(&model.Report{}).Where("id = ?", cs.ReportID).Update("unit_id", unit.ID)
 
 	_, err := r.svc.Act(ctx, officer, cs, cases.ActConclude, cases.Decision{Outcome: cases.OutcomeSubstantiated, Fine: "5000",
-		InstrumentMeasure: cases.InstrumentMeasureSealed, UnitMeasure: cases.UnitMeasureSuspended, Reason: "电子秤加装作弊装置"})
+		InstrumentMeasure: cases.InstrumentMeasureSealed, UnitMeasure: cases.UnitMeasureSuspended, Reason: "罚款5000元，感谢您的举报", PublicNotice: "电子秤加装作弊装置"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	after := r.reload(cs)
 	if after.Outcome != cases.OutcomeSubstantiated || after.FineCents == nil || *after.FineCents != 500000 ||
-		after.InstrumentMeasure != cases.InstrumentMeasureSealed || after.ConcludedAt == nil {
+		after.InstrumentMeasure != cases.InstrumentMeasureSealed || after.ConcludedAt == nil ||
+		after.PublicNotice != "电子秤加装作弊装置" || after.OutcomeDetail == nil || *after.OutcomeDetail != "罚款5000元，感谢您的举报" {
 		t.Fatalf("concluded case %+v", after)
 	}
 	u, err := r.store.UnitByID(ctx, unit.ID)
@@ -173,6 +176,24 @@ func TestConclusionSuspendsTheUnit(t *testing.T) {
 	r.store.DB().Model(&model.AuditEntry{}).Where("action = ? AND object_type = ?", audit.ActionUnitStatus, audit.ObjectUnit).Count(&n)
 	if n != 1 {
 		t.Fatalf("%d unit audit entries, want 1", n)
+	}
+	// A conclusion without a public notice gives the unit a fixed wording,
+	// never the words meant for the reporter.
+	other := r.approvedUnit()
+	quiet := r.newCase(model.KindTip, model.CaseOpened, "cz-tianning", "")
+	r.store.DB().Model(&model.Report{}).Where("id = ?", quiet.ReportID).Update("unit_id", other.ID)
+	if _, err := r.svc.Act(ctx, officer, quiet, cases.ActConclude, cases.Decision{Outcome: cases.OutcomeSubstantiated,
+		UnitMeasure: cases.UnitMeasureRevoked, Reason: "罚款5000元"}); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := r.store.UnitByID(ctx, other.ID); err != nil || u.Status != model.UnitRevoked || strings.Contains(u.StatusReason, "5000") {
+		t.Fatalf("unit revoked without a public notice: %+v (%v)", u, err)
+	}
+	// A public notice is bounded; the refusal names the field.
+	long := r.newCase(model.KindTip, model.CaseOpened, "cz-tianning", "")
+	_, err = r.svc.Act(ctx, officer, long, cases.ActConclude, cases.Decision{Outcome: cases.OutcomeUnsubstantiated, PublicNotice: strings.Repeat("字", cases.MaxPublicNotice+1)})
+	if e, ok := fail.As(err); !ok || !e.Fields.Has("public_notice") {
+		t.Fatalf("overlong public notice: %v", err)
 	}
 	// The unit is suspended now: a second case cannot suspend it again
 	// (it may revoke it), and the refusal names the field.

@@ -214,7 +214,7 @@ func (s *Service) Merge(ctx context.Context, who Actor, cs *model.Case, intoTrac
 	case !errors.Is(err, storage.ErrNotFound):
 		return nil, err
 	}
-	if into == nil || into.ID == cs.ID || into.AgencyID != cs.AgencyID || !into.Status.Open() || into.Status == model.CaseMerged {
+	if into == nil || into.ID == cs.ID || into.AgencyID != cs.AgencyID || !AcceptsMerge(into) {
 		return nil, refused(fail.Invalid, "into", "case.merge_target")
 	}
 	now := s.now()
@@ -410,29 +410,67 @@ func Extendable(cs *model.Case) bool {
 	return cs.Kind == model.KindTip && (cs.Status == model.CaseNew || cs.Status == model.CaseVerifying) || cs.Status == model.CaseOpened
 }
 
-// Extend grants cs its one extension, with the reason the reporter is shown.
-func (s *Service) Extend(ctx context.Context, who Actor, cs *model.Case, reason string) error {
+// ExtensionLimit is the latest deadline cs's one extension may set: 30
+// days more to conclude an opened case, 15 working days more to decide on a
+// tip (Order 113 art. 18, 34).
+func ExtensionLimit(cal *workdays.Calendar, cs *model.Case) time.Time {
+	if cs.Status == model.CaseOpened && cs.ConclusionDueAt != nil {
+		return cs.ConclusionDueAt.AddDate(0, 0, CaseExtensionDays)
+	}
+	return workdays.EndOfDay(cal.AddWorkingDays(cs.DecisionDueAt, TipExtensionWorkingDays))
+}
+
+// Extend grants cs its one extension, to the end of the day until (a date
+// as typed, 2006-01-02) — after the current deadline, no later than
+// ExtensionLimit — with the reason the reporter is shown.
+func (s *Service) Extend(ctx context.Context, who Actor, cs *model.Case, reason, until string) error {
+	if !MayHandle(who.User, cs) {
+		return errNotFound
+	}
 	if !Extendable(cs) {
 		return refused(fail.Conflict, "action", "case.extend_not_allowed")
 	}
+	cal, err := s.calendar(ctx)
+	if err != nil {
+		return err
+	}
+	limit := ExtensionLimit(cal, cs)
+	current := cs.DecisionDueAt
+	if cs.Status == model.CaseOpened && cs.ConclusionDueAt != nil {
+		current = *cs.ConclusionDueAt
+	}
+	errs := form.Errors{}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return refused(fail.Invalid, "text", "review.reason_required")
+		errs.Add("text", "review.reason_required")
+	} else if form.TooLong(reason, 1000) {
+		errs.Add("text", "form.too_long", 1000)
+	}
+	var due time.Time
+	day, perr := time.ParseInLocation("2006-01-02", strings.TrimSpace(until), model.Zone)
+	switch {
+	case len(until) > 10 || perr != nil:
+		errs.Add("until", "case.extend_until_format")
+	case !workdays.EndOfDay(day).After(current) || model.DateOf(day).After(model.DateOf(limit)):
+		errs.Add("until", "case.extend_until_range", model.DateOf(current).Format("2006-01-02"), model.DateOf(limit).Format("2006-01-02"))
+	default:
+		due = workdays.EndOfDay(day)
+		if due.After(limit) { // the limit's own day, which ends earlier
+			due = limit
+		}
+	}
+	if errs.Any() {
+		return fail.Fields(errs)
 	}
 	extended := *cs
-	set := map[string]any{"extended": true, "extension_reason": reason}
+	set := map[string]any{"extended": true, "extension_reason": reason, "due_at": due}
+	extended.DueAt = &due
 	if cs.Status == model.CaseOpened && cs.ConclusionDueAt != nil {
-		due := cs.ConclusionDueAt.AddDate(0, 0, CaseExtensionDays)
-		extended.ConclusionDueAt, extended.DueAt = &due, &due
-		set["conclusion_due_at"], set["due_at"] = due, due
+		extended.ConclusionDueAt = &due
+		set["conclusion_due_at"] = due
 	} else {
-		cal, err := s.calendar(ctx)
-		if err != nil {
-			return err
-		}
-		due := workdays.EndOfDay(cal.AddWorkingDays(cs.DecisionDueAt, TipExtensionWorkingDays))
-		extended.DecisionDueAt, extended.DueAt = due, &due
-		set["decision_due_at"], set["due_at"] = due, due
+		extended.DecisionDueAt = due
+		set["decision_due_at"] = due
 	}
 	extended.Extended, extended.ExtensionReason = true, reason
 	event := model.CaseEvent{Kind: "extend", ActorUserID: &who.User.ID, AgencyID: &cs.AgencyID, FromStatus: cs.Status, ToStatus: cs.Status,

@@ -62,29 +62,33 @@ const (
 
 // Case is a report as handled by one agency.
 type Case struct {
-	ID                int64
-	ReportID          int64
-	AgencyID          int64
-	AssigneeID        *int64
-	Kind              ReportKind
-	Category          Category
-	DistrictID        int64
-	Status            CaseStatus
-	Priority          Priority
-	RoutingRuleID     *int64
-	RoutingReason     string
-	ReceivedAt        time.Time
-	DecisionDueAt     time.Time
-	ConclusionDueAt   *time.Time
-	DueAt             *time.Time
-	Extended          bool
-	ExtensionReason   string
-	DecidedAt         *time.Time
-	ConcludedAt       *time.Time
-	ClosedAt          *time.Time
-	DecisionGround    string
-	Outcome           string
-	OutcomeDetail     *string
+	ID              int64
+	ReportID        int64
+	AgencyID        int64
+	AssigneeID      *int64
+	Kind            ReportKind
+	Category        Category
+	DistrictID      int64
+	Status          CaseStatus
+	Priority        Priority
+	RoutingRuleID   *int64
+	RoutingReason   string
+	ReceivedAt      time.Time
+	DecisionDueAt   time.Time
+	ConclusionDueAt *time.Time
+	DueAt           *time.Time
+	Extended        bool
+	ExtensionReason string
+	DecidedAt       *time.Time
+	ConcludedAt     *time.Time
+	ClosedAt        *time.Time
+	DecisionGround  string
+	Outcome         string
+	OutcomeDetail   *string
+	// PublicNotice is the conclusion's words for the public: the only text of
+	// a conclusion a suspended or revoked unit's scan page shows. The reply
+	// to the reporter (OutcomeDetail, PublicReply) never reaches it.
+	PublicNotice      string
 	FineCents         *int64
 	InstrumentMeasure string
 	UnitMeasure       string

@@ -2,6 +2,9 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -9,6 +12,7 @@ import (
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/cases"
 	"honestmeasure/internal/form"
+	"honestmeasure/internal/locale"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/workdays"
@@ -40,16 +44,18 @@ type casePageData struct {
 	// RelatedElsewhere counts the related cases other agencies handle.
 	RelatedElsewhere []relatedElsewhere
 	Events           []model.CaseEvent
-	Actions          []cases.Action
-	Grounds          []string
-	Staff            []model.User
-	CanAssign        bool
-	CanExtend        bool
-	CanMove          bool // transfer to another agency
-	CanReroute       bool
-	CanReward        bool
-	Agencies         []model.Agency
-	Errors           form.Errors
+	Offer            cases.Offer
+	// MergeHere: related reports may be closed into this case.
+	MergeHere bool
+	Grounds   []string
+	Staff     []model.User
+	Agencies  []model.Agency
+	Errors    form.Errors
+	// Failed names the form whose submission was refused ("act/conclude",
+	// "update/reply", "merge"…); Typed is what it carried, shown again.
+	Failed           string
+	Typed            url.Values
+	ExtensionDue     *time.Time // the latest new deadline the extension may set
 	Now              time.Time
 	DaysLeft         int
 	Overdue          bool
@@ -58,7 +64,12 @@ type casePageData struct {
 func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form.Errors) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
-	d := casePageData{Case: cs, Errors: errs, Now: h.now(), Grounds: cases.NotAcceptedGrounds}
+	d := casePageData{Case: cs, Errors: errs, Now: h.now(), Grounds: cases.NotAcceptedGrounds, Typed: url.Values{}}
+	if errs.Any() && c.Request.Method == http.MethodPost {
+		d.Failed = strings.TrimPrefix(c.FullPath(), "/staff/cases/:id/")
+		d.Failed = strings.NewReplacer(":action", c.Param("action"), ":what", c.Param("what")).Replace(d.Failed)
+		d.Typed = c.Request.PostForm
+	}
 	var err error
 	if d.Report, err = h.Store.ReportByID(ctx, cs.ReportID); err != nil {
 		h.serverError(c, err)
@@ -102,18 +113,23 @@ func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form
 		h.serverError(c, err)
 		return
 	}
-	d.Actions = cases.Allowed(cs.Kind, cs.Status)
-	d.CanAssign = cases.MayAssign(u.Role) && cases.Assignable(cs.Status)
-	d.CanMove = cases.MayTransfer(u.Role) && cases.Transferable(cs.Status)
-	d.CanReroute = cases.MayReroute(u.Role) && cases.Reroutable(cs.Kind, cs.Status)
-	d.CanReward = cases.RewardEligible(cs, d.Report)
-	if d.CanMove || d.CanReroute {
+	d.Offer = cases.AllowedActions(u.Role, cs, d.Report)
+	d.MergeHere = cases.AcceptsMerge(cs)
+	if d.Offer.Transfer || d.Offer.Reroute {
 		if d.Agencies, err = h.Store.Agencies(ctx); err != nil {
 			h.serverError(c, err)
 			return
 		}
 	}
-	d.CanExtend = cases.Extendable(cs)
+	if d.Offer.Extend {
+		cal, err := h.calendar(c)
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+		due := cases.ExtensionLimit(cal, cs)
+		d.ExtensionDue = &due
+	}
 	if u.AgencyID != nil {
 		if d.Staff, err = h.Store.StaffOfAgency(ctx, *u.AgencyID); err != nil {
 			h.serverError(c, err)
@@ -196,4 +212,44 @@ func (h *Handler) caseShow(c *gin.Context) {
 	if cs, ok := h.staffCase(c); ok {
 		h.casePage(c, http.StatusOK, cs, nil)
 	}
+}
+
+// Val is what the refused form of name carried in field, to show again;
+// empty for every other form.
+func (d casePageData) Val(name, field string) string {
+	if d.Failed != name {
+		return ""
+	}
+	return d.Typed.Get(field)
+}
+
+// FieldID is the id of field in the refused form: the error summary's links
+// land on it ("conclude-fine", "reply-text").
+func (d casePageData) FieldID(field string) string {
+	name := d.Failed[strings.LastIndex(d.Failed, "/")+1:]
+	return name + "-" + field
+}
+
+// summaryItem is one line of the error summary at the top of the panel.
+type summaryItem struct{ ID, Text string }
+
+// Summary lists the refusal's messages, in the order of the form's fields,
+// each linking to its field; a message about the whole action ("action")
+// has no field to link to.
+func (d casePageData) Summary(l *locale.Printer) []summaryItem {
+	var fields []string
+	for f := range d.Errors {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	var out []summaryItem
+	for _, f := range fields {
+		m := d.Errors[f]
+		item := summaryItem{Text: l.T(m.Key, m.Args...)}
+		if f != "action" && d.Failed != "" {
+			item.ID = d.FieldID(f)
+		}
+		out = append(out, item)
+	}
+	return out
 }

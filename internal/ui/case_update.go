@@ -31,7 +31,7 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 		assignee, _ := strconv.ParseInt(c.PostForm("assignee_id"), 10, 64)
 		err = h.Cases.Assign(ctx, who, cs, assignee)
 	case cases.UpdateExtend:
-		err = h.Cases.Extend(ctx, who, cs, c.PostForm("text"))
+		err = h.Cases.Extend(ctx, who, cs, c.PostForm("text"), c.PostForm("until"))
 	default:
 		h.ErrorPage(c, http.StatusNotFound)
 		return

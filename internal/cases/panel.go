@@ -1,0 +1,61 @@
+package cases
+
+import "honestmeasure/internal/model"
+
+// Offer is everything an officer may do on a case from its page, given the
+// case's kind and status and the officer's role: the one definition the
+// case page draws its decision panel from (a button not offered here is not
+// drawn; the service methods still check each request on their own).
+type Offer struct {
+	// Decisions are the status transitions that need only the officer's
+	// words and choices; Merge and Reroute, which need a target, are apart.
+	Decisions []Action
+	Merge     bool // this case repeats another: close it into that one
+	Reroute   bool // a returned case given to another agency (city admin)
+	Transfer  bool // to another agency (supervisor, city admin)
+	Assign    bool // to an officer of the agency (supervisor)
+	Extend    bool // the one extension of the deadline
+	Reward    bool // a substantiated tip's reporter marked for a reward
+}
+
+// Any says whether the offer holds anything at all.
+func (o Offer) Any() bool {
+	return len(o.Decisions) > 0 || o.Merge || o.Reroute || o.Transfer || o.Assign || o.Extend || o.Reward
+}
+
+// AllowedActions is what role may do on cs (reported by r) now.
+func AllowedActions(role model.Role, cs *model.Case, r *model.Report) Offer {
+	o := Offer{
+		Assign:   MayAssign(role) && Assignable(cs.Status),
+		Transfer: MayTransfer(role) && Transferable(cs.Status) && !(MayReroute(role) && Reroutable(cs.Kind, cs.Status)),
+		Reroute:  MayReroute(role) && Reroutable(cs.Kind, cs.Status),
+		Extend:   role.Staff() && Extendable(cs),
+		Reward:   role.Staff() && RewardEligible(cs, r),
+	}
+	if !role.Staff() {
+		return Offer{}
+	}
+	for _, a := range Allowed(cs.Kind, cs.Status) {
+		switch a {
+		case ActMerge:
+			o.Merge = true
+		case ActReroute: // MayReroute above
+		default:
+			o.Decisions = append(o.Decisions, a)
+		}
+	}
+	return o
+}
+
+// Mergeable says whether a case of kind in status may still be closed into
+// another as its duplicate: the related reports' "merge into this case".
+func Mergeable(kind model.ReportKind, status model.CaseStatus) bool {
+	_, err := Next(kind, status, ActMerge)
+	return err == nil
+}
+
+// AcceptsMerge says whether cs may take a duplicate in: an open case that
+// is not itself merged into another.
+func AcceptsMerge(cs *model.Case) bool {
+	return cs.Status.Open() && cs.Status != model.CaseMerged
+}
