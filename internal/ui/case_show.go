@@ -53,12 +53,12 @@ type casePageData struct {
 	Errors    form.Errors
 	// Failed names the form whose submission was refused ("act/conclude",
 	// "update/reply", "merge"…); Typed is what it carried, shown again.
-	Failed           string
-	Typed            url.Values
-	ExtensionDue     *time.Time // the latest new deadline the extension may set
-	Now              time.Time
-	DaysLeft         int
-	Overdue          bool
+	Failed       string
+	Typed        url.Values
+	ExtensionDue *time.Time // the latest new deadline the extension may set
+	Now          time.Time
+	DaysLeft     int
+	Overdue      bool
 }
 
 func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form.Errors) {
