@@ -42,6 +42,9 @@ func (s *Service) annotate(ctx context.Context, who Actor, cs *model.Case, what 
 	if text == "" {
 		return refused(fail.Invalid, "text", "form.required")
 	}
+	if form.TooLong(text, MaxReply) {
+		return refused(fail.Invalid, "text", "form.too_long", MaxReply)
+	}
 	event := model.CaseEvent{Kind: string(what), ActorUserID: &who.User.ID, AgencyID: &cs.AgencyID, FromStatus: cs.Status, ToStatus: cs.Status,
 		Body: &text, CreatedAt: s.now()}
 	set := map[string]any{}

@@ -8,6 +8,9 @@ package database
 // migration carried that reason as their public status_reason: it is
 // emptied, so those conclusions have an empty public notice rather than
 // exposing the reply (the scan page then shows the status without words).
+//
+// reply_templates are the wordings an officer may start a reply to the
+// reporter from, kept by the city admin per report category.
 const schemaV9 = `
 ALTER TABLE cases ADD COLUMN public_notice VARCHAR(1000) NOT NULL DEFAULT '';
 UPDATE units SET status_reason = ''
@@ -16,4 +19,13 @@ WHERE status IN ('suspended', 'revoked') AND status_reason <> '' AND EXISTS (
   WHERE r.unit_id = units.id AND c.unit_measure IN ('suspended', 'revoked')
     AND c.outcome_detail = units.status_reason
 );
+CREATE TABLE reply_templates (
+  id {{PK}},
+  category VARCHAR(30) NOT NULL,
+  title VARCHAR(100) NOT NULL,
+  body VARCHAR(2000) NOT NULL,
+  created_at {{TS}} NOT NULL,
+  updated_at {{TS}} NOT NULL
+){{TABLE}};
+CREATE INDEX idx_reply_templates_category ON reply_templates(category, title);
 `

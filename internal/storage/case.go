@@ -90,6 +90,7 @@ func (s *Store) ReportPhoto(ctx context.Context, reportID int64, seq int) (*mode
 type RelatedCase struct {
 	CaseID     int64
 	TrackingNo string
+	Kind       model.ReportKind
 	Status     model.CaseStatus
 	Category   model.Category
 	AgencyID   int64
@@ -128,7 +129,7 @@ func (s *Store) RelatedCases(ctx context.Context, r *model.Report, agencyID *int
 		q = q.Where("cases.agency_id = ?", *agencyID)
 	}
 	var out []RelatedCase
-	err := q.Select("cases.id AS case_id, reports.tracking_no, cases.status, cases.category, cases.agency_id, reports.created_at").
+	err := q.Select("cases.id AS case_id, reports.tracking_no, cases.kind, cases.status, cases.category, cases.agency_id, reports.created_at").
 		Order("reports.id DESC").Limit(limit).Scan(&out).Error
 	return out, err
 }

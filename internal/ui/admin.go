@@ -26,6 +26,7 @@ var adminSections = []struct{ Key, URL string }{
 	{"admin.nav.holidays", "/admin/holidays"},
 	{"admin.nav.instrument_types", "/admin/instrument-types"},
 	{"admin.nav.pledge_texts", "/admin/pledge-texts"},
+	{"admin.nav.reply_templates", "/admin/reply-templates"},
 }
 
 type adminNavItem struct {

@@ -22,11 +22,12 @@ func (h *Handler) caseAction(c *gin.Context) {
 		Reason: c.PostForm("reason"), Ground: c.PostForm("ground"), Mediation: c.PostForm("mediation"),
 		Outcome: c.PostForm("outcome"), Fine: c.PostForm("fine"),
 		InstrumentMeasure: c.PostForm("instrument_measure"), UnitMeasure: c.PostForm("unit_measure"),
+		PublicNotice: c.PostForm("public_notice"),
 	})
 	if err != nil {
 		h.caseRefused(c, cs, err)
 		return
 	}
 	server.Logger(c).Info("case status changed", "case_id", cs.ID, "from", string(cs.Status), "to", string(changed.Status), "by", currentUser(c).ID)
-	c.Redirect(http.StatusSeeOther, "/staff/cases/"+strconv.FormatInt(cs.ID, 10)+"?ok=case_updated")
+	c.Redirect(http.StatusSeeOther, "/staff/cases/"+strconv.FormatInt(cs.ID, 10)+"?ok=case_done_"+string(action))
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,9 +57,13 @@ type casePageData struct {
 	Failed       string
 	Typed        url.Values
 	ExtensionDue *time.Time // the latest new deadline the extension may set
-	Now          time.Time
-	DaysLeft     int
-	Overdue      bool
+	// Templates are the reply templates of the case's category; Template is
+	// the one the officer chose (?template=id), which fills the reply field.
+	Templates []model.ReplyTemplate
+	Template  *model.ReplyTemplate
+	Now       time.Time
+	DaysLeft  int
+	Overdue   bool
 }
 
 func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form.Errors) {
@@ -129,6 +134,20 @@ func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form
 		}
 		due := cases.ExtensionLimit(cal, cs)
 		d.ExtensionDue = &due
+	}
+	if d.Templates, err = h.Store.ReplyTemplates(ctx, cs.Category); err != nil {
+		h.serverError(c, err)
+		return
+	}
+	if len(d.Templates) > cases.MaxReplyTemplates {
+		d.Templates = d.Templates[:cases.MaxReplyTemplates]
+	}
+	if id, err := strconv.ParseInt(c.Query("template"), 10, 64); err == nil {
+		for i := range d.Templates {
+			if d.Templates[i].ID == id {
+				d.Template = &d.Templates[i]
+			}
+		}
 	}
 	if u.AgencyID != nil {
 		if d.Staff, err = h.Store.StaffOfAgency(ctx, *u.AgencyID); err != nil {
@@ -221,6 +240,20 @@ func (d casePageData) Val(name, field string) string {
 		return ""
 	}
 	return d.Typed.Get(field)
+}
+
+// ErrsFor is the refusal's messages if form name was refused, nil for
+// every other form: each message shows beside its own form's field only.
+func (d casePageData) ErrsFor(name string) form.Errors {
+	if d.Failed != name {
+		return nil
+	}
+	return d.Errors
+}
+
+// Mergeable says whether a related case may be merged into this one.
+func (d casePageData) Mergeable(kind model.ReportKind, status model.CaseStatus) bool {
+	return d.MergeHere && cases.Mergeable(kind, status)
 }
 
 // FieldID is the id of field in the refused form: the error summary's links

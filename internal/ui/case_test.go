@@ -74,15 +74,19 @@ func TestCaseFromQueueToSuspension(t *testing.T) {
 	tn.Submit(casePath, casePath+"/act/open_case", nil)
 	tn.Expect(http.StatusOK, "已立案")
 	tn.Submit(casePath, casePath+"/act/conclude", form("outcome", "substantiated", "fine", "5000", "instrument_measure", "sealed",
-		"unit_measure", "suspended", "reason", "计价秤被改装，已封存并罚款"))
-	tn.Expect(http.StatusOK, "已办结")
+		"unit_measure", "suspended", "reason", "罚款5000元，感谢孙先生的举报", "public_notice", "计价秤被改装，已封存"))
+	tn.Expect(http.StatusOK, "已办结", "处理结果已通知举报人")
 	c = model.Case{} // GORM leaves a pointer field as it was when the column is NULL
 	a.DB.Take(&c)
 	if c.Status != model.CaseConcluded || c.FineCents == nil || *c.FineCents != 500000 || c.UnitMeasure != "suspended" || c.DueAt != nil {
 		t.Fatalf("concluded case %+v", c)
 	}
 	v.Get(unitPath)
-	v.Expect(http.StatusOK, "示范资格已暂停", "计价秤被改装")
+	v.Expect(http.StatusOK, "示范资格已暂停", "计价秤被改装，已封存")
+	// The public reads the public notice, never what the reporter is told.
+	if strings.Contains(v.Last.Body, "罚款") || strings.Contains(v.Last.Body, "孙先生") {
+		t.Fatal("the scan page shows the explanation meant for the reporter")
+	}
 	tn.Submit(casePath, casePath+"/update/reply", form("text", "经查属实，已依法处理。"))
 	v.Submit("/track", "/track", form("tracking_number", tracking, "access_code", code))
 	v.Expect(http.StatusOK, "已办结", "立案", "经查属实，已依法处理。")

@@ -20,7 +20,8 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 	}
 	who := h.caseActor(c)
 	var err error
-	switch cases.Update(c.Param("what")) {
+	what := cases.Update(c.Param("what"))
+	switch what {
 	case cases.UpdateNote:
 		err = h.Cases.Note(ctx, who, cs, c.PostForm("text"))
 	case cases.UpdateReply:
@@ -40,5 +41,11 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 		h.caseRefused(c, cs, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/staff/cases/"+strconv.FormatInt(cs.ID, 10)+"?ok=case_updated")
+	c.Redirect(http.StatusSeeOther, "/staff/cases/"+strconv.FormatInt(cs.ID, 10)+"?ok="+updateNotices[what])
+}
+
+// updateNotices are the confirmations of the updates, saying what happened.
+var updateNotices = map[cases.Update]string{
+	cases.UpdateNote: "case_noted", cases.UpdateReply: "case_replied", cases.UpdateReward: "case_rewarded",
+	cases.UpdateAssign: "case_assigned", cases.UpdateExtend: "case_extended",
 }

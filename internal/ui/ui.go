@@ -213,6 +213,12 @@ func (h *Handler) Register(e *gin.Engine) {
 	admin.GET("/pledge-texts/new", h.adminPledgeTextNew)
 	admin.POST("/pledge-texts", h.adminPledgeTextCreate)
 	admin.GET("/pledge-texts/:id", h.adminPledgeTextShow)
+
+	admin.GET("/reply-templates", h.adminReplyTemplates)
+	admin.POST("/reply-templates", h.adminReplyTemplateCreate)
+	admin.GET("/reply-templates/:id/edit", h.adminReplyTemplateEdit)
+	admin.POST("/reply-templates/:id", h.adminReplyTemplateUpdate)
+	admin.POST("/reply-templates/:id/delete", h.adminReplyTemplateDelete)
 }
 
 // Uploads are the routes that take files, with their limits. The edge
