@@ -22,6 +22,7 @@ type QueueFilter struct {
 	AssigneeID int64  // -1: unassigned
 	Due        string // "overdue", "due_soon" or ""
 	Burst      bool   // only cases that arrived in a burst about their unit
+	UnitID     int64  // only cases whose report names this unit
 	Query      string // tracking number, business name or description
 	Sort       string // "deadline" (default), "priority", "age"
 	Page       int
@@ -36,14 +37,24 @@ type QueueRow struct {
 	TrackingNo   string
 	BusinessName string
 	Description  string
+	UnitID       *int64
+	// Photos is how many photos the report carries.
+	Photos int
+	// UnitOpen is how many open cases of the filter's agency name the same
+	// unit (this one included): five reports against one shop are one
+	// pattern. 0 when the report names no unit.
+	UnitOpen int
 }
 
 // queueScope selects the filter's cases. The reports table is joined only
 // for a text search: a count or a page of cases never needs to touch it.
 func (s *Store) queueScope(ctx context.Context, f QueueFilter) *gorm.DB {
 	q := s.q(ctx).Table("cases")
-	if strings.TrimSpace(f.Query) != "" {
+	if strings.TrimSpace(f.Query) != "" || f.UnitID != 0 {
 		q = q.Joins("JOIN reports ON reports.id = cases.report_id")
+	}
+	if f.UnitID != 0 {
+		q = q.Where("reports.unit_id = ?", f.UnitID)
 	}
 	if f.AgencyID != nil {
 		q = q.Where("cases.agency_id = ?", *f.AgencyID)
@@ -126,9 +137,27 @@ func (s *Store) Queue(ctx context.Context, f QueueFilter) ([]QueueRow, int64, er
 		TrackingNo   string
 		BusinessName string
 		Description  string
+		UnitID       *int64
 	}
-	if err := s.q(ctx).Table("reports").Select("id, tracking_no, business_name, description").
+	if err := s.q(ctx).Table("reports").Select("id, tracking_no, business_name, description, unit_id").
 		Where("id IN ?", ids).Scan(&reports).Error; err != nil {
+		return nil, 0, err
+	}
+	// Photo counts by the unique index (report_id, seq), never the blobs.
+	var photos []struct {
+		ReportID int64
+		N        int
+	}
+	if err := s.q(ctx).Table("report_photos").Select("report_id, COUNT(*) AS n").
+		Where("report_id IN ?", ids).Group("report_id").Scan(&photos).Error; err != nil {
+		return nil, 0, err
+	}
+	photoCount := make(map[int64]int, len(photos))
+	for _, p := range photos {
+		photoCount[p.ReportID] = p.N
+	}
+	unitOpen, err := s.openCasesOfUnits(ctx, f.AgencyID, reports)
+	if err != nil {
 		return nil, 0, err
 	}
 	byID := make(map[int64]int, len(reports))
@@ -141,9 +170,53 @@ func (s *Store) Queue(ctx context.Context, f QueueFilter) ([]QueueRow, int64, er
 		if j, ok := byID[c.ReportID]; ok {
 			r := reports[j]
 			rows[i].TrackingNo, rows[i].BusinessName, rows[i].Description = r.TrackingNo, r.BusinessName, r.Description
+			rows[i].UnitID, rows[i].Photos = r.UnitID, photoCount[c.ReportID]
+			if r.UnitID != nil {
+				rows[i].UnitOpen = unitOpen[*r.UnitID]
+			}
 		}
 	}
 	return rows, total, nil
+}
+
+// openCasesOfUnits counts, per unit named by one of reports, the open cases
+// (of agencyID; every agency's for nil) whose report names it: through
+// idx_reports_unit, one page's units at a time.
+func (s *Store) openCasesOfUnits(ctx context.Context, agencyID *int64, reports []struct {
+	ID           int64
+	TrackingNo   string
+	BusinessName string
+	Description  string
+	UnitID       *int64
+}) (map[int64]int, error) {
+	var units []int64
+	seen := map[int64]bool{}
+	for _, r := range reports {
+		if r.UnitID != nil && !seen[*r.UnitID] {
+			seen[*r.UnitID] = true
+			units = append(units, *r.UnitID)
+		}
+	}
+	out := map[int64]int{}
+	if len(units) == 0 {
+		return out, nil
+	}
+	q := s.q(ctx).Table("reports").Joins("JOIN cases ON cases.report_id = reports.id").
+		Where("reports.unit_id IN ? AND cases.status IN ?", units, model.OpenCaseStatuses)
+	if agencyID != nil {
+		q = q.Where("cases.agency_id = ?", *agencyID)
+	}
+	var counts []struct {
+		UnitID int64
+		N      int
+	}
+	if err := q.Select("reports.unit_id AS unit_id, COUNT(*) AS n").Group("reports.unit_id").Scan(&counts).Error; err != nil {
+		return nil, err
+	}
+	for _, c := range counts {
+		out[c.UnitID] = c.N
+	}
+	return out, nil
 }
 
 // QueueCounts is how many open cases are overdue and due soon.

@@ -126,9 +126,20 @@ func (h *Handler) queue(c *gin.Context) {
 	h.render(c, http.StatusOK, "staff_queue", h.page(c, server.Printer(c).T("queue.title"), d))
 }
 
+// appendQuery sets the parameters of kv ("ok=assigned") on path's query,
+// replacing any earlier value: a form's "back" of "/staff/queue?" (an
+// empty filter) or one that already carries ?ok= comes back as one clean
+// URL, not "/staff/queue??ok=assigned" or "…&ok=assigned&ok=assigned".
 func appendQuery(path, kv string) string {
-	if u, err := url.Parse(path); err == nil && u.RawQuery != "" {
-		return path + "&" + kv
+	u, err := url.Parse(path)
+	if err != nil {
+		return path
 	}
-	return path + "?" + kv
+	q := u.Query()
+	add, _ := url.ParseQuery(kv)
+	for k, v := range add {
+		q[k] = v
+	}
+	u.RawQuery, u.ForceQuery = q.Encode(), false
+	return u.String()
 }
