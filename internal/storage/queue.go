@@ -132,13 +132,7 @@ func (s *Store) Queue(ctx context.Context, f QueueFilter) ([]QueueRow, int64, er
 	for i, c := range cases {
 		ids[i] = c.ReportID
 	}
-	var reports []struct {
-		ID           int64
-		TrackingNo   string
-		BusinessName string
-		Description  string
-		UnitID       *int64
-	}
+	var reports []queueReport
 	if err := s.q(ctx).Table("reports").Select("id, tracking_no, business_name, description, unit_id").
 		Where("id IN ?", ids).Scan(&reports).Error; err != nil {
 		return nil, 0, err
@@ -179,16 +173,19 @@ func (s *Store) Queue(ctx context.Context, f QueueFilter) ([]QueueRow, int64, er
 	return rows, total, nil
 }
 
-// openCasesOfUnits counts, per unit named by one of reports, the open cases
-// (of agencyID; every agency's for nil) whose report names it: through
-// idx_reports_unit, one page's units at a time.
-func (s *Store) openCasesOfUnits(ctx context.Context, agencyID *int64, reports []struct {
+// queueReport is what a queue row shows of its report.
+type queueReport struct {
 	ID           int64
 	TrackingNo   string
 	BusinessName string
 	Description  string
 	UnitID       *int64
-}) (map[int64]int, error) {
+}
+
+// openCasesOfUnits counts, per unit named by one of reports, the open cases
+// (of agencyID; every agency's for nil) whose report names it: through
+// idx_reports_unit, one page's units at a time.
+func (s *Store) openCasesOfUnits(ctx context.Context, agencyID *int64, reports []queueReport) (map[int64]int, error) {
 	var units []int64
 	seen := map[int64]bool{}
 	for _, r := range reports {
