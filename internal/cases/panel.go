@@ -59,3 +59,32 @@ func Mergeable(kind model.ReportKind, status model.CaseStatus) bool {
 func AcceptsMerge(cs *model.Case) bool {
 	return cs.Status.Open() && cs.Status != model.CaseMerged
 }
+
+// Deadline kinds: which decision a case's deadline is for.
+const (
+	DeadlineDecision   = "decision"   // accept a complaint, open a case on a tip
+	DeadlineConclusion = "conclusion" // conclude an opened case
+)
+
+// DeadlineKind says which deadline cs's due date is ("" when it has none).
+func DeadlineKind(cs *model.Case) string {
+	switch {
+	case cs.DueAt == nil:
+		return ""
+	case cs.ConclusionDueAt != nil && cs.DueAt.Equal(*cs.ConclusionDueAt):
+		return DeadlineConclusion
+	}
+	return DeadlineDecision
+}
+
+// MayTake says whether role may assign cases to themselves from the queue:
+// any officer or supervisor of the agency.
+func MayTake(role model.Role) bool { return role == model.RoleOfficer || role == model.RoleSupervisor }
+
+// Takeable says whether who may take cs: an open case of their agency that
+// nobody has yet (a supervisor may also take one from a colleague; an
+// officer asks the supervisor for that).
+func Takeable(who *model.User, cs *model.Case) bool {
+	return who != nil && MayTake(who.Role) && who.AgencyID != nil && *who.AgencyID == cs.AgencyID && Assignable(cs.Status) &&
+		(cs.AssigneeID == nil || who.Role == model.RoleSupervisor)
+}

@@ -1,8 +1,12 @@
 package cases_test
 
 import (
+	"context"
 	"reflect"
 	"testing"
+	"time"
+
+	"honestmeasure/internal/fail"
 
 	"honestmeasure/internal/cases"
 	"honestmeasure/internal/model"
@@ -54,5 +58,63 @@ func TestAllowedActions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTakeMany: "assign to me" takes the unassigned open cases of the
+// officer's agency; an officer never takes a colleague's case (a supervisor
+// may), nor another agency's, nor a closed one.
+func TestTakeMany(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	officer := r.staff(model.RoleOfficer, "cz-tianning")
+	colleague := r.staff(model.RoleOfficer, "cz-tianning")
+	sup := r.staff(model.RoleSupervisor, "cz-tianning")
+	free := r.newCase(model.KindTip, model.CaseNew, "cz-tianning", "")
+	theirs := r.newCase(model.KindTip, model.CaseNew, "cz-tianning", "")
+	r.store.DB().Model(&model.Case{}).Where("id = ?", theirs.ID).Update("assignee_id", colleague.User.ID)
+	elsewhere := r.newCase(model.KindTip, model.CaseNew, "cz-zhonglou", "")
+	closed := r.newCase(model.KindTip, model.CaseClosed, "cz-tianning", "")
+	ids := []int64{free.ID, theirs.ID, elsewhere.ID, closed.ID, free.ID, 999999}
+
+	n, err := r.svc.TakeMany(ctx, officer, ids)
+	if err != nil || n != 1 {
+		t.Fatalf("officer took %d (%v), want 1", n, err)
+	}
+	for _, tc := range []struct {
+		cs   *model.Case
+		want *int64
+	}{{free, &officer.User.ID}, {theirs, &colleague.User.ID}, {elsewhere, nil}, {closed, nil}} {
+		got := r.reload(tc.cs).AssigneeID
+		if (got == nil) != (tc.want == nil) || got != nil && *got != *tc.want {
+			t.Fatalf("case %d assigned to %v, want %v", tc.cs.ID, got, tc.want)
+		}
+	}
+	if n, err := r.svc.TakeMany(ctx, officer, ids); err != nil || n != 0 {
+		t.Fatalf("taking again: %d (%v), want 0", n, err)
+	}
+	if n, err := r.svc.TakeMany(ctx, sup, []int64{theirs.ID}); err != nil || n != 1 || *r.reload(theirs).AssigneeID != sup.User.ID {
+		t.Fatalf("supervisor took %d (%v)", n, err)
+	}
+	if _, err := r.svc.TakeMany(ctx, r.staff(model.RoleCityAdmin, ""), ids); kindOf(err) != fail.NotFound {
+		t.Fatalf("city admin taking: %v", err)
+	}
+}
+
+// TestDeadlineKind: the queue says which decision a deadline is for.
+func TestDeadlineKind(t *testing.T) {
+	day := time.Date(2026, 5, 4, 15, 59, 59, 0, time.UTC)
+	later := day.AddDate(0, 1, 0)
+	for _, tc := range []struct {
+		cs   model.Case
+		want string
+	}{
+		{model.Case{}, ""},
+		{model.Case{DueAt: &day, DecisionDueAt: day}, cases.DeadlineDecision},
+		{model.Case{DueAt: &later, DecisionDueAt: day, ConclusionDueAt: &later}, cases.DeadlineConclusion},
+	} {
+		if got := cases.DeadlineKind(&tc.cs); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.cs, got, tc.want)
+		}
 	}
 }

@@ -352,8 +352,32 @@ func (s *Service) AssignMany(ctx context.Context, who Actor, caseIDs []int64, as
 	if err != nil {
 		return 0, err
 	}
+	return s.assignEach(ctx, who, caseIDs, func(cs *model.Case) (*model.User, bool) {
+		return to, cs.AgencyID == agency && Assignable(cs.Status)
+	})
+}
+
+// TakeMany assigns to who the cases of caseIDs that who may take
+// (Takeable), skipping the others, and says how many it took: the queue's
+// "assign to me".
+func (s *Service) TakeMany(ctx context.Context, who Actor, caseIDs []int64) (int, error) {
+	if who.User == nil || !MayTake(who.User.Role) || who.User.AgencyID == nil {
+		return 0, errNotFound
+	}
+	if len(caseIDs) > MaxAssignMany {
+		return 0, refused(fail.Invalid, "case_id", "case.assign_too_many", MaxAssignMany)
+	}
+	return s.assignEach(ctx, who, caseIDs, func(cs *model.Case) (*model.User, bool) {
+		return who.User, Takeable(who.User, cs) && (cs.AssigneeID == nil || *cs.AssigneeID != who.User.ID)
+	})
+}
+
+// assignEach gives each case of caseIDs (once each; unknown ones skipped)
+// to the officer pick names, when pick says it may, in one transaction, and
+// says how many it gave.
+func (s *Service) assignEach(ctx context.Context, who Actor, caseIDs []int64, pick func(*model.Case) (*model.User, bool)) (int, error) {
 	n := 0
-	err = s.Store.Tx(ctx, func(tx *storage.Store) error {
+	err := s.Store.Tx(ctx, func(tx *storage.Store) error {
 		n = 0
 		seen := map[int64]bool{}
 		for _, id := range caseIDs {
@@ -368,7 +392,8 @@ func (s *Service) AssignMany(ctx context.Context, who Actor, caseIDs []int64, as
 			if err != nil {
 				return err
 			}
-			if cs.AgencyID != agency || !Assignable(cs.Status) {
+			to, ok := pick(cs)
+			if !ok {
 				continue
 			}
 			if err := s.assign(ctx, tx, who, cs, to); err != nil {
