@@ -39,7 +39,24 @@ type queueData struct {
 	Category  []model.Category
 	Now       time.Time
 	CanAssign bool
+	CanTake   bool // "assign to me"
 	Query     url.Values
+	// Back is this queue's URL without a confirmation: where a bulk action
+	// returns.
+	Back string
+}
+
+// Age is how many whole days ago t was.
+func (d queueData) Age(t time.Time) int { return int(d.Now.Sub(t).Hours() / 24) }
+
+// DeadlineKind names the decision a row's deadline is for.
+func (d queueData) DeadlineKind(cs model.Case) string { return cases.DeadlineKind(&cs) }
+
+// UnitURL is this queue narrowed to one unit's cases.
+func (d queueData) UnitURL(unitID int64) string {
+	q := url.Values{}
+	q.Set("unit", strconv.FormatInt(unitID, 10))
+	return "/staff/queue?" + q.Encode()
 }
 
 // AssigneeName is the display name of a case's assignee, empty when the case
@@ -73,6 +90,9 @@ func (h *Handler) queueFilter(c *gin.Context) storage.QueueFilter {
 	f.Priority = model.Priority(p)
 	f.DistrictID, _ = strconv.ParseInt(c.Query("district"), 10, 64)
 	f.AssigneeID, _ = strconv.ParseInt(c.Query("assignee"), 10, 64)
+	if f.UnitID, _ = strconv.ParseInt(c.Query("unit"), 10, 64); f.UnitID < 0 {
+		f.UnitID = 0
+	}
 	f.Page, _ = strconv.Atoi(c.Query("page"))
 	if f.Page < 1 {
 		f.Page = 1
@@ -101,7 +121,14 @@ func (h *Handler) queue(c *gin.Context) {
 	}
 	d := queueData{Filter: f, Rows: rows, Total: total, Counts: counts, Districts: districts, Now: f.Now,
 		Statuses: model.OpenCaseStatuses, Category: model.Categories, Staffing: map[int64]string{},
-		CanAssign: cases.MayAssign(u.Role) && u.AgencyID != nil, Query: c.Request.URL.Query()}
+		CanAssign: cases.MayAssign(u.Role) && u.AgencyID != nil, CanTake: cases.MayTake(u.Role) && u.AgencyID != nil,
+		Query: c.Request.URL.Query()}
+	back := c.Request.URL.Query()
+	back.Del("ok")
+	d.Back = "/staff/queue"
+	if len(back) > 0 {
+		d.Back += "?" + back.Encode()
+	}
 	for _, ds := range districts {
 		d.DistList = append(d.DistList, ds)
 	}
