@@ -264,27 +264,34 @@ func TestWholeLoop(t *testing.T) {
 		hasText("main .badge.big", "待处理"),
 		holds(`document.querySelectorAll('.photos img').length === 1`, "the case does not show the photo"),
 	)
+	// Each action of the decision panel opens from its summary.
 	tianning.step(t, "verifying",
+		chromedp.Click(`#act-verify > summary`),
 		follow(`form[action$="/act/verify"] button[type=submit]`, 200),
 		hasText("main .badge.big", "核查中"),
+		hasText("p.notice.ok", "已开始核查"),
 	)
 	tianning.step(t, "opened",
+		chromedp.Click(`#act-open_case > summary`),
 		follow(`form[action$="/act/open_case"] button[type=submit]`, 200),
 		hasText("main .badge.big", "已立案"),
 	)
 	const conclude = `form[action$="/act/conclude"]`
 	tianning.step(t, "conclude-form",
+		chromedp.Click(`#act-conclude > summary`),
 		chromedp.Click(chromedp.CSS(conclude+` input[name=outcome][value=substantiated]`)),
-		choose(conclude+` #unit_measure`, "暂停示范资格"),
-		chromedp.SendKeys(chromedp.CSS(conclude+` textarea[name=reason]`), "现场复称短缺15%，计价秤被改装。"),
+		choose(conclude+` #conclude-unit_measure`, "暂停示范资格"),
+		chromedp.SendKeys(chromedp.CSS(conclude+` #conclude-public_notice`), "经查计价秤被改装，暂停示范资格。"),
+		chromedp.SendKeys(chromedp.CSS(conclude+` textarea[name=reason]`), "现场复称短缺15%，罚款5000元。"),
 		holds(`document.querySelector('`+conclude+` input[name=outcome]:checked').parentElement.textContent.includes('举报属实')`,
 			"the outcome chosen is not “举报属实”"),
-		holds(`document.querySelector('#unit_measure').value === 'suspended'`, "the unit measure is not “suspended”"),
+		holds(`document.querySelector('#conclude-unit_measure').value === 'suspended'`, "the unit measure is not “suspended”"),
 	)
 	tianning.step(t, "concluded",
 		follow(chromedp.CSS(conclude+` button[type=submit]`), 200),
 		hasText("main .badge.big", "已办结"),
 		hasText("main h2 .badge", "已暂停"),
+		hasText("p.notice.ok", "已办结"),
 	)
 
 	// 14. The shopper opens the same scan page again and pulls it down to
@@ -294,6 +301,7 @@ func TestWholeLoop(t *testing.T) {
 		open(scanURL, 200),
 		reload(200),
 		hasText("p.badge-big", "示范资格已暂停"),
-		hasText("main", "计价秤被改装"),
+		hasText("main", "经查计价秤被改装，暂停示范资格。"),
+		lacks("main", "罚款5000元"),
 	)
 }
