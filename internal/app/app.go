@@ -95,6 +95,7 @@ func New(opt Options) (http.Handler, error) {
 		Accounts: &accounts.Service{Store: st, Audit: auditLog, Secret: opt.Secret, Limits: opt.AccountLimits, Now: opt.Now, Logger: opt.Logger, LogCodes: opt.LogCodes}}
 	pages.Verification = &verification.Service{Store: st, Audit: auditLog, BaseURL: opt.BaseURL, Now: opt.Now,
 		UnconfirmedAfterDays: opt.UnconfirmedAfterDays, Tips: pages.Intake}
+	pages.Cases.Tips = pages.Intake
 	pages.Reminders = &reminders.Service{Store: st, Now: opt.Now, Offsets: opt.ReminderOffsets, BaseURL: opt.BaseURL}
 	uploads := maps.Clone(ui.Uploads)
 	maps.Copy(uploads, api.Uploads)

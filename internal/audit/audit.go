@@ -59,6 +59,7 @@ const (
 	ActionBodyTokenCreate      = "body_token_create"   // an API token for a verification body's system
 	ActionBodyTokenRevoke      = "body_token_revoke"
 	ActionReplyTemplateChange  = "reply_template_change"
+	ActionCaseTip              = "case_tip" // an officer opened a tip from a complaint that revealed a violation
 )
 
 var actions = map[string]bool{
@@ -72,7 +73,7 @@ var actions = map[string]bool{
 	ActionPledgeTextChange: true, ActionInstrumentTypeChange: true,
 	ActionVerificationImport: true, ActionConflictClose: true, ActionConflictTip: true,
 	ActionBodyTokenCreate: true, ActionBodyTokenRevoke: true,
-	ActionReplyTemplateChange: true,
+	ActionReplyTemplateChange: true, ActionCaseTip: true,
 }
 
 // KnownAction reports whether a is one of the Action constants.

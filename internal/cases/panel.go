@@ -16,11 +16,12 @@ type Offer struct {
 	Assign    bool // to an officer of the agency (supervisor)
 	Extend    bool // the one extension of the deadline
 	Reward    bool // a substantiated tip's reporter marked for a reward
+	Tip       bool // a tip opened from a complaint that revealed a violation
 }
 
 // Any says whether the offer holds anything at all.
 func (o Offer) Any() bool {
-	return len(o.Decisions) > 0 || o.Merge || o.Reroute || o.Transfer || o.Assign || o.Extend || o.Reward
+	return len(o.Decisions) > 0 || o.Merge || o.Reroute || o.Transfer || o.Assign || o.Extend || o.Reward || o.Tip
 }
 
 // AllowedActions is what role may do on cs (reported by r) now.
@@ -31,6 +32,7 @@ func AllowedActions(role model.Role, cs *model.Case, r *model.Report) Offer {
 		Reroute:  MayReroute(role) && Reroutable(cs.Kind, cs.Status),
 		Extend:   role.Staff() && Extendable(cs),
 		Reward:   role.Staff() && RewardEligible(cs, r),
+		Tip:      role.Staff() && Tippable(cs, r),
 	}
 	if !role.Staff() {
 		return Offer{}

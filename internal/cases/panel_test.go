@@ -16,6 +16,8 @@ import (
 // offers, per kind, status and role.
 func TestAllowedActions(t *testing.T) {
 	named := &model.Report{ReporterName: "王五"}
+	unit := int64(7)
+	aboutUnit := &model.Report{ReporterName: "王五", UnitID: &unit}
 	for _, tc := range []struct {
 		name string
 		role model.Role
@@ -43,9 +45,19 @@ func TestAllowedActions(t *testing.T) {
 		{"closed case", model.RoleSupervisor, model.Case{Kind: model.KindTip, Status: model.CaseClosed, Outcome: cases.OutcomeSubstantiated},
 			cases.Offer{Reward: true}},
 		{"merchant", model.RoleMerchant, model.Case{Kind: model.KindTip, Status: model.CaseNew}, cases.Offer{}},
+		{"complaint about a unit", model.RoleOfficer, model.Case{Kind: model.KindComplaint, Status: model.CaseAccepted, ReportID: -1},
+			cases.Offer{Decisions: []cases.Action{cases.ActMediate}, Merge: true, Tip: true}},
+		{"returned complaint about a unit", model.RoleOfficer, model.Case{Kind: model.KindComplaint, Status: model.CaseReturned, ReportID: -1},
+			cases.Offer{}},
+		{"tip about a unit", model.RoleOfficer, model.Case{Kind: model.KindTip, Status: model.CaseOpened, ReportID: -1},
+			cases.Offer{Decisions: []cases.Action{cases.ActConclude}, Extend: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := cases.AllowedActions(tc.role, &tc.cs, named)
+			r := named
+			if tc.cs.ReportID == -1 { // the report names a registered unit
+				r = aboutUnit
+			}
+			got := cases.AllowedActions(tc.role, &tc.cs, r)
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("got %+v\nwant %+v", got, tc.want)
 			}

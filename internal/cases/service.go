@@ -26,6 +26,7 @@ type Service struct {
 	Store   *storage.Store
 	Audit   *audit.Log     // every audit entry is appended through it
 	Units   *units.Service // the unit measures a conclusion imposes
+	Tips    Tips           // the tips a complaint may reveal (TipFromComplaint)
 	BaseURL string         // for links in notices
 	Now     func() time.Time
 }

@@ -152,3 +152,50 @@ func TestReplyTemplates(t *testing.T) {
 		t.Fatalf("%d audit entries, want 3", audited)
 	}
 }
+
+// TestTipFromComplaint: a complaint that reveals a violation opens a tip
+// about the same unit; the complaint keeps its status, and both the
+// complaint's timeline and the audit log record it.
+func TestTipFromComplaint(t *testing.T) {
+	a := apptest.New(t)
+	_, _, ins := a.ApprovedUnit("钟楼菜场 8号摊位")
+	complaint := submitComplaint(t, a, ins[0])
+	path := "/staff/cases/" + strconv.FormatInt(complaint.ID, 10)
+	tn := staffBrowser(t, a, "tn@example.org", model.RoleOfficer, "cz-tianning")
+	tn.Get(path)
+	tn.Expect(http.StatusOK, "转为举报线索")
+	tn.Submit(path, path+"/tip", form("tip_text", " "))
+	tn.Expect(http.StatusUnprocessableEntity, "请填写此项", `href="#tip-tip_text"`)
+	tn.Submit(path, path+"/tip", form("tip_text", "秤内加装遥控作弊装置"))
+	tn.Expect(http.StatusOK, "已另立举报线索", "举报违法行为", "秤内加装遥控作弊装置")
+	var tip model.Case
+	a.DB.Where("kind = ?", model.KindTip).Take(&tip)
+	var tipReport, complaintReport model.Report
+	a.DB.Take(&tipReport, tip.ReportID)
+	a.DB.Take(&complaintReport, complaint.ReportID)
+	if tipReport.UnitID == nil || *tipReport.UnitID != *complaintReport.UnitID || tip.Category != complaint.Category {
+		t.Fatalf("tip %+v about %+v", tip, tipReport)
+	}
+	var after model.Case
+	a.DB.Take(&after, complaint.ID)
+	if after.Status != complaint.Status || after.Kind != model.KindComplaint {
+		t.Fatalf("the complaint changed: %+v", after)
+	}
+	var events, audited int64
+	a.DB.Model(&model.CaseEvent{}).Where("case_id = ? AND kind = ?", complaint.ID, "tip_opened").Count(&events)
+	a.DB.Model(&model.AuditEntry{}).Where("action = ? AND object_id = ?", "case_tip", strconv.FormatInt(complaint.ID, 10)).Count(&audited)
+	if events != 1 || audited != 1 {
+		t.Fatalf("%d timeline events, %d audit entries; want 1 and 1", events, audited)
+	}
+	// A tip offers no such thing.
+	tn.Get("/staff/cases/" + strconv.FormatInt(tip.ID, 10))
+	if strings.Contains(tn.Last.Body, "/tip\"") {
+		t.Fatal("a tip offers to open a tip")
+	}
+}
+
+func submitComplaint(t *testing.T, a *apptest.App, ins model.Instrument) model.Case {
+	t.Helper()
+	return submitReport(t, a, ins, "complaint", "reporter_name", "孙先生", "reporter_phone", "13600005678",
+		"reporter_address", "常州市天宁区青龙路1号", "request", "退还差价")
+}

@@ -18,11 +18,18 @@ import (
 // and returns its case.
 func submitTip(t *testing.T, a *apptest.App, ins model.Instrument, extra ...string) model.Case {
 	t.Helper()
+	return submitReport(t, a, ins, "tip", extra...)
+}
+
+// submitReport files a report of kind about ins through the form and
+// returns its case.
+func submitReport(t *testing.T, a *apptest.App, ins model.Instrument, kind string, extra ...string) model.Case {
+	t.Helper()
 	v := a.Browser()
 	token := a.ScanPath(model.QRInstrument, ins.ID)[len("/Q/"):]
 	v.Get("/report?t=" + token)
 	key := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(v.Last.Body)[1]
-	v.PostMultipart("/report", reportFields("tip", append([]string{"t", token, "idempotency_key", key}, extra...)...))
+	v.PostMultipart("/report", reportFields(kind, append([]string{"t", token, "idempotency_key", key}, extra...)...))
 	v.Expect(http.StatusCreated)
 	tracking, _ := receipt(t, v)
 	var r model.Report

@@ -156,6 +156,7 @@ func (h *Handler) Register(e *gin.Engine) {
 	st.POST("/cases/:id/transfer", h.caseTransfer)
 	st.POST("/cases/:id/reroute", h.caseReroute)
 	st.POST("/cases/:id/merge", h.caseMerge)
+	st.POST("/cases/:id/tip", h.caseTip)
 	// Verification conflicts: a body's records against merchants' declarations.
 	st.GET("/conflicts", h.conflictList)
 	st.GET("/conflicts.csv", h.conflictsCSV)
