@@ -198,11 +198,14 @@ func (s *Store) openCasesOfUnits(ctx context.Context, agencyID *int64, reports [
 	if len(units) == 0 {
 		return out, nil
 	}
-	q := s.q(ctx).Table("reports").Joins("JOIN cases ON cases.report_id = reports.id").
-		Where("reports.unit_id IN ? AND cases.status IN ?", units, model.OpenCaseStatuses)
+	// Driven from the units' reports (idx_reports_unit), each probing its
+	// one case (ux_cases_report): a join would let SQLite start from all the
+	// agency's open cases instead.
+	open := s.q(ctx).Table("cases").Select("1").Where("cases.report_id = reports.id AND cases.status IN ?", model.OpenCaseStatuses)
 	if agencyID != nil {
-		q = q.Where("cases.agency_id = ?", *agencyID)
+		open = open.Where("cases.agency_id = ?", *agencyID)
 	}
+	q := s.q(ctx).Table("reports").Where("reports.unit_id IN ?", units).Where("EXISTS (?)", open)
 	var counts []struct {
 		UnitID int64
 		N      int
