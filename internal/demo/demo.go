@@ -642,6 +642,8 @@ func (l *loader) report(ctx context.Context, i int, s reportSpec, units []*model
 		c.FineCents = &fine
 		reply := "经查，举报属实。已对涉事计价秤予以封存，罚款5000元，并暂停该单位诚信计量示范资格。感谢您的监督。"
 		c.PublicReply = &reply
+		// What the public reads, apart from the reply to the reporter.
+		c.PublicNotice = "经查，涉事计价秤计量失准，已封存并暂停该单位诚信计量示范资格。"
 		step("open_case", model.CaseOpened, "经核查，已立案调查。", decided)
 		step("conclude", model.CaseConcluded, reply, concluded)
 	}

@@ -81,6 +81,7 @@ func TestQueueAndCasePanel(t *testing.T) {
 			)
 			officer.step(t, "queue-take-all",
 				chromedp.Click(`#select-all`),
+				holds(`[...document.querySelectorAll('table.queue input[name=case_id]')].every(b => b.checked)`, "select all did not tick the rows"),
 				follow(`button[name=take]`, 200),
 				hasText("p.notice.ok", "已把选中的案件分配给你"),
 				holds(`!location.href.includes('??') && new URLSearchParams(location.search).getAll('ok').length === 1 && location.search.includes('kind=tip')`,
