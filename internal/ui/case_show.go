@@ -266,7 +266,7 @@ func (d casePageData) FieldID(field string) string {
 // summaryItem is one line of the error summary at the top of the panel.
 type summaryItem struct{ ID, Text string }
 
-// Summary lists the refusal's messages, in the order of the form's fields,
+// Summary lists the refusal's messages, by field name (a stable order),
 // each linking to its field; a message about the whole action ("action")
 // has no field to link to.
 func (d casePageData) Summary(l *locale.Printer) []summaryItem {
