@@ -98,8 +98,8 @@ func (b *browser) do(t *testing.T, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// step runs actions, then takes a full-page screenshot whatever happened and
-// returns its path. A failed step ends the test, naming the screenshot: it
+// step runs actions, then the checks every page must pass (everyPage), then
+// takes a full-page screenshot whatever happened and returns its path. A failed step ends the test, naming the screenshot: it
 // shows what the person would have seen.
 func (b *browser) step(t *testing.T, name string, actions ...chromedp.Action[chromedp.Void]) string {
 	t.Helper()
@@ -108,6 +108,10 @@ func (b *browser) step(t *testing.T, name string, actions ...chromedp.Action[chr
 
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	err := chromedp.Do(ctx, actions...)
+	var pageErr error
+	if err == nil {
+		pageErr = chromedp.Do(ctx, everyPage())
+	}
 	cancel()
 
 	// A fresh timeout: the step's may be spent.
@@ -125,6 +129,10 @@ func (b *browser) step(t *testing.T, name string, actions ...chromedp.Action[chr
 		t.Fatalf("step %02d %s: %v\nscreenshot: %s", b.n, name, err, shot)
 	case shotErr != nil:
 		t.Fatalf("step %02d %s: screenshot: %v", b.n, name, shotErr)
+	case pageErr != nil:
+		// The person could still go on, so the test does, to report every
+		// page that fails, not just the first.
+		t.Errorf("step %02d %s: %v\nscreenshot: %s", b.n, name, pageErr, shot)
 	}
 	return shot
 }

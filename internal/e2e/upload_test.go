@@ -327,48 +327,6 @@ func instrumentLine(serial string, want ...string) chromedp.Action[chromedp.Void
 	})
 }
 
-// fitsWidth fails if the page is wider than the window, so that a person
-// would have to scroll sideways, naming the elements that stick out. What
-// a scrolling box (a .table-wrap) holds may be wider: that box scrolls,
-// not the page.
-func fitsWidth() chromedp.Action[chromedp.Void] {
-	const js = `(() => {
-		const root = document.documentElement, w = root.clientWidth;
-		if (root.scrollWidth <= w) return '';
-		const scrolls = el => {
-			for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
-				if (getComputedStyle(p).overflowX !== 'visible') return true;
-			}
-			return false;
-		};
-		const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-			[...el.classList].map(c => '.' + c).join('');
-		// An element sticks out when its box does, or its content spills
-		// out of a box that fits (a long word, say).
-		const out = [];
-		for (const el of document.body.querySelectorAll('*')) {
-			if (scrolls(el)) continue;
-			const r = el.getBoundingClientRect();
-			const right = getComputedStyle(el).overflowX === 'visible' ? Math.max(r.right, r.left + el.scrollWidth) : r.right;
-			if (right > w + 0.5) out.push({el, right});
-		}
-		// Only the innermost: their ancestors stick out because of them.
-		const inner = out.filter(o => !out.some(p => p !== o && o.el.contains(p.el)));
-		return 'the page is ' + root.scrollWidth + 'px wide in a ' + w + 'px window: ' +
-			inner.slice(0, 8).map(o => name(o.el) + ' reaching ' + Math.round(o.right) + 'px').join(', ');
-	})()`
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		msg, err := chromedp.Evaluate[string](js)(ctx, t)
-		if err != nil {
-			return fmt.Errorf("page width: %w", err)
-		}
-		if msg != "" {
-			return fmt.Errorf("%s", msg)
-		}
-		return nil
-	})
-}
-
 // watchScript runs first in every document of the tab. It keeps in
 // sessionStorage, which outlives the reloads, what each page load showed
 // (the progress bar, the done notice) and every step the page posted with
