@@ -7,8 +7,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/model"
-	"honestmeasure/internal/units"
 	"honestmeasure/internal/server"
+	"honestmeasure/internal/units"
 )
 
 // What cannot be undone with one tap — replacing a printed code, retiring an
