@@ -57,7 +57,7 @@ func TestScanEveryKindOfCode(t *testing.T) {
 	// A reprint: the old code says it was replaced and points to the current page.
 	inst := "/merchant/instruments/" + strconv.FormatInt(ins[0].ID, 10)
 	m.Get(inst)
-	m.Post(inst+"/qr/reprint", nil)
+	m.Post(inst+"/qr/reprint", apptest.Form("confirm", "yes"))
 	v.Get(instPath)
 	v.Expect(http.StatusOK, "这个二维码已被更换", "查看该单位当前信息")
 }

@@ -1,22 +1,18 @@
 package ui
 
 import (
-	"honestmeasure/internal/units"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 )
 
-// instrumentRetire takes an instrument out of use: it leaves the public
-// page, its history stays, and its serial number is free again.
+// instrumentRetire takes an instrument out of use once the merchant has
+// confirmed it (instrumentRetireConfirm): it leaves the public page, its
+// history stays, and its serial number is free again.
 func (h *Handler) instrumentRetire(c *gin.Context) {
-	in, u, ok := h.ownInstrument(c)
-	if !ok {
-		return
-	}
-	if !units.RecordsOpen(u.Status) {
-		h.ErrorPage(c, http.StatusNotFound)
+	in, u, ok := h.retirableInstrument(c)
+	if !ok || !confirmed(c) {
 		return
 	}
 	if err := h.Store.RetireInstrument(c.Request.Context(), in.ID, h.now()); err != nil {

@@ -81,7 +81,7 @@ func TestQRCodesDecodeToSignedScanURLsAndReprintRevokes(t *testing.T) {
 
 	// Reprinting revokes the old code and the new download carries version 2.
 	m.Get(inst)
-	m.Post(inst+"/qr/reprint", nil)
+	m.Post(inst+"/qr/reprint", apptest.Form("confirm", "yes"))
 	m.Expect(http.StatusOK, "已生成新二维码")
 	if res, _ := scan.Resolve(ctx, a.Store, signer, token); res.Status != scan.Replaced {
 		t.Fatalf("old code after reprint: %v, want Replaced", res.Status)

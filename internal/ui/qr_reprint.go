@@ -15,14 +15,15 @@ import (
 
 // Reprinting issues a new version and revokes the old one at once: a
 // sticker that was torn off and copied elsewhere stops vouching for anything.
+// It is done only once confirmed (unitQRReprintConfirm).
 func (h *Handler) unitQRReprint(c *gin.Context) {
-	if u, ok := h.printableUnit(c); ok {
+	if u, ok := h.printableUnit(c); ok && confirmed(c) {
 		h.reprint(c, model.QRUnit, u.ID, u.ID, "/merchant/units/"+strconv.FormatInt(u.ID, 10)+"/poster")
 	}
 }
 
 func (h *Handler) instrumentQRReprint(c *gin.Context) {
-	if in, ok := h.printableInstrument(c); ok {
+	if in, ok := h.printableInstrument(c); ok && confirmed(c) {
 		h.reprint(c, model.QRInstrument, in.ID, in.UnitID, "/merchant/instruments/"+strconv.FormatInt(in.ID, 10))
 	}
 }

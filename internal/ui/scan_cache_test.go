@@ -76,7 +76,7 @@ func TestScanPageIsNeverStale(t *testing.T) {
 			}
 		}, []string{"电子计价秤（新称）"}, nil},
 		{"instrument retired", instPath, func() {
-			m.Submit(inst, inst+"/retire", nil)
+			m.Submit(inst+"/retire", inst+"/retire", apptest.Form("confirm", "yes"))
 		}, []string{"这个二维码已被更换"}, nil},
 		{"unit suspended", unitPath, func() {
 			officer := a.Browser()

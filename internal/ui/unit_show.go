@@ -19,6 +19,8 @@ type unitPageData struct {
 	PledgeValid bool
 	PledgeText  *model.PledgeText
 	Instruments []instrumentRow
+	Retired     []instrumentRow // instruments taken out of use, kept for the record
+	ShowRetired bool            // ?show=retired: the merchant asked to see them
 	Events      []model.UnitEvent
 	Editable    bool
 	Writable    bool // instruments may be added (units.RecordsOpen)
@@ -74,13 +76,19 @@ func (h *Handler) unitPage(c *gin.Context, u *model.Unit) (*unitPageData, error)
 			return nil, err
 		}
 	}
-	views, err := h.Store.InstrumentsOfUnits(ctx, []int64{u.ID}, false)
+	views, err := h.Store.InstrumentsOfUnits(ctx, []int64{u.ID}, true)
 	if err != nil {
 		return nil, err
 	}
 	for _, v := range views {
-		d.Instruments = append(d.Instruments, instrumentRow{InstrumentView: v, State: v.State(now)})
+		row := instrumentRow{InstrumentView: v, State: v.State(now)}
+		if v.Instrument.Status == model.InstrumentInUse {
+			d.Instruments = append(d.Instruments, row)
+		} else {
+			d.Retired = append(d.Retired, row)
+		}
 	}
+	d.ShowRetired = c.Query("show") == "retired"
 	if d.Events, err = h.Store.UnitEvents(ctx, u.ID); err != nil {
 		return nil, err
 	}
