@@ -32,7 +32,8 @@ type Page struct {
 	L         *locale.Printer
 	Title     string
 	RequestID string
-	Path      string // the request path, for the language switch
+	Path      string // the request path
+	LangURL   string // the same page in the other language, its query kept
 	Hotline   string
 	CityZh    string
 	CityEn    string

@@ -7,6 +7,7 @@ package ui
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -259,6 +260,7 @@ func (h *Handler) page(c *gin.Context, title string, data any) render.Page {
 	if sess := currentSession(c); sess != nil {
 		p.CSRF = sess.CSRFToken
 	}
+	p.LangURL = langURL(c.Request, p.L.T("nav.language_code"))
 	// Confirmations come through a redirect as ?ok=key; only known keys show.
 	if ok := c.Query("ok"); ok != "" && p.L.Has("notice."+ok) {
 		p.Notice = "notice." + ok
@@ -317,4 +319,18 @@ func (h *Handler) serverError(c *gin.Context, err error) {
 		return
 	}
 	h.ErrorPage(c, http.StatusInternalServerError)
+}
+
+// langURL is the page r asked for, in language lang: relative, with the
+// query kept (the directory's filters, the scanned shop on /report?t=) but
+// for a confirmation already shown (ok). A page that answered a post links
+// to its own address without the post's fields.
+func langURL(r *http.Request, lang string) string {
+	q := url.Values{}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		q = r.URL.Query()
+	}
+	q.Del("ok")
+	q.Set("lang", lang)
+	return r.URL.Path + "?" + q.Encode()
 }
