@@ -229,3 +229,16 @@ func (f *VerificationForm) Validate(typ model.InstrumentType, instrumentID int64
 	return &model.VerificationRecord{InstrumentID: &instrumentID, CertificateNo: f.CertificateNo, BodyName: f.BodyName,
 		VerifiedOn: verified, ValidUntil: until, Result: result, Source: model.SourceDeclared}, nil
 }
+
+// SerialChangeAllowed says whether an instrument's serial number may change
+// from old to next. Not once a verification record names the instrument:
+// the certificate was issued for the scale that carries that number, and a
+// changed number would silently move it onto another scale. Spelling that
+// SerialKey treats as the same (case, full-width digits, spaces) may change.
+func SerialChangeAllowed(old, next string, records int) bool {
+	return !SerialLocked(records) || model.SerialKey(old) == model.SerialKey(next)
+}
+
+// SerialLocked says whether an instrument with this many verification
+// records has its serial number fixed (see SerialChangeAllowed).
+func SerialLocked(records int) bool { return records > 0 }

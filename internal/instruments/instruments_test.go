@@ -157,3 +157,21 @@ func TestFormIdentityCode(t *testing.T) {
 		t.Fatalf("FromInstrument lost the code: %+v", got)
 	}
 }
+
+func TestSerialChangeAllowed(t *testing.T) {
+	for _, tc := range []struct {
+		old, next string
+		records   int
+		want      bool
+	}{
+		{"CZ-01", "CZ-02", 0, true},  // no certificate yet: a typo may be fixed
+		{"CZ-01", "CZ-02", 1, false}, // a certificate pins the number
+		{"cz-01", "CZ-01", 1, true},  // the same number, spelt in capitals
+		{"CZ-01", "ＣＺ－01", 2, true},  // full-width is the same number
+		{"CZ-01", "CZ-01 ", 1, true},
+	} {
+		if got := SerialChangeAllowed(tc.old, tc.next, tc.records); got != tc.want {
+			t.Errorf("SerialChangeAllowed(%q, %q, %d) = %v, want %v", tc.old, tc.next, tc.records, got, tc.want)
+		}
+	}
+}

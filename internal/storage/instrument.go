@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"honestmeasure/internal/instruments"
 	"honestmeasure/internal/model"
 )
 
@@ -194,6 +195,14 @@ type DuplicateSerialError struct{ Serial string }
 
 func (e *DuplicateSerialError) Error() string { return "serial number " + e.Serial + " already in use" }
 
+// SerialLockedError: the instrument's serial number may not change, because
+// a verification record names the instrument (instruments.SerialChangeAllowed).
+type SerialLockedError struct{ Serial string }
+
+func (e *SerialLockedError) Error() string {
+	return "serial number " + e.Serial + " has a verification record and cannot change"
+}
+
 // CreateInstruments stores a batch all-or-nothing. A serial number already
 // used by a live instrument of the unit (or twice in the batch) gives a
 // *DuplicateSerialError naming it.
@@ -222,6 +231,19 @@ func (s *Store) UpdateInstrument(ctx context.Context, in *model.Instrument) erro
 		set["serial_live"] = in.SerialNo
 	}
 	err := s.Tx(ctx, func(tx *Store) error {
+		// Checked in the transaction that writes, so a certificate recorded
+		// while the form was open still locks the number.
+		var old model.Instrument
+		if err := tx.q(ctx).Select("id", "serial_no").Take(&old, in.ID).Error; err != nil {
+			return notFound(err)
+		}
+		var records int64
+		if err := tx.q(ctx).Model(&model.VerificationRecord{}).Where("instrument_id = ?", in.ID).Count(&records).Error; err != nil {
+			return err
+		}
+		if !instruments.SerialChangeAllowed(old.SerialNo, in.SerialNo, int(records)) {
+			return &SerialLockedError{Serial: old.SerialNo}
+		}
 		if err := tx.q(ctx).Model(&model.Instrument{}).Where("id = ?", in.ID).Updates(set).Error; err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package ui_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -67,4 +68,45 @@ func TestDeclaredCertificateCannotOutliveItsCycle(t *testing.T) {
 	// The merchant's own dashboard judges it the same way.
 	m.Get("/merchant")
 	m.Expect(http.StatusOK, cycleEnd)
+}
+
+// Once a certificate names an instrument its serial number is fixed: the
+// edit form shows it read-only, and a posted change is refused with what to
+// do instead, so the certificate never moves to another scale.
+func TestSerialLockedOnceCertified(t *testing.T) {
+	a := apptest.New(t)
+	m, _, ins := a.ApprovedUnit("钟楼菜场 8号摊位")
+	inst := "/merchant/instruments/" + strconv.FormatInt(ins[0].ID, 10)
+	edit := func(serial string) url.Values {
+		return form("type_id", a.TypeID("price_scale"), "serial_no", serial, "location", "8号摊位")
+	}
+	// No certificate yet: a typo may be fixed.
+	m.Submit(inst+"/edit", inst, edit("CZ-01A"))
+	m.Expect(http.StatusOK)
+	var in model.Instrument
+	a.DB.Take(&in, ins[0].ID)
+	if in.SerialNo != "CZ-01A" {
+		t.Fatalf("serial %q, want the corrected CZ-01A", in.SerialNo)
+	}
+	verified := a.Now().In(model.Zone).AddDate(0, -1, 0).Format(time.DateOnly)
+	m.Submit(inst, inst+"/verifications", form("certificate_no", "JD2026-7", "body_name", "常州市计量测试技术研究所",
+		"verified_on", verified, "result", "pass"))
+	m.Get(inst + "/edit")
+	m.Expect(http.StatusOK, "出厂编号不能再修改")
+	if !strings.Contains(m.Last.Body, `readonly aria-describedby="serial_no-locked"`) {
+		t.Error("the serial field is not read-only")
+	}
+	m.Post(inst, edit("CZ-99"))
+	m.Expect(http.StatusUnprocessableEntity, "出厂编号 CZ-01A 已有检定记录，不能修改")
+	a.DB.Take(&in, ins[0].ID)
+	if in.SerialNo != "CZ-01A" {
+		t.Fatalf("the serial changed to %q under a certificate", in.SerialNo)
+	}
+	// The same number in capitals or full width is no change, and the rest of the form still saves.
+	m.Submit(inst+"/edit", inst, form("type_id", a.TypeID("price_scale"), "serial_no", "cz-01a", "location", "9号摊位"))
+	m.Expect(http.StatusOK)
+	a.DB.Take(&in, ins[0].ID)
+	if in.Location != "9号摊位" {
+		t.Fatalf("location %q after a save under a certificate", in.Location)
+	}
 }

@@ -21,6 +21,9 @@ type instrumentFormData struct {
 	Form       instruments.Form
 	Errors     form.Errors
 	Types      []model.InstrumentType
+	// SerialLocked: a certificate names the instrument, so its serial
+	// number is shown read-only (instruments.SerialChangeAllowed).
+	SerialLocked bool
 }
 
 func (h *Handler) instrumentFormPage(c *gin.Context, status int, d instrumentFormData) {
@@ -33,6 +36,12 @@ func (h *Handler) instrumentFormPage(c *gin.Context, status int, d instrumentFor
 	title := server.Printer(c).T("instrument.add_title")
 	if d.Instrument != nil {
 		title = server.Printer(c).T("instrument.edit_title")
+		records, err := h.Store.Verifications(c.Request.Context(), d.Instrument.ID)
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+		d.SerialLocked = instruments.SerialLocked(len(records))
 	}
 	h.render(c, status, "instrument_form", h.page(c, title, d))
 }
@@ -96,11 +105,15 @@ func (h *Handler) saveInstruments(c *gin.Context, u *model.Unit, in *model.Instr
 	list, errs := f.Validate(types, u.ID, in == nil)
 	if errs == nil {
 		var dup *storage.DuplicateSerialError
+		var locked *storage.SerialLockedError
 		err := save(ctx, list)
 		switch {
 		case errors.As(err, &dup):
 			errs = form.Errors{}
 			errs.Add("serial_no", "instrument.serial_taken", dup.Serial)
+		case errors.As(err, &locked):
+			errs = form.Errors{}
+			errs.Add("serial_no", "instrument.serial_locked", locked.Serial)
 		case err != nil:
 			h.serverError(c, err)
 			return nil, false
