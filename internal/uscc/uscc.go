@@ -48,13 +48,21 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Kind }
 
-// Normalize trims spaces the way people paste codes; it does not change case,
-// because a lower-case letter is reported, not silently accepted.
+// Normalize undoes what typing and pasting do to a code: it drops spaces
+// and dashes, makes full-width characters (a Chinese keyboard's) half-width
+// and lower-case letters capitals, as the code is printed. Characters the
+// code never holds (I, O, Z, S, V, anything else) are left for Validate to
+// report.
 func Normalize(s string) string {
 	return strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '\t', '\n', '\r', '\u3000', '-':
+		switch {
+		case r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\u3000' || r == '-' || r == '\uff0d':
 			return -1
+		case r >= '\uff01' && r <= '\uff5e': // full-width ASCII
+			r -= 0xfee0
+		}
+		if r >= 'a' && r <= 'z' {
+			r -= 'a' - 'A'
 		}
 		return r
 	}, s)

@@ -58,9 +58,16 @@ func TestCheckCharAgreesWithValidate(t *testing.T) {
 	}
 }
 
-func TestNormalizeStripsPastedSpaces(t *testing.T) {
-	if got := Normalize(" 9131 0110-6660\u300007217T\n"); got != "91310110666007217T" {
-		t.Fatalf("Normalize = %q", got)
+func TestNormalize(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{" 9131 0110-6660\u300007217T\n", "91310110666007217T"}, // pasted with spaces
+		{"91310110666007217t", "91310110666007217T"},            // typed in lower case
+		{"９１３１０１１０６６６００７２１７Ｔ", "91310110666007217T"},            // a Chinese keyboard's full width
+		{"91310110666007217o", "91310110666007217O"},            // O is not in a code: Validate says so
+	} {
+		if got := Normalize(tc.in); got != tc.want {
+			t.Errorf("Normalize(%q) = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }
 
