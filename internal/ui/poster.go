@@ -9,7 +9,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
+	"honestmeasure/internal/units"
 )
 
 type posterData struct {
@@ -28,6 +30,18 @@ func (h *Handler) poster(c *gin.Context) {
 	ctx := c.Request.Context()
 	u, ok := h.printableUnit(c)
 	if !ok {
+		return
+	}
+	if !units.PosterPrintable(u) {
+		l := server.Printer(c)
+		msg := l.T("poster.refused")
+		switch u.Status {
+		case model.UnitSuspended:
+			msg = l.T("poster.refused_suspended", u.StatusReason)
+		case model.UnitExpired:
+			msg = l.T("poster.refused_expired")
+		}
+		h.render(c, http.StatusConflict, "error", h.page(c, l.T("poster.refused_title"), msg))
 		return
 	}
 	d := posterData{Unit: u}

@@ -16,6 +16,7 @@ import (
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/scan"
+	"honestmeasure/internal/storage"
 )
 
 func decodeQR(t *testing.T, pngBytes []byte) string {
@@ -131,5 +132,31 @@ func TestPosterAndLabelSheet(t *testing.T) {
 	draft := "/merchant/units/" + strconv.FormatInt(o.UnitID(), 10)
 	if r := o.Get(draft + "/poster"); r.Status != http.StatusNotFound {
 		t.Errorf("draft poster: %d", r.Status)
+	}
+}
+
+// A suspended unit is not a demonstration unit while suspended: no poster
+// saying it is (409, with the reason and how to be reinstated), no poster
+// button; its codes still download, and a scan shows the suspension.
+func TestSuspendedUnitPrintsNoPoster(t *testing.T) {
+	a := apptest.New(t)
+	m, unitID, _ := a.ApprovedUnit("钟楼菜场 8号摊位")
+	unit := "/merchant/units/" + strconv.FormatInt(unitID, 10)
+	if r := m.Get(unit + "/poster"); r.Status != http.StatusOK {
+		t.Fatalf("approved unit's poster: %d", r.Status)
+	}
+	if err := a.Store.ChangeUnitStatus(t.Context(), storage.UnitChange{UnitID: unitID, From: model.UnitApproved,
+		To: model.UnitSuspended, At: a.Now(), Reason: "电子秤作弊"}); err != nil {
+		t.Fatal(err)
+	}
+	m.Get(unit + "/poster")
+	m.Expect(http.StatusConflict, "暂停期间不能打印示范单位海报", "电子秤作弊", "申请恢复")
+	m.Get(unit)
+	m.Expect(http.StatusOK)
+	if strings.Contains(m.Last.Body, unit+"/poster") {
+		t.Error("the suspended unit's page still offers the poster")
+	}
+	if r := m.Get(unit + "/qr.png"); r.Status != http.StatusOK {
+		t.Errorf("the suspended unit's code: %d, want it still downloadable", r.Status)
 	}
 }

@@ -28,6 +28,7 @@ type unitPageData struct {
 	CanSubmit   bool
 	CanRenew    bool
 	Published   bool // it has public codes to print (units.Printable)
+	PosterOK    bool // it may print the demonstration-unit poster (units.PosterPrintable)
 	HasPhoto    bool
 	Missing     []string // locale keys of what is still needed before submitting
 	DraftDays   int      // days an unchanged draft is kept; 0: for ever
@@ -65,7 +66,7 @@ func (h *Handler) unitPage(c *gin.Context, u *model.Unit) (*unitPageData, error)
 	if err != nil {
 		return nil, err
 	}
-	d := &unitPageData{Unit: u, District: districts[u.DistrictID], Published: units.Printable(u),
+	d := &unitPageData{Unit: u, District: districts[u.DistrictID], Published: units.Printable(u), PosterOK: units.PosterPrintable(u),
 		DraftDays: int(h.DraftMaxAge / (24 * time.Hour))}
 	if d.Pledge, err = h.Store.CurrentPledge(ctx, u.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, err

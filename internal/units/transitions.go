@@ -128,6 +128,12 @@ func VisibleToStaff(s model.UnitStatus) bool { return s != model.UnitDraft }
 // suspended (or expired) page.
 func Printable(u *model.Unit) bool { return u.ApprovedAt != nil && u.Status != model.UnitRevoked }
 
+// PosterPrintable says whether u may print the demonstration-unit poster,
+// which tells shoppers the unit is one: only while it is (approved). A
+// suspended or expired unit still prints its codes (units.Printable) — a
+// scan shows its real status — but not a poster claiming a title it has not.
+func PosterPrintable(u *model.Unit) bool { return Printable(u) && u.Status == model.UnitApproved }
+
 // RecordsOpen reports whether the owner of a unit in status s may still add
 // and change its instruments and their certificates: a revoked unit's
 // records are frozen.
