@@ -88,6 +88,11 @@ func TestCitizenScreensOnAPhone(t *testing.T) {
 		follow(`form[action="/track"] button[type=submit]`, 200),
 		hasText("p.badge-big", "已收到"),
 		hasText("main dl", tracking),
+		// Where it stands, what comes next and by when, as on 12315.
+		hasText(`ol.steps li[aria-current=step]`, "已收到"),
+		hasText("ol.steps", "核查中", "已立案", "已办结"),
+		hasText("p.next", "市场监管部门将核查您举报的线索"),
+		hasText("p.due", "作出受理（立案）决定的期限"),
 	)
 	b.publish(t, shot, "track-360.png")
 

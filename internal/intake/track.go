@@ -3,6 +3,7 @@ package intake
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"honestmeasure/internal/fail"
@@ -22,6 +23,8 @@ type Tracked struct {
 	Case   *model.Case
 	Events []model.CaseEvent // public timeline entries only
 	Agency *model.Agency
+	// Progress: the stages with the current one, what comes next, by when.
+	Progress Progress
 }
 
 // Tracking limits, for the page and the API together. Every lookup counts
@@ -94,5 +97,14 @@ func (s *Service) Track(ctx context.Context, trackingNo, accessCode, clientIP st
 	if err != nil {
 		return nil, err
 	}
-	return &Tracked{Report: r, Case: c, Events: events, Agency: agency}, nil
+	// The reply is shown once, under its own heading: the timeline entry
+	// that carried it keeps its date and kind, not a second copy.
+	if c.PublicReply != nil {
+		for i := range events {
+			if b := events[i].Body; b != nil && strings.TrimSpace(*b) == strings.TrimSpace(*c.PublicReply) {
+				events[i].Body = nil
+			}
+		}
+	}
+	return &Tracked{Report: r, Case: c, Events: events, Agency: agency, Progress: ProgressOf(c)}, nil
 }

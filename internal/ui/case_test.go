@@ -90,6 +90,9 @@ func TestCaseFromQueueToSuspension(t *testing.T) {
 	tn.Submit(casePath, casePath+"/update/reply", form("text", "经查属实，已依法处理。"))
 	v.Submit("/track", "/track", form("tracking_number", tracking, "access_code", code))
 	v.Expect(http.StatusOK, "已办结", "立案", "经查属实，已依法处理。")
+	if n := strings.Count(v.Last.Body, "经查属实，已依法处理。"); n != 1 {
+		t.Errorf("the reply appears %d times on the tracking page, want once", n)
+	}
 	if strings.Contains(v.Last.Body, "内部") {
 		t.Error("internal events shown to the reporter")
 	}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"honestmeasure/internal/app/apptest"
 	"honestmeasure/internal/model"
@@ -146,7 +147,8 @@ func TestReportsFromAScan(t *testing.T) {
 
 	// Track: the right code shows the status, a wrong one the same "not found" as a made-up number.
 	v.Submit("/track", "/track", form("tracking_number", strings.ToLower(tracking), "access_code", code))
-	v.Expect(http.StatusOK, "已收到", "已收到举报", tracking)
+	v.Expect(http.StatusOK, "已收到", "已收到举报", tracking, "办理进度", `aria-current="step"`,
+		"下一步：市场监管部门将核查您举报的线索", "作出受理（立案）决定的期限", c.DueAt.In(model.Zone).Format(time.DateOnly))
 	for _, bad := range []url.Values{
 		form("tracking_number", tracking, "access_code", "00000000"),
 		form("tracking_number", "AAAA-BBBB-CCCC", "access_code", code),
