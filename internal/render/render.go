@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,8 +81,13 @@ func New(templatesFS, staticFS fs.FS) (*Renderer, error) {
 			}
 			return template.HTML(`<p class="field-error" role="alert">` + template.HTMLEscapeString(l.T(m.Key, m.Args...)) + `</p>`)
 		},
-		"list":       func(v ...any) []any { return v },
-		"trimPrefix": strings.TrimPrefix,
+		// errorsummary lists a form's problems at its top, each linking to
+		// its field (fields gives the page's order; a problem of the whole
+		// form, "form", has no field to link to). It takes the focus when
+		// the page loads, so a screen reader and a phone user start there.
+		"errorsummary": errorSummary,
+		"list":         func(v ...any) []any { return v },
+		"trimPrefix":   strings.TrimPrefix,
 		"deref": func(p *int64) int64 {
 			if p == nil {
 				return 0
@@ -221,3 +227,42 @@ func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Assets returns the static file handler, for the router.
 func (r *Renderer) Assets() *Assets { return r.assets }
+
+func errorSummary(l *locale.Printer, errs form.Errors, fields ...string) template.HTML {
+	if !errs.Any() {
+		return ""
+	}
+	var items strings.Builder
+	seen := map[string]bool{}
+	item := func(field string) {
+		m, ok := errs[field]
+		if !ok || seen[field] {
+			return
+		}
+		seen[field] = true
+		text := template.HTMLEscapeString(l.T(m.Key, m.Args...))
+		if field == "form" {
+			items.WriteString("<li>" + text + "</li>")
+			return
+		}
+		items.WriteString(`<li><a href="#` + template.HTMLEscapeString(field) + `">` + text + "</a></li>")
+	}
+	item("form")
+	for _, f := range fields {
+		item(f)
+	}
+	rest := make([]string, 0, len(errs))
+	for f := range errs {
+		rest = append(rest, f)
+	}
+	slices.Sort(rest)
+	for _, f := range rest {
+		item(f)
+	}
+	title := l.T("form.summary_one")
+	if len(seen) > 1 {
+		title = l.T("form.summary_many", len(seen))
+	}
+	return template.HTML(`<div class="error-summary" id="error-summary" role="alert" tabindex="-1" autofocus><h2>` +
+		template.HTMLEscapeString(title) + "</h2><ul>" + items.String() + "</ul></div>")
+}

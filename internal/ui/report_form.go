@@ -68,8 +68,9 @@ func (h *Handler) reportForm(c *gin.Context) {
 		token = ""
 	}
 	d := reportFormData{Token: token, Unit: target.Unit, Instrument: target.Instrument, Type: typ,
-		Sub: reports.Submission{Kind: string(model.KindTip), Category: c.Query("category"), IdempotencyKey: reports.NewKey(),
-			IncidentAt: h.now().In(model.Zone).Format("2006-01-02T15:04")}}
+		// The incident time is left empty: "now" prefilled is wrong for
+		// nearly everyone, who report after getting home.
+		Sub: reports.Submission{Kind: string(model.KindTip), Category: c.Query("category"), IdempotencyKey: reports.NewKey()}}
 	if fake := c.Query("fake"); fake != "" && len(fake) < 200 {
 		// Reached from the counterfeit warning: say which code it was.
 		d.Sub.Category = string(model.CategoryCounterfeitQR)

@@ -100,5 +100,5 @@ func (h *Handler) receiptPage(c *gin.Context, r *intake.Receipt) {
 	if r.Replayed {
 		status = http.StatusOK
 	}
-	h.render(c, status, "receipt", h.page(c, server.Printer(c).T("receipt.title"), receiptData{Receipt: r, Agency: agency, TrackURL: h.BaseURL + "/track"}))
+	h.render(c, status, "receipt", h.page(c, server.Printer(c).T("receipt.title_"+string(r.Report.Kind)), receiptData{Receipt: r, Agency: agency, TrackURL: h.BaseURL + "/track"}))
 }
