@@ -78,6 +78,9 @@ type PublicUnit struct {
 	Tone           string
 	PledgeStanding PledgeStanding
 	SpotCheck      *model.SpotCheck
+	// HasPhoto: the shop-front photo is shown, so a citizen can tell a code
+	// moved from another shop.
+	HasPhoto bool
 	// URL is the unit's current public (QR) URL: what its poster carries.
 	URL string
 }
@@ -121,6 +124,9 @@ func LoadUnit(ctx context.Context, st *storage.Store, signer *qr.Signer, baseURL
 	p.Health = HealthOf(states)
 	p.Tone = Tone(p.Badge, p.Health)
 	p.PledgeStanding = PledgeStandingOf(u, p.Pledge, now)
+	if p.HasPhoto, err = st.HasUnitPhoto(ctx, u.ID); err != nil {
+		return nil, err
+	}
 	if p.SpotCheck, err = st.LatestSpotCheck(ctx, u.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, err
 	}
