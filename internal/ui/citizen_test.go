@@ -243,7 +243,7 @@ func TestDirectory(t *testing.T) {
 	unitPath, _ := scanPaths(t, a, unitID, ins)
 	v := a.Browser()
 	v.Get("/units?q=" + url.QueryEscape("钟楼菜场"))
-	v.Expect(http.StatusOK, "钟楼菜场 8号摊位", "共 1 家", strings.ToUpper(a.URL)+unitPath, "已公示 1 家，目标 2000 家")
+	v.Expect(http.StatusOK, "钟楼菜场 8号摊位", "共 1 家", `href="`+unitPath+`"`, "已公示 1 家，目标 2000 家")
 	v.Get("/units?q=" + url.QueryEscape("%"))
 	v.Expect(http.StatusOK, "共 0 家")
 	v.Get("/units?district=" + a.DistrictID("320404"))

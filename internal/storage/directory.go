@@ -1,0 +1,58 @@
+package storage
+
+import (
+	"context"
+	"strings"
+
+	"honestmeasure/internal/model"
+)
+
+// UnitName is the little the public directory orders units by.
+type UnitName struct {
+	ID   int64
+	Name string
+}
+
+// DirectoryNames lists the ID and name of every unit in one of statuses
+// matching f's search text, district and type (f's paging is ignored: the
+// caller orders by a collation SQL does not have, then pages).
+func (s *Store) DirectoryNames(ctx context.Context, f UnitFilter, statuses []model.UnitStatus) ([]UnitName, error) {
+	q := s.q(ctx).Model(&model.Unit{}).Select("id, name").Where("status IN ?", statuses)
+	if f.DistrictID != 0 {
+		q = q.Where("district_id = ?", f.DistrictID)
+	}
+	if f.BusinessType != "" {
+		q = q.Where("business_type = ?", f.BusinessType)
+	}
+	if t := strings.TrimSpace(f.Query); t != "" {
+		pat := "%" + likeEscaper.Replace(t) + "%"
+		q = q.Where("(name LIKE ? ESCAPE '!' OR address LIKE ? ESCAPE '!')", pat, pat)
+	}
+	var out []UnitName
+	err := q.Order("id").Scan(&out).Error
+	return out, err
+}
+
+// UnitsInOrder loads the units ids in that order (ids gone since are left
+// out), each with its current public code version (0 if none was issued).
+func (s *Store) UnitsInOrder(ctx context.Context, ids []int64) ([]model.Unit, map[int64]int, error) {
+	if len(ids) == 0 {
+		return nil, map[int64]int{}, nil
+	}
+	var rows []model.Unit
+	if err := s.q(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, nil, err
+	}
+	byID := make(map[int64]model.Unit, len(rows))
+	for _, u := range rows {
+		byID[u.ID] = u
+	}
+	list := make([]model.Unit, 0, len(rows))
+	for _, id := range ids {
+		if u, ok := byID[id]; ok {
+			list = append(list, u)
+		}
+	}
+	versions, err := s.liveVersions(ctx, model.QRUnit, ids)
+	return list, versions, err
+}
