@@ -58,6 +58,7 @@ const (
 	ActionConflictTip          = "conflict_tip"        // an officer opened an internal tip from a conflict
 	ActionBodyTokenCreate      = "body_token_create"   // an API token for a verification body's system
 	ActionBodyTokenRevoke      = "body_token_revoke"
+	ActionInstrumentSeal       = "instrument_seal" // a case conclusion sealed (封存) an instrument
 )
 
 var actions = map[string]bool{
@@ -71,6 +72,7 @@ var actions = map[string]bool{
 	ActionPledgeTextChange: true, ActionInstrumentTypeChange: true,
 	ActionVerificationImport: true, ActionConflictClose: true, ActionConflictTip: true,
 	ActionBodyTokenCreate: true, ActionBodyTokenRevoke: true,
+	ActionInstrumentSeal: true,
 }
 
 // KnownAction reports whether a is one of the Action constants.
@@ -91,6 +93,7 @@ const (
 	ObjectImport         = "verification_import"
 	ObjectConflict       = "verification_conflict"
 	ObjectBodyToken      = "body_api_token"
+	ObjectInstrument     = "instrument"
 )
 
 // Column widths of audit_log. Values must fit exactly: MySQL in strict mode

@@ -20,6 +20,7 @@ var Migrations = []Migration{
 	{Version: 6, Name: "drafts do not reserve credit codes", SQL: schemaV6},
 	{Version: 7, Name: "one-time codes, login delays, verified contacts", SQL: schemaV7},
 	{Version: 8, Name: "verification bodies' records, imports, conflicts, expiry reminders", SQL: schemaV8},
+	{Version: 9, Name: "sealed instruments", SQL: schemaTrust},
 }
 
 // schemaV8: what legal verification bodies send (internal/verification,

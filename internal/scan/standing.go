@@ -9,7 +9,7 @@ import (
 // unfitStates are the verification states that make an in-use instrument
 // unfit for trade, in the order the unit's verdict names them: a citizen
 // must never read a plain green tick while one of them is counted.
-var unfitStates = []model.VerificationState{model.StateFailed, model.StateExpired, model.StateNeverChecked}
+var unfitStates = []model.VerificationState{model.StateSealed, model.StateFailed, model.StateExpired, model.StateNeverChecked}
 
 // Unfit reports whether an instrument in state s may not be used for trade.
 func Unfit(s model.VerificationState) bool {

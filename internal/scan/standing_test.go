@@ -99,6 +99,7 @@ func TestReportCategory(t *testing.T) {
 		model.StateExpired:      model.CategoryUnverified,
 		model.StateFailed:       model.CategoryUnverified,
 		model.StateNeverChecked: model.CategoryUnverified,
+		model.StateSealed:       model.CategoryUnverified,
 		model.StateValid:        "",
 		model.StateExpiring:     "",
 	}

@@ -2,10 +2,13 @@ package ui_test
 
 import (
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"honestmeasure/internal/app/apptest"
+	"honestmeasure/internal/audit"
 	"honestmeasure/internal/model"
 )
 
@@ -101,4 +104,48 @@ func ask(t *testing.T, method, url string) *http.Response {
 		resp.Body.Close()
 	}
 	return resp
+}
+
+// TestCaseConclusionSealsTheInstrument: a case concluded with the scale
+// sealed shows the scale as sealed on its already-cached scan page at once,
+// and the unit's verdict counts it; the seal is audited.
+func TestCaseConclusionSealsTheInstrument(t *testing.T) {
+	a := apptest.New(t)
+	_, unitID, ins := a.ApprovedUnit("钟楼菜场 8号摊位")
+	unitPath, instPath := scanPaths(t, a, unitID, ins)
+	v := a.Browser()
+	v.Get(instPath) // cached from here on
+	v.Expect(http.StatusOK, "✗ 没有检定记录")
+	v.Get("/report?t=" + instPath[len("/Q/"):])
+	key := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(v.Last.Body)[1]
+	v.PostMultipart("/report", reportFields("tip", "t", instPath[len("/Q/"):], "idempotency_key", key))
+	v.Expect(http.StatusCreated)
+
+	a.CreateUser("tn@example.org", "officer-pass", model.RoleOfficer, "cz-tianning")
+	tn := a.Browser()
+	tn.Login("tn@example.org", "officer-pass")
+	var c model.Case
+	a.DB.Take(&c)
+	casePath := "/staff/cases/" + strconv.FormatInt(c.ID, 10)
+	tn.Get(casePath)
+	tn.Submit(casePath, casePath+"/act/verify", nil)
+	tn.Submit(casePath, casePath+"/act/open_case", nil)
+	tn.Submit(casePath, casePath+"/act/conclude", form("outcome", "substantiated", "instrument_measure", "sealed",
+		"unit_measure", "warning", "reason", "计价秤被改装，已封存"))
+	tn.Expect(http.StatusOK, "已办结")
+
+	v.Get(instPath)
+	v.Expect(http.StatusOK, "✗ 已被监管部门封存", "一律不得使用", "举报这台器具", "category=unverified_instrument")
+	v.Get(unitPath)
+	v.Expect(http.StatusOK, "1 台器具已封存", "1 台器具未经检定", "已封存")
+	var in model.Instrument
+	a.DB.First(&in, ins[0].ID)
+	if in.SealedAt == nil || in.SealedCaseID == nil || *in.SealedCaseID != c.ID {
+		t.Fatalf("instrument not sealed by the case: %+v", in)
+	}
+	var n int64
+	a.DB.Table("audit_log").Where("action = ? AND object_id = ?", audit.ActionInstrumentSeal, strconv.FormatInt(in.ID, 10)).Count(&n)
+	if n != 1 {
+		t.Fatalf("%d audit entries for the seal", n)
+	}
 }
