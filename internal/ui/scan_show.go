@@ -90,7 +90,9 @@ func (h *Handler) scanPage(c *gin.Context) {
 		return
 	}
 	v := scan.Judge(status, ref, d.Unit)
-	d.Status, d.CurrentURL = v.Status, v.CurrentURL
+	// Links on the page are relative: it works under whatever host name it
+	// was reached by (the API keeps the absolute URL the poster carries).
+	d.Status, d.CurrentURL = v.Status, strings.TrimPrefix(v.CurrentURL, strings.ToUpper(strings.TrimRight(h.BaseURL, "/")))
 	if v.Instrument >= 0 {
 		d.Instrument = &d.Unit.Instruments[v.Instrument]
 	}
