@@ -97,7 +97,7 @@ func PledgeStandingOf(u *model.Unit, p *model.Pledge, now time.Time) PledgeStand
 	switch {
 	case p == nil || !p.Valid(now):
 		return PledgeLapsed
-	case u.Status == model.UnitSuspended || u.Status == model.UnitRevoked:
+	case u.Status.VoidsPledge():
 		return PledgeVoid
 	}
 	return PledgeInForce

@@ -149,3 +149,28 @@ func TestCaseConclusionSealsTheInstrument(t *testing.T) {
 		t.Fatalf("%d audit entries for the seal", n)
 	}
 }
+
+// TestRevokedUnitsPledgeIsVoid: neither the public page nor the merchant's
+// own shows a revoked unit's pledge as valid, though its dates still run.
+func TestRevokedUnitsPledgeIsVoid(t *testing.T) {
+	a := apptest.New(t)
+	m, unitID, ins := a.ApprovedUnit("钟楼菜场 8号摊位")
+	unitPath, _ := scanPaths(t, a, unitID, ins)
+	unit := "/merchant/units/" + strconv.FormatInt(unitID, 10)
+	m.Get(unit)
+	m.Expect(http.StatusOK, "有效期至")
+	a.CreateUser("tn@example.org", "officer-pass", model.RoleOfficer, "cz-tianning")
+	o := a.Browser()
+	o.Login("tn@example.org", "officer-pass")
+	staff := "/staff/units/" + strconv.FormatInt(unitID, 10)
+	o.Submit(staff, staff+"/revoke", form("reason", "使用作弊计价秤"))
+	o.Expect(http.StatusOK, "单位暂停或撤销期间承诺无效")
+	m.Get(unit)
+	m.Expect(http.StatusOK, "单位暂停或撤销期间承诺无效")
+	v := a.Browser()
+	v.Get(unitPath)
+	v.Expect(http.StatusOK, "示范资格已撤销", "该承诺已失效")
+	if strings.Contains(v.Last.Body, "签署，有效期至") {
+		t.Error("the public page shows the revoked unit's pledge as valid")
+	}
+}
