@@ -32,20 +32,26 @@ type publicUnitJSON struct {
 	Address      string             `json:"address"`
 	District     districtJSON       `json:"district"`
 	Badge        scan.Badge         `json:"badge"`
-	StatusReason *string            `json:"status_reason"`
-	Pledge       *pledgeJSON        `json:"pledge"`
-	Instruments  []instrumentJSON   `json:"instruments"`
-	SpotCheck    *spotCheckJSON     `json:"spot_check"`
-	PublicURL    *string            `json:"public_url"`
-	ReportURL    string             `json:"report_url"`
+	// Verdict is the badge, except "caution" for a listed unit with
+	// instruments unfit for trade (UnfitInstruments of them), as on the page.
+	Verdict          string           `json:"verdict"`
+	UnfitInstruments int              `json:"unfit_instruments"`
+	StatusReason     *string          `json:"status_reason"`
+	Pledge           *pledgeJSON      `json:"pledge"`
+	Instruments      []instrumentJSON `json:"instruments"`
+	SpotCheck        *spotCheckJSON   `json:"spot_check"`
+	PublicURL        *string          `json:"public_url"`
+	ReportURL        string           `json:"report_url"`
 }
 
 type pledgeJSON struct {
-	Version    string   `json:"version"`
-	SignedAt   string   `json:"signed_at"`
-	ValidUntil string   `json:"valid_until"`
-	PromisesZh []string `json:"promises_zh"`
-	PromisesEn []string `json:"promises_en"`
+	// Standing: in_force, void (the unit is suspended or revoked) or lapsed.
+	Standing   scan.PledgeStanding `json:"standing"`
+	Version    string              `json:"version"`
+	SignedAt   string              `json:"signed_at"`
+	ValidUntil string              `json:"valid_until"`
+	PromisesZh []string            `json:"promises_zh"`
+	PromisesEn []string            `json:"promises_en"`
 }
 
 type instrumentTypeJSON struct {
@@ -135,13 +141,13 @@ func (h *Handler) scanError(c *gin.Context, err error, notIssued scanJSON) {
 func (h *Handler) publicUnit(p *scan.PublicUnit, token string) *publicUnitJSON {
 	u := p.Unit
 	out := &publicUnitJSON{ID: u.ID, Name: u.Name, BusinessType: u.BusinessType, Address: u.Address,
-		District: districtOf(p.District), Badge: p.Badge, Instruments: []instrumentJSON{}, PublicURL: optString(p.URL),
+		District: districtOf(p.District), Badge: p.Badge, Verdict: p.Tone, UnfitInstruments: p.Health.Unfit(), Instruments: []instrumentJSON{}, PublicURL: optString(p.URL),
 		ReportURL: strings.TrimRight(h.BaseURL, "/") + "/report?t=" + url.QueryEscape(token)}
 	if reason := p.PublicReason(); reason != "" {
 		out.StatusReason = &reason
 	}
 	if p.Pledge != nil && p.PledgeText != nil {
-		out.Pledge = &pledgeJSON{Version: p.PledgeText.Version, SignedAt: timestamp(p.Pledge.SignedAt),
+		out.Pledge = &pledgeJSON{Standing: p.PledgeStanding, Version: p.PledgeText.Version, SignedAt: timestamp(p.Pledge.SignedAt),
 			ValidUntil: timestamp(p.Pledge.ValidUntil), PromisesZh: lines(p.KeyPoints), PromisesEn: lines(p.KeyPointsEn)}
 	}
 	for _, in := range p.Instruments {

@@ -59,7 +59,8 @@ const (
 	ActionBodyTokenCreate      = "body_token_create"   // an API token for a verification body's system
 	ActionBodyTokenRevoke      = "body_token_revoke"
 	ActionReplyTemplateChange  = "reply_template_change"
-	ActionCaseTip              = "case_tip" // an officer opened a tip from a complaint that revealed a violation
+	ActionCaseTip              = "case_tip"        // an officer opened a tip from a complaint that revealed a violation
+	ActionInstrumentSeal       = "instrument_seal" // a case conclusion sealed (封存) an instrument
 )
 
 var actions = map[string]bool{
@@ -74,6 +75,7 @@ var actions = map[string]bool{
 	ActionVerificationImport: true, ActionConflictClose: true, ActionConflictTip: true,
 	ActionBodyTokenCreate: true, ActionBodyTokenRevoke: true,
 	ActionReplyTemplateChange: true, ActionCaseTip: true,
+	ActionInstrumentSeal: true,
 }
 
 // KnownAction reports whether a is one of the Action constants.
@@ -95,6 +97,7 @@ const (
 	ObjectConflict       = "verification_conflict"
 	ObjectBodyToken      = "body_api_token"
 	ObjectReplyTemplate  = "reply_template"
+	ObjectInstrument     = "instrument"
 )
 
 // Column widths of audit_log. Values must fit exactly: MySQL in strict mode

@@ -140,6 +140,12 @@ func (s *Service) Act(ctx context.Context, who Actor, cs *model.Case, action Act
 			return nil, err
 		}
 	}
+	var seal *int64
+	if tr.Needs == NeedOutcome && d.Outcome == OutcomeSubstantiated && d.InstrumentMeasure == InstrumentMeasureSealed {
+		if seal, err = s.instrumentOf(ctx, cs); err != nil {
+			return nil, err
+		}
+	}
 	event := model.CaseEvent{Kind: string(action), FromStatus: cs.Status, ToStatus: tr.To, Public: true, ActorUserID: &who.User.ID,
 		AgencyID: &cs.AgencyID, CreatedAt: now}
 	detail.stamp(&event)
@@ -149,6 +155,11 @@ func (s *Service) Act(ctx context.Context, who Actor, cs *model.Case, action Act
 		}
 		if measure != nil {
 			if err := s.Units.ApplyCaseMeasure(ctx, tx, who, *measure); err != nil {
+				return err
+			}
+		}
+		if seal != nil {
+			if err := s.sealIn(ctx, tx, who, *seal, cs, now); err != nil {
 				return err
 			}
 		}

@@ -21,6 +21,7 @@ var Migrations = []Migration{
 	{Version: 7, Name: "one-time codes, login delays, verified contacts", SQL: schemaV7},
 	{Version: 8, Name: "verification bodies' records, imports, conflicts, expiry reminders", SQL: schemaV8},
 	{Version: 9, Name: "public notice of a conclusion, reply templates", SQL: schemaV9},
+	{Version: 10, Name: "sealed instruments", SQL: schemaV10},
 }
 
 // schemaV8: what legal verification bodies send (internal/verification,

@@ -58,6 +58,10 @@ type Instrument struct {
 	Location     string
 	Status       InstrumentStatus
 	RetiredAt    *time.Time
+	// SealedAt is when a case conclusion sealed (封存) the instrument, the
+	// case SealedCaseID; nil when not sealed. See StateOfInstrument.
+	SealedAt     *time.Time
+	SealedCaseID *int64
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -196,6 +200,7 @@ const (
 	StateExpired      VerificationState = "expired"
 	StateFailed       VerificationState = "failed"
 	StateNeverChecked VerificationState = "never_verified"
+	StateSealed       VerificationState = "sealed" // sealed by the bureau after a case
 )
 
 // ExpiringWithinDays is how close to its valid-until date a certificate
@@ -229,9 +234,23 @@ func StateOf(latest *VerificationRecord, typ InstrumentType, now time.Time) Veri
 	}
 }
 
+// StateOfInstrument is in's state: StateOf its governing record (Current),
+// except that a sealed instrument is StateSealed until a verification body
+// records a pass on a day after the seal (a merchant's own declaration does
+// not lift a seal the bureau put on).
+func StateOfInstrument(in Instrument, latest *VerificationRecord, typ InstrumentType, now time.Time) VerificationState {
+	if in.SealedAt != nil && (latest == nil || latest.Declared() || latest.Result != ResultPass ||
+		!DateOf(latest.VerifiedOn).After(DateOf(*in.SealedAt))) {
+		return StateSealed
+	}
+	return StateOf(latest, typ, now)
+}
+
 // NeedsAttention orders states for the merchant dashboard: lower first.
 func (s VerificationState) NeedsAttention() int {
 	switch s {
+	case StateSealed:
+		return -1
 	case StateExpired:
 		return 0
 	case StateFailed:

@@ -54,6 +54,10 @@ const (
 // UnitStatuses lists every unit status.
 var UnitStatuses = []UnitStatus{UnitDraft, UnitSubmitted, UnitReturned, UnitApproved, UnitSuspended, UnitRevoked, UnitExpired}
 
+// VoidsPledge: a suspension or revocation voids the unit's pledge at once,
+// whatever its dates say.
+func (s UnitStatus) VoidsPledge() bool { return s == UnitSuspended || s == UnitRevoked }
+
 // Published is true when the unit appears in the public directory.
 func (s UnitStatus) Published() bool { return s == UnitApproved }
 

@@ -1,8 +1,10 @@
 package scan
 
 import (
+	"context"
 	"net/url"
 	"strconv"
+	"time"
 
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/storage"
@@ -63,4 +65,63 @@ func (d DirectoryQuery) DistrictID() int64 {
 		return 0
 	}
 	return id
+}
+
+// DirectoryStatuses are the unit statuses the public directory lists:
+// citizens look up bad merchants too, so a suspended or revoked unit stays
+// listed with its status.
+var DirectoryStatuses = []model.UnitStatus{model.UnitApproved, model.UnitSuspended, model.UnitRevoked}
+
+// DirectoryEntry is one unit of the public directory with its standing.
+type DirectoryEntry struct {
+	Unit    model.Unit
+	Version int // its current public code's version, 0 if none was issued
+	Health  Health
+}
+
+// Directory is one page of the public directory and the total matched.
+type Directory struct {
+	Entries []DirectoryEntry
+	Total   int64
+}
+
+// ListDirectory finds the units f matches among DirectoryStatuses, orders
+// them by the pinyin of their names (SortKey), and loads page f.Page with
+// each unit's instrument health at now. A city lists a few thousand units:
+// their names are read and sorted whole, the page's rows loaded after.
+func ListDirectory(ctx context.Context, st *storage.Store, f storage.UnitFilter, now time.Time) (*Directory, error) {
+	names, err := st.DirectoryNames(ctx, f, DirectoryStatuses)
+	if err != nil {
+		return nil, err
+	}
+	SortByPinyin(names)
+	if f.PerPage <= 0 {
+		f.PerPage = DirectoryPageSize
+	}
+	d := &Directory{Total: int64(len(names))}
+	start := (max(f.Page, 1) - 1) * f.PerPage
+	if start >= len(names) {
+		return d, nil
+	}
+	names = names[start:min(start+f.PerPage, len(names))]
+	ids := make([]int64, len(names))
+	for i, n := range names {
+		ids[i] = n.ID
+	}
+	units, versions, err := st.UnitsInOrder(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	views, err := st.InstrumentsOfUnits(ctx, ids, false)
+	if err != nil {
+		return nil, err
+	}
+	states := map[int64][]model.VerificationState{}
+	for _, v := range views {
+		states[v.Instrument.UnitID] = append(states[v.Instrument.UnitID], v.State(now))
+	}
+	for _, u := range units {
+		d.Entries = append(d.Entries, DirectoryEntry{Unit: u, Version: versions[u.ID], Health: HealthOf(states[u.ID])})
+	}
+	return d, nil
 }

@@ -20,6 +20,7 @@ const (
 	BadgeRevoked       Badge = "revoked"        // status revoked
 	BadgePledgeExpired Badge = "pledge_expired" // the pledge ran out
 	BadgeNotListed     Badge = "not_listed"     // not (yet) a demonstration unit
+	BadgeRenewal       Badge = "renewal"        // listed before, its renewal now under review
 )
 
 // BadgeOf derives the badge from the unit's status and its pledge at now. A
@@ -38,6 +39,12 @@ func BadgeOf(u *model.Unit, p *model.Pledge, now time.Time) Badge {
 			return BadgePledgeExpired
 		}
 		return BadgeValid
+	case model.UnitSubmitted:
+		// A unit that was listed and renewed its lapsed pledge is back under
+		// review: it is not "not a demonstration unit" to a citizen.
+		if u.ApprovedAt != nil {
+			return BadgeRenewal
+		}
 	}
 	return BadgeNotListed
 }
@@ -47,6 +54,12 @@ type PublicInstrument struct {
 	storage.InstrumentView
 	State model.VerificationState
 }
+
+// Unfit: the instrument may not be used for trade.
+func (i PublicInstrument) Unfit() bool { return Unfit(i.State) }
+
+// ReportCategory preselects the report form's category for this instrument.
+func (i PublicInstrument) ReportCategory() model.Category { return ReportCategory(i.State) }
 
 // PublicUnit is everything the public page of a unit shows.
 type PublicUnit struct {
@@ -59,7 +72,15 @@ type PublicUnit struct {
 	KeyPoints   []string // the pledge's promises in the page's language order (zh, en)
 	KeyPointsEn []string
 	Instruments []PublicInstrument
-	SpotCheck   *model.SpotCheck
+	// Health summarises Instruments for the unit's verdict; Tone is the
+	// verdict's colour and PledgeStanding how the pledge is presented.
+	Health         Health
+	Tone           string
+	PledgeStanding PledgeStanding
+	SpotCheck      *model.SpotCheck
+	// HasPhoto: the shop-front photo is shown, so a citizen can tell a code
+	// moved from another shop.
+	HasPhoto bool
 	// URL is the unit's current public (QR) URL: what its poster carries.
 	URL string
 }
@@ -95,8 +116,16 @@ func LoadUnit(ctx context.Context, st *storage.Store, signer *qr.Signer, baseURL
 	if err != nil {
 		return nil, err
 	}
+	states := make([]model.VerificationState, 0, len(views))
 	for _, v := range views {
 		p.Instruments = append(p.Instruments, PublicInstrument{InstrumentView: v, State: v.State(now)})
+		states = append(states, v.State(now))
+	}
+	p.Health = HealthOf(states)
+	p.Tone = Tone(p.Badge, p.Health)
+	p.PledgeStanding = PledgeStandingOf(u, p.Pledge, now)
+	if p.HasPhoto, err = st.HasUnitPhoto(ctx, u.ID); err != nil {
+		return nil, err
 	}
 	if p.SpotCheck, err = st.LatestSpotCheck(ctx, u.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, err

@@ -92,7 +92,7 @@ type InstrumentView struct {
 
 // State is the instrument's verification state at now.
 func (v InstrumentView) State(now time.Time) model.VerificationState {
-	return model.StateOf(v.Latest, v.Type, now)
+	return model.StateOfInstrument(v.Instrument, v.Latest, v.Type, now)
 }
 
 // ValidUntil is the latest record's valid-until date as shown and judged

@@ -279,7 +279,13 @@ func (s *Store) AgencyHasJurisdiction(ctx context.Context, agencyID, districtID 
 // SetUnitPhoto stores or replaces the shop-front photo.
 func (s *Store) SetUnitPhoto(ctx context.Context, p *model.UnitPhoto) error {
 	p.UpdatedAt = time.Now().UTC()
-	return s.q(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(p).Error
+	// The scan page shows the photo: its public revision moves with it.
+	return s.Tx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(p).Error; err != nil {
+			return err
+		}
+		return tx.touchUnit(ctx, p.UnitID)
+	})
 }
 
 // UnitPhoto returns the shop-front photo of a unit.

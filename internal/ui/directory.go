@@ -15,9 +15,9 @@ import (
 )
 
 type directoryEntry struct {
-	Unit     model.Unit
+	scan.DirectoryEntry
 	District model.District
-	URL      string // the unit's public page: the same /q/ URL its poster carries
+	URL      string // the unit's public page: the /Q/ path its poster carries, relative
 }
 
 type directoryData struct {
@@ -36,14 +36,15 @@ type directoryData struct {
 	Target        int64
 }
 
-// PublicUnitURL is the /q/ URL of a unit's current code, "" when none was
+// PublicUnitURL is the /Q/ path of a unit's current code, "" when none was
 // issued or the stored version cannot be encoded: the directory then lists
-// that unit without a link rather than failing for everyone.
+// that unit without a link rather than failing for everyone. Relative, so
+// the page works under whatever host name it was reached by.
 func (h *Handler) PublicUnitURL(id int64, version int) string {
 	if version == 0 {
 		return ""
 	}
-	u, err := h.QR.URLFor(h.BaseURL, qr.Ref{Kind: model.QRUnit, ID: id, Version: version})
+	u, err := h.QR.URLFor("", qr.Ref{Kind: model.QRUnit, ID: id, Version: version})
 	if err != nil {
 		if h.Logger != nil {
 			h.Logger.Error("unit code cannot be encoded", "unit_id", id, "version", version, "err", err)
@@ -60,7 +61,7 @@ func (h *Handler) directory(c *gin.Context) {
 	// The page ignores a district or type that names nothing: a person gets the
 	// whole list rather than an empty page for a stale link.
 	f.DistrictID = dq.DistrictID()
-	list, versions, total, err := h.Store.PublishedUnits(ctx, f)
+	list, err := scan.ListDirectory(ctx, h.Store, f, h.now())
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -70,7 +71,7 @@ func (h *Handler) directory(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	d := directoryData{Query: f.Query, DistrictID: f.DistrictID, BusinessType: string(f.BusinessType), Total: total, Page: f.Page,
+	d := directoryData{Query: f.Query, DistrictID: f.DistrictID, BusinessType: string(f.BusinessType), Total: list.Total, Page: f.Page,
 		BusinessTypes: model.BusinessTypes, Progress: progress, Target: int64(h.Ref.City.UnitTarget)}
 	byID := map[int64]model.District{}
 	for _, p := range progress {
@@ -78,8 +79,8 @@ func (h *Handler) directory(c *gin.Context) {
 		byID[p.District.ID] = p.District
 		d.Published += p.Published
 	}
-	for _, u := range list {
-		d.Entries = append(d.Entries, directoryEntry{Unit: u, District: byID[u.DistrictID], URL: h.PublicUnitURL(u.ID, versions[u.ID])})
+	for _, e := range list.Entries {
+		d.Entries = append(d.Entries, directoryEntry{DirectoryEntry: e, District: byID[e.Unit.DistrictID], URL: h.PublicUnitURL(e.Unit.ID, e.Version)})
 	}
 	link := func(page int) string {
 		v := url.Values{}
@@ -95,6 +96,6 @@ func (h *Handler) directory(c *gin.Context) {
 		v.Set("page", strconv.Itoa(page))
 		return "/units?" + v.Encode()
 	}
-	d.Pages, d.PrevURL, d.NextURL = pageLinks(total, scan.DirectoryPageSize, f.Page, link)
+	d.Pages, d.PrevURL, d.NextURL = pageLinks(list.Total, scan.DirectoryPageSize, f.Page, link)
 	h.render(c, http.StatusOK, "units", h.page(c, server.Printer(c).T("directory.title"), d))
 }

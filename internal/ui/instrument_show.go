@@ -53,7 +53,7 @@ func (h *Handler) instrumentPage(c *gin.Context, status int, in *model.Instrumen
 	if vf.Result == "" {
 		vf.Result = string(model.ResultPass)
 	}
-	d := instrumentPageData{Unit: u, Instrument: in, Type: typ, State: model.StateOf(latest, *typ, h.now()), Records: recs,
+	d := instrumentPageData{Unit: u, Instrument: in, Type: typ, State: model.StateOfInstrument(*in, latest, *typ, h.now()), Records: recs,
 		Verification: vf, Errors: errs, Writable: units.InstrumentEditable(u, in), Conflicts: conflicts, RevokedBy: revokedHow(recs)}
 	d.Printable = d.Writable && units.Printable(u)
 	h.render(c, status, "instrument", h.page(c, server.Printer(c).Pick(typ.NameZh, typ.NameEn)+" "+in.SerialNo, d))

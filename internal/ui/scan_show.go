@@ -90,7 +90,9 @@ func (h *Handler) scanPage(c *gin.Context) {
 		return
 	}
 	v := scan.Judge(status, ref, d.Unit)
-	d.Status, d.CurrentURL = v.Status, v.CurrentURL
+	// Links on the page are relative: it works under whatever host name it
+	// was reached by (the API keeps the absolute URL the poster carries).
+	d.Status, d.CurrentURL = v.Status, strings.TrimPrefix(v.CurrentURL, strings.ToUpper(strings.TrimRight(h.BaseURL, "/")))
 	if v.Instrument >= 0 {
 		d.Instrument = &d.Unit.Instruments[v.Instrument]
 	}
@@ -173,4 +175,32 @@ func (h *Handler) scanError(c *gin.Context, token string, err error) {
 		return
 	}
 	h.serverError(c, err)
+}
+
+// scanPhoto is the shop-front photo shown on a code's page: reached through
+// the code, so photos cannot be listed by counting unit IDs.
+func (h *Handler) scanPhoto(c *gin.Context) {
+	ref, err := h.QR.Parse(strings.TrimSpace(c.Param("token")))
+	if err != nil {
+		h.ErrorPage(c, http.StatusNotFound)
+		return
+	}
+	stamp, err := h.Store.ScanStamp(c.Request.Context(), ref.Kind, ref.ID, ref.Version)
+	if !h.found(c, err) {
+		return
+	}
+	p, err := h.Store.UnitPhoto(c.Request.Context(), stamp.UnitID)
+	if !h.found(c, err) {
+		return
+	}
+	c.Header("Cache-Control", "public, max-age=300")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Data(http.StatusOK, p.ContentType, p.Data)
+}
+
+// favicon: browsers ask for /favicon.ico whatever the page links; send
+// them to the content-hashed icon, which is cached for good.
+func (h *Handler) favicon(c *gin.Context) {
+	c.Header("Cache-Control", "public, max-age=86400")
+	c.Redirect(http.StatusMovedPermanently, h.Renderer.Assets().URL("img/favicon.svg"))
 }

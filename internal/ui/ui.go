@@ -74,6 +74,11 @@ func (h *Handler) Register(e *gin.Engine) {
 	// The printed codes say /Q/ (upper case keeps QR codes small); links say /q/.
 	e.GET("/q/:token", h.scanPage)
 	e.GET("/Q/:token", h.scanPage)
+	// Link checkers and chat apps' previews ask with HEAD: same headers, no body.
+	e.HEAD("/q/:token", h.scanPage)
+	e.HEAD("/Q/:token", h.scanPage)
+	e.GET("/q/:token/photo", h.scanPhoto)
+	e.GET("/favicon.ico", h.favicon)
 	e.GET("/report", h.reportForm)
 	e.POST("/report", h.reportSubmit)
 	e.GET("/track", h.trackForm)
