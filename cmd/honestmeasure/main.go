@@ -452,7 +452,7 @@ func purge(ctx context.Context, st *storage.Store, log *slog.Logger) {
 			if n, err := st.Purge(ctx, time.Now()); err != nil {
 				log.Warn("purge failed", "err", err)
 			} else {
-				log.Debug("purged", "rate_limits", n.RateLimits, "rate_delays", n.RateDelays, "one_time_codes", n.OneTimeCodes, "sessions", n.Sessions)
+				log.Debug("purged", "rate_limits", n.RateLimits, "rate_delays", n.RateDelays, "one_time_codes", n.OneTimeCodes, "sessions", n.Sessions, "held_photos", n.HeldPhotos)
 			}
 		}
 	}

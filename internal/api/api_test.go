@@ -572,8 +572,8 @@ func TestScan(t *testing.T) {
 
 	// Reprinting the poster replaces the old code; it points to the new one.
 	unit := "/merchant/units/" + strconv.FormatInt(unitID, 10)
-	m.Get(unit)
-	m.Post(unit+"/qr/reprint", nil)
+	m.Get(unit + "/qr/reprint") // the confirmation page
+	m.Post(unit+"/qr/reprint", apptest.Form("confirm", "yes"))
 	m.Expect(http.StatusOK)
 	newURL := qr.URL(a.URL, token(model.QRUnit, unitID, 2))
 	s, r = scanOf(unitTok)

@@ -22,6 +22,7 @@ var Migrations = []Migration{
 	{Version: 8, Name: "verification bodies' records, imports, conflicts, expiry reminders", SQL: schemaV8},
 	{Version: 9, Name: "public notice of a conclusion, reply templates", SQL: schemaV9},
 	{Version: 10, Name: "sealed instruments", SQL: schemaV10},
+	{Version: 11, Name: "photos held for a report form sent back", SQL: schemaV11},
 }
 
 // schemaV8: what legal verification bodies send (internal/verification,

@@ -49,6 +49,7 @@ func TestCitizenScreensOnAPhone(t *testing.T) {
 	shot = b.step(t, "report-filled",
 		chromedp.Click(chromedp.CSS(`label.choice:has(input[name=kind][value=tip])`)),
 		chromedp.SetValue(chromedp.CSS("#category"), "short_weight"),
+		chromedp.SetValue(chromedp.CSS("#incident_at"), incidentAnHourAgo()),
 		chromedp.SendKeys(chromedp.CSS("#description"), "买了两斤排骨，回家复称只有一斤七两。"),
 		chromedp.SendKeys(chromedp.CSS("#amount"), "18.5"),
 		chromedp.Click(chromedp.CSS(`label.choice:has(input[name=anonymous])`)),
@@ -89,8 +90,8 @@ func TestCitizenScreensOnAPhone(t *testing.T) {
 		hasText("p.badge-big", "已收到"),
 		hasText("main dl", tracking),
 		// Where it stands, what comes next and by when, as on 12315.
-		hasText(`ol.steps li[aria-current=step]`, "已收到"),
-		hasText("ol.steps", "核查中", "已立案", "已办结"),
+		hasText(`ol.track-steps li[aria-current=step]`, "已收到"),
+		hasText("ol.track-steps", "核查中", "已立案", "已办结"),
 		hasText("p.next", "市场监管部门将核查您举报的线索"),
 		hasText("p.due", "作出受理（立案）决定的期限"),
 	)

@@ -8,6 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"honestmeasure/internal/model"
 )
 
 const unitName = "钟楼菜场 8号摊位"
@@ -31,4 +34,10 @@ func photoFile(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// incidentAnHourAgo is what a shopper enters as the time of the incident
+// (the form no longer guesses "now"), in the form's datetime-local format.
+func incidentAnHourAgo() string {
+	return time.Now().In(model.Zone).Add(-time.Hour).Format("2006-01-02T15:04")
 }

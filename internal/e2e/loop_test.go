@@ -214,6 +214,7 @@ func TestWholeLoop(t *testing.T) {
 		hasText("form .target", name, "SC-001"),
 		chromedp.Click(chromedp.CSS(`label.choice:has(input[name=kind][value=tip])`)),
 		choose("#category", "缺斤短两"),
+		chromedp.SetValue(chromedp.CSS("#incident_at"), incidentAnHourAgo()),
 		chromedp.SendKeys(chromedp.CSS("#description"), "买了两斤排骨，回家复称只有一斤七两，秤显示不归零。"),
 		chromedp.SetUploadFiles(chromedp.CSS("input[name=photos]"), []string{photo}),
 		holds(`document.querySelector('input[name=kind][value=tip]').checked`, "“举报违法行为” is not chosen"),

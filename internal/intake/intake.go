@@ -151,19 +151,28 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, error) {
 	if errs == nil {
 		errs = form.Errors{}
 	}
-	if len(req.Photos) > reports.MaxPhotos {
+	key := sub.IdempotencyKey
+	var held []model.HeldPhoto
+	if reports.ValidKey(key) {
+		if held, err = s.Store.HeldPhotos(ctx, key, now, true); err != nil {
+			return nil, err
+		}
+	}
+	if len(held)+len(req.Photos) > reports.MaxPhotos {
 		errs.Add("photos", "report.too_many_photos", reports.MaxPhotos)
 	}
 	if errs.Any() {
+		if err := s.hold(ctx, req, errs, now); err != nil {
+			return nil, err
+		}
 		return nil, fail.Fields(errs)
 	}
-	hash := reports.RequestHash(report, len(req.Photos))
+	hash := reports.RequestHash(report, len(held)+len(req.Photos))
 
 	refund, err := s.charge(ctx, req.ClientIP, now)
 	if err != nil {
 		return nil, err
 	}
-	key := sub.IdempotencyKey
 	if key != "" && reports.ValidKey(key) {
 		rec, err := s.replay(ctx, key, hash)
 		if err == nil {
@@ -184,6 +193,16 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, error) {
 	}
 	if errs.Any() {
 		return nil, fail.Fields(errs)
+	}
+	heldKey := ""
+	if len(held) > 0 {
+		heldKey = key
+		kept := make([]model.ReportPhoto, 0, len(held)+len(cleaned))
+		for _, h := range held {
+			kept = append(kept, model.ReportPhoto{ContentType: h.ContentType, Width: h.Width, Height: h.Height,
+				SizeBytes: h.SizeBytes, SHA256: h.SHA256, Data: h.Data})
+		}
+		cleaned = append(kept, cleaned...)
 	}
 	if key == "" {
 		key = reports.NewKey()
@@ -225,7 +244,7 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, error) {
 		msgs, err := notices.Routed(agency, r, c, district, s.BaseURL)
 		return append(msgs, notices.Received(r, c, s.BaseURL)...), err
 	}
-	err = s.Store.CreateIntake(ctx, storage.Intake{Report: report, Photos: cleaned, Case: c, Events: events, Notices: announce})
+	err = s.Store.CreateIntake(ctx, storage.Intake{Report: report, Photos: cleaned, Case: c, Events: events, Notices: announce, HeldKey: heldKey})
 	if errors.Is(err, storage.ErrDuplicate) {
 		// The same key raced in from a double tap: show the first receipt.
 		refund()
@@ -275,6 +294,53 @@ func (s *Service) unitBurst(ctx context.Context, r *model.Report, now time.Time)
 		return st.Hits, nil
 	}
 	return 0, nil
+}
+
+// hold keeps the photos of a form that came back with problems elsewhere,
+// cleaned, under its idempotency key, so the next try need not send them
+// again. Cleaning them is the expensive part of a report, so it counts
+// against the address's hourly allowance like a filed report. Nothing is
+// held without a valid key, when the photos themselves are the problem, or
+// when the address has used its allowance (the form says to choose them
+// again, as before).
+func (s *Service) hold(ctx context.Context, req Request, errs form.Errors, now time.Time) error {
+	key := req.Submission.IdempotencyKey
+	if len(req.Photos) == 0 || errs.Has("photos") || !reports.ValidKey(key) {
+		return nil
+	}
+	if _, err := s.charge(ctx, req.ClientIP, now); err != nil {
+		if e, ok := fail.As(err); ok && e.Kind == fail.RateLimited {
+			return nil
+		}
+		return err
+	}
+	cleaned, err := s.cleanPhotos(ctx, req.Photos, errs)
+	if err != nil || errs.Has("photos") {
+		return err
+	}
+	keep := make([]model.HeldPhoto, len(cleaned))
+	for i, p := range cleaned {
+		keep[i] = model.HeldPhoto{ContentType: p.ContentType, Width: p.Width, Height: p.Height, SizeBytes: p.SizeBytes,
+			SHA256: p.SHA256, Data: p.Data, CreatedAt: now, ExpiresAt: now.Add(model.HeldPhotoTTL)}
+	}
+	return s.Store.HoldPhotos(ctx, key, keep)
+}
+
+// HeldPhotos lists, without their data, the photos held for the form with
+// idempotency key key (nothing for an invalid key).
+func (s *Service) HeldPhotos(ctx context.Context, key string) ([]model.HeldPhoto, error) {
+	if !reports.ValidKey(key) {
+		return nil, nil
+	}
+	return s.Store.HeldPhotos(ctx, key, s.now(), false)
+}
+
+// DropHeldPhotos lets the reporter take back photos held for their form.
+func (s *Service) DropHeldPhotos(ctx context.Context, key string, ids []int64) error {
+	if !reports.ValidKey(key) {
+		return nil
+	}
+	return s.Store.DropHeldPhotos(ctx, key, ids)
 }
 
 // cleanPhotos decodes and re-encodes the uploads one at a time, each

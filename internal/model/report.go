@@ -88,3 +88,27 @@ type ReportPhoto struct {
 }
 
 func (ReportPhoto) TableName() string { return "report_photos" }
+
+// HeldPhoto is a cleaned photo kept for a report form that came back with
+// a problem, under the form's idempotency key, until the report is filed or
+// the hold expires (HeldPhotoTTL).
+type HeldPhoto struct {
+	ID          int64
+	FormKey     string
+	Seq         int
+	ContentType string
+	Width       int
+	Height      int
+	SizeBytes   int
+	SHA256      string `gorm:"column:sha256"`
+	Data        []byte
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+func (HeldPhoto) TableName() string { return "held_photos" }
+
+// HeldPhotoTTL is how long held photos wait for the form to come back: long
+// enough to find a receipt or fix a phone number, short enough that a
+// stranger's abandoned uploads do not pile up.
+const HeldPhotoTTL = time.Hour

@@ -86,8 +86,10 @@ func New(templatesFS, staticFS fs.FS) (*Renderer, error) {
 		// form, "form", has no field to link to). It takes the focus when
 		// the page loads, so a screen reader and a phone user start there.
 		"errorsummary": errorSummary,
-		"list":         func(v ...any) []any { return v },
-		"trimPrefix":   strings.TrimPrefix,
+		// kb is a size in whole kilobytes, at least 1.
+		"kb":         func(n int) int { return max(1, (n+512)/1024) },
+		"list":       func(v ...any) []any { return v },
+		"trimPrefix": strings.TrimPrefix,
 		"deref": func(p *int64) int64 {
 			if p == nil {
 				return 0

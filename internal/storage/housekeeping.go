@@ -3,6 +3,8 @@ package storage
 import (
 	"context"
 	"time"
+
+	"honestmeasure/internal/model"
 )
 
 // RateKeep is how long a rate-limit or delay bucket is kept after it was
@@ -12,12 +14,12 @@ const RateKeep = 48 * time.Hour
 
 // Purged counts the rows one Purge deleted.
 type Purged struct {
-	RateLimits, RateDelays, OneTimeCodes, Sessions int64
+	RateLimits, RateDelays, OneTimeCodes, Sessions, HeldPhotos int64
 }
 
 // Purge deletes what has stopped mattering: rate-limit buckets and delay
 // buckets untouched for RateKeep, one-time codes a day past their expiry,
-// expired sessions. Buckets and codes are made per address, per tracking
+// expired sessions, photos held for forms never sent again. Buckets and codes are made per address, per tracking
 // number and per login by anyone, so without it these tables would grow
 // with every stranger's probe. Each delete is idempotent, so every instance
 // may run it.
@@ -40,6 +42,10 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (Purged, error) {
 			return res.RowsAffected, res.Error
 		}},
 		{&p.Sessions, func() (int64, error) { return s.DeleteExpiredSessions(ctx, now) }},
+		{&p.HeldPhotos, func() (int64, error) {
+			res := s.q(ctx).Where("expires_at < ?", now).Delete(&model.HeldPhoto{})
+			return res.RowsAffected, res.Error
+		}},
 	}
 	for _, st := range steps {
 		n, err := st.run()

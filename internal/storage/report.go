@@ -48,6 +48,9 @@ type Intake struct {
 	// enqueued in the same transaction, so a stored report is never routed
 	// silently.
 	Notices func(r *model.Report, c *model.Case) ([]model.OutboxMessage, error)
+	// HeldKey, when set, names the form whose held photos the report now
+	// carries: they are deleted in the same transaction.
+	HeldKey string
 }
 
 // CreateIntake stores it all or nothing. A repeated idempotency key gives
@@ -58,6 +61,11 @@ func (s *Store) CreateIntake(ctx context.Context, in Intake) error {
 			return err
 		}
 		in.Case.ReportID = in.Report.ID
+		if in.HeldKey != "" {
+			if err := tx.q(ctx).Where("form_key = ?", in.HeldKey).Delete(&model.HeldPhoto{}).Error; err != nil {
+				return err
+			}
+		}
 		if err := tx.CreateCase(ctx, in.Case); err != nil {
 			return err
 		}

@@ -329,3 +329,47 @@ func TestReportNotSavedSaysSo(t *testing.T) {
 		t.Fatalf("database down: %d\n%s", v.Last.Status, v.Last.Body)
 	}
 }
+
+// A report form that comes back for a mistake elsewhere keeps its photos:
+// they are held against the form's key, listed as kept, and filed with the
+// report on the next try without being sent again; one can be left out.
+func TestReportFormKeepsPhotosAcrossErrors(t *testing.T) {
+	a := apptest.New(t)
+	v := a.Browser()
+	v.Get("/report")
+	key := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(v.Last.Body)[1]
+	f := reportFields("complaint", "idempotency_key", key, "district_id", a.DistrictID("320412"),
+		"business_name", "湖塘菜场 12号", "business_address", "武进区湖塘镇", "reporter_name", "刘女士",
+		"reporter_address", "武进区花园街1号", "request", "退还差价")
+	photo := gpsJPEG(t)
+	// The phone number is missing: the form comes back, its two photos kept.
+	v.PostMultipart("/report", f, apptest.File{Field: "photos", Name: "a.jpg", Data: photo}, apptest.File{Field: "photos", Name: "b.jpg", Data: photo})
+	v.Expect(http.StatusUnprocessableEntity, "已为您保留 2 张照片", "照片 1（64×48", `class="error-summary"`, `href="#reporter_phone"`)
+	if strings.Contains(v.Last.Body, "没有提交") {
+		t.Error("the form asks for photos it kept")
+	}
+	ids := regexp.MustCompile(`name="drop_held" value="(\d+)"`).FindAllStringSubmatch(v.Last.Body, -1)
+	if len(ids) != 2 {
+		t.Fatalf("%d held photos offered, want 2", len(ids))
+	}
+	// Fixed, with the second photo left out and no photo sent again.
+	f.Set("reporter_phone", "13700001234")
+	f.Set("drop_held", ids[1][1])
+	v.PostMultipart("/report", f)
+	v.Expect(http.StatusCreated, "已收到您的投诉", "投诉回执")
+	var r model.Report
+	a.DB.Take(&r)
+	var stored, held int64
+	a.DB.Model(&model.ReportPhoto{}).Where("report_id = ?", r.ID).Count(&stored)
+	a.DB.Model(&model.HeldPhoto{}).Count(&held)
+	if stored != 1 || held != 0 {
+		t.Fatalf("%d photos filed (want 1), %d still held (want 0)", stored, held)
+	}
+	// Held photos expire and are purged.
+	a.DB.Create(&model.HeldPhoto{FormKey: "k", Seq: 1, ContentType: "image/jpeg", SHA256: strings.Repeat("0", 64), Data: []byte{1},
+		CreatedAt: a.Now(), ExpiresAt: a.Now().Add(model.HeldPhotoTTL)})
+	p, err := a.Store.Purge(t.Context(), a.Now().Add(model.HeldPhotoTTL+time.Minute))
+	if err != nil || p.HeldPhotos != 1 {
+		t.Fatalf("purge: %+v %v", p, err)
+	}
+}

@@ -24,7 +24,8 @@ type reportFormData struct {
 	Districts  []model.District
 	Categories []model.Category
 	Errors     form.Errors
-	PhotosLost int // photos sent with a form that had problems: choose them again
+	PhotosLost int               // photos sent with a form that had problems: choose them again
+	Held       []model.HeldPhoto // photos kept for this form from an earlier try
 	Now        string
 }
 

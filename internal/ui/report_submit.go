@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -50,7 +51,19 @@ func (h *Handler) reportSubmit(c *gin.Context) {
 	for _, f := range up.FilesOf("photos") {
 		uploads = append(uploads, f.ReadAll)
 	}
-	receipt, err := h.Intake.Submit(c.Request.Context(), intake.Request{Submission: sub, Target: target, Photos: uploads,
+	ctx := c.Request.Context()
+	if drop := idList(c.PostFormArray("drop_held")); len(drop) > 0 {
+		if err := h.Intake.DropHeldPhotos(ctx, sub.IdempotencyKey, drop); err != nil {
+			h.serverError(c, err)
+			return
+		}
+	}
+	heldBefore, err := h.Intake.HeldPhotos(ctx, sub.IdempotencyKey)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	receipt, err := h.Intake.Submit(ctx, intake.Request{Submission: sub, Target: target, Photos: uploads,
 		ClientIP: c.ClientIP(), Locale: l.Lang})
 	if target.Unit == nil {
 		token = ""
@@ -70,7 +83,11 @@ func (h *Handler) reportSubmit(c *gin.Context) {
 		h.render(c, http.StatusTooManyRequests, "error", h.page(c, l.T("report.limited_title"), l.T("report.limited_body", minutesUp(e.RetryAfter))))
 	case e != nil && e.Kind == fail.Invalid:
 		again.Errors = e.Fields
-		if !e.Fields.Has("photos") {
+		if again.Held, err = h.Intake.HeldPhotos(ctx, sub.IdempotencyKey); err != nil {
+			h.serverError(c, err)
+			return
+		}
+		if !e.Fields.Has("photos") && len(again.Held)-len(heldBefore) < len(uploads) {
 			again.PhotosLost = len(uploads)
 		}
 		h.reportFormPage(c, http.StatusUnprocessableEntity, again)
@@ -101,4 +118,16 @@ func (h *Handler) receiptPage(c *gin.Context, r *intake.Receipt) {
 		status = http.StatusOK
 	}
 	h.render(c, status, "receipt", h.page(c, server.Printer(c).T("receipt.title_"+string(r.Report.Kind)), receiptData{Receipt: r, Agency: agency, TrackURL: h.BaseURL + "/track"}))
+}
+
+// idList parses the ids of checked boxes, ignoring anything else; at most
+// a form's worth.
+func idList(values []string) []int64 {
+	var ids []int64
+	for _, v := range values[:min(len(values), 32)] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
