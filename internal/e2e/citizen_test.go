@@ -71,6 +71,25 @@ func TestCitizenScreensOnAPhone(t *testing.T) {
 	)
 	b.publish(t, shot, "receipt-360.png")
 
+	// Switching language on the receipt keeps the one-time access code,
+	// and files nothing twice.
+	b.step(t, "receipt-en",
+		follow(`form.lang-form button[type=submit]`, 200),
+		hasText("main", "Your tip has been received"),
+		hasText("#access-code", code),
+		hasText("#tracking", tracking),
+	)
+	b.step(t, "receipt-zh",
+		follow(`form.lang-form button[type=submit]`, 200),
+		hasText("main", "已收到您的举报"),
+		hasText("#access-code", code),
+	)
+	var reports int64
+	a.DB.Model(&model.Report{}).Count(&reports)
+	if reports != 1 {
+		t.Fatalf("%d reports after switching language on the receipt, want 1", reports)
+	}
+
 	// What the browser sent is what was kept: a tip, anonymous, with its photo.
 	var r model.Report
 	if err := a.DB.Where("tracking_no = ?", tracking).Take(&r).Error; err != nil {

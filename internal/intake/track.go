@@ -108,3 +108,38 @@ func (s *Service) Track(ctx context.Context, trackingNo, accessCode, clientIP st
 	}
 	return &Tracked{Report: r, Case: c, Events: events, Agency: agency, Progress: ProgressOf(c)}, nil
 }
+
+// ReceiptAgainWindow is how long after filing a report its form's key shows
+// the receipt again (for a language switch on the receipt page). After it,
+// the tracking number and access code are the only way in.
+const ReceiptAgainWindow = time.Hour
+
+// ReceiptAgain shows again the receipt of the report filed with
+// idempotency key key, access code included, within ReceiptAgainWindow of
+// filing. The key is the form's own random value, which only the reporter's
+// page held; lookups count against the client's address like tracking ones.
+func (s *Service) ReceiptAgain(ctx context.Context, key, clientIP string) (*Receipt, error) {
+	now := s.now()
+	st, err := s.Store.RateTake(ctx, "track:ip:"+throttle.AddressKey(clientIP), trackWindow, trackPerAddress, now)
+	if err != nil {
+		return nil, err
+	}
+	if st.Blocked {
+		return nil, fail.Limited(st.RetryAfter)
+	}
+	if !reports.ValidKey(key) {
+		return nil, ErrNotFound
+	}
+	r, err := s.Store.ReportByIdempotencyKey(ctx, key)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && now.Sub(r.CreatedAt) > ReceiptAgainWindow) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.Store.CaseOfReport(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &Receipt{Report: r, Case: c, AccessCode: reports.AccessCodeFor(s.Secret, key)}, nil
+}

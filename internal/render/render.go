@@ -35,6 +35,10 @@ type Page struct {
 	RequestID string
 	Path      string // the request path
 	LangURL   string // the same page in the other language, its query kept
+	// LangForm, when set, replaces the language link by a form that posts
+	// the page's state back (a page that answered a post: the receipt, a
+	// form sent back, a tracking result), so switching loses nothing.
+	LangForm *LangForm
 	Hotline   string
 	CityZh    string
 	CityEn    string
@@ -44,6 +48,16 @@ type Page struct {
 	Problem   string      // locale key of a problem with the whole request
 	Data      any
 }
+
+// LangForm is a language switch that re-posts a page's state: Action (the
+// other language's ?lang= included) receives Fields as hidden inputs.
+type LangForm struct {
+	Action string
+	Fields []LangField
+}
+
+// LangField is one hidden input of a LangForm.
+type LangField struct{ Name, Value string }
 
 // New parses every template: layout.html and files starting with "_" are
 // shared by all pages; each other file is one page named after the file.

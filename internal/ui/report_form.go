@@ -55,7 +55,12 @@ func (h *Handler) reportFormPage(c *gin.Context, status int, d reportFormData) {
 	d.Districts, d.Categories = ds, model.Categories
 	d.Now = h.now().In(model.Zone).Format("2006-01-02T15:04")
 	c.Header("Cache-Control", "no-store")
-	h.render(c, status, "report", h.page(c, server.Printer(c).T("report.title"), d))
+	p := h.page(c, server.Printer(c).T("report.title"), d)
+	if c.Request.Method == http.MethodPost {
+		// A form sent back keeps what was typed when the language changes.
+		keepOnLangSwitch(&p, "/report/form", submissionFields(d.Sub, d.Token)...)
+	}
+	h.render(c, status, "report", p)
 }
 
 func (h *Handler) reportForm(c *gin.Context) {

@@ -35,12 +35,7 @@ func (h *Handler) reportSubmit(c *gin.Context) {
 		h.render(c, http.StatusRequestEntityTooLarge, "error", h.page(c, l.T("report.too_large_title"), l.T("report.too_large_body", reports.MaxPhotos, photos.DefaultMaxBytes>>20)))
 		return
 	}
-	sub := reports.Submission{Kind: c.PostForm("kind"), Category: c.PostForm("category"), DistrictID: c.PostForm("district_id"),
-		BusinessName: c.PostForm("business_name"), BusinessAddress: c.PostForm("business_address"),
-		Description: c.PostForm("description"), Request: c.PostForm("request"), IncidentAt: c.PostForm("incident_at"),
-		Amount: c.PostForm("amount"), ReporterName: c.PostForm("reporter_name"), ReporterPhone: c.PostForm("reporter_phone"),
-		ReporterAddress: c.PostForm("reporter_address"), ReporterEmail: c.PostForm("reporter_email"),
-		Anonymous: c.PostForm("anonymous") == "yes", IdempotencyKey: c.PostForm("idempotency_key"), Website: c.PostForm("website")}
+	sub := submissionFromPost(c)
 	token := strings.TrimSpace(c.PostForm("t"))
 	target, typ, err := h.reportTarget(c, token)
 	if err != nil {
@@ -71,7 +66,11 @@ func (h *Handler) reportSubmit(c *gin.Context) {
 	again := reportFormData{Sub: sub, Token: token, Unit: target.Unit, Instrument: target.Instrument, Type: typ}
 	switch e, _ := fail.As(err); {
 	case err == nil:
-		h.receiptPage(c, receipt)
+		status := http.StatusCreated
+		if receipt.Replayed {
+			status = http.StatusOK
+		}
+		h.receiptPage(c, status, receipt)
 	case errors.Is(err, intake.ErrKeyReused):
 		// The form was sent before with other content (back, edit, send):
 		// it comes back as typed with a fresh key, to be filed anew.
@@ -106,18 +105,18 @@ type receiptData struct {
 	TrackURL string
 }
 
-func (h *Handler) receiptPage(c *gin.Context, r *intake.Receipt) {
+func (h *Handler) receiptPage(c *gin.Context, status int, r *intake.Receipt) {
 	agency, err := h.Store.AgencyByID(c.Request.Context(), r.Case.AgencyID)
 	if err != nil {
 		// The report is stored; only the agency's name is missing.
 		server.Logger(c).Error("receipt: agency lookup", "err", err)
 	}
 	c.Header("Cache-Control", "no-store")
-	status := http.StatusCreated
-	if r.Replayed {
-		status = http.StatusOK
+	p := h.page(c, server.Printer(c).T("receipt.title_"+string(r.Report.Kind)), receiptData{Receipt: r, Agency: agency, TrackURL: h.BaseURL + "/track"})
+	if r.Report.IdempotencyKey != nil {
+		keepOnLangSwitch(&p, "/report/receipt", "idempotency_key", *r.Report.IdempotencyKey)
 	}
-	h.render(c, status, "receipt", h.page(c, server.Printer(c).T("receipt.title_"+string(r.Report.Kind)), receiptData{Receipt: r, Agency: agency, TrackURL: h.BaseURL + "/track"}))
+	h.render(c, status, "receipt", p)
 }
 
 // idList parses the ids of checked boxes, ignoring anything else; at most
@@ -130,4 +129,69 @@ func idList(values []string) []int64 {
 		}
 	}
 	return ids
+}
+
+// submissionFromPost reads the report form's fields.
+func submissionFromPost(c *gin.Context) reports.Submission {
+	return reports.Submission{Kind: c.PostForm("kind"), Category: c.PostForm("category"), DistrictID: c.PostForm("district_id"),
+		BusinessName: c.PostForm("business_name"), BusinessAddress: c.PostForm("business_address"),
+		Description: c.PostForm("description"), Request: c.PostForm("request"), IncidentAt: c.PostForm("incident_at"),
+		Amount: c.PostForm("amount"), ReporterName: c.PostForm("reporter_name"), ReporterPhone: c.PostForm("reporter_phone"),
+		ReporterAddress: c.PostForm("reporter_address"), ReporterEmail: c.PostForm("reporter_email"),
+		Anonymous: c.PostForm("anonymous") == "yes", IdempotencyKey: c.PostForm("idempotency_key"), Website: c.PostForm("website")}
+}
+
+// submissionFields is sub as the form's name/value pairs, for a language
+// switch that re-posts it (keepOnLangSwitch).
+func submissionFields(sub reports.Submission, token string) []string {
+	anonymous := ""
+	if sub.Anonymous {
+		anonymous = "yes"
+	}
+	return []string{"kind", sub.Kind, "category", sub.Category, "district_id", sub.DistrictID,
+		"business_name", sub.BusinessName, "business_address", sub.BusinessAddress, "description", sub.Description,
+		"request", sub.Request, "incident_at", sub.IncidentAt, "amount", sub.Amount, "reporter_name", sub.ReporterName,
+		"reporter_phone", sub.ReporterPhone, "reporter_address", sub.ReporterAddress, "reporter_email", sub.ReporterEmail,
+		"anonymous", anonymous, "idempotency_key", sub.IdempotencyKey, "t", token}
+}
+
+// reportFormAgain shows a report form sent back, as it was typed, in the
+// language just chosen: nothing is filed, and its held photos stay held.
+func (h *Handler) reportFormAgain(c *gin.Context) {
+	sub := submissionFromPost(c)
+	token := strings.TrimSpace(c.PostForm("t"))
+	target, typ, err := h.reportTarget(c, token)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	if target.Unit == nil {
+		token = ""
+	}
+	d := reportFormData{Sub: sub, Token: token, Unit: target.Unit, Instrument: target.Instrument, Type: typ}
+	if d.Held, err = h.Intake.HeldPhotos(c.Request.Context(), sub.IdempotencyKey); err != nil {
+		h.serverError(c, err)
+		return
+	}
+	if !reports.ValidKey(sub.IdempotencyKey) {
+		d.Sub.IdempotencyKey = reports.NewKey()
+	}
+	h.reportFormPage(c, http.StatusOK, d)
+}
+
+// receiptAgain shows a receipt again in the language just chosen: the
+// receipt's language switch posts the form's key (never in a URL), and the
+// key opens its receipt for a short while only (intake.ReceiptAgain).
+func (h *Handler) receiptAgain(c *gin.Context) {
+	r, err := h.Intake.ReceiptAgain(c.Request.Context(), c.PostForm("idempotency_key"), c.ClientIP())
+	if e, ok := fail.As(err); ok && (e.Kind == fail.NotFound || e.Kind == fail.RateLimited) {
+		l := server.Printer(c)
+		h.render(c, http.StatusNotFound, "error", h.page(c, l.T("receipt.gone_title"), l.T("receipt.gone_body")))
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.receiptPage(c, http.StatusOK, r)
 }

@@ -47,5 +47,9 @@ func (h *Handler) track(c *gin.Context) {
 		return
 	}
 	d.Result = res
-	h.render(c, http.StatusOK, "track", h.page(c, l.T("track.title"), d))
+	p := h.page(c, l.T("track.title"), d)
+	// The result is the answer to a post: the switch posts it again (the
+	// access code stays out of URLs).
+	keepOnLangSwitch(&p, "/track", "tracking_number", d.TrackingNo, "access_code", strings.TrimSpace(c.PostForm("access_code")))
+	h.render(c, http.StatusOK, "track", p)
 }

@@ -81,6 +81,8 @@ func (h *Handler) Register(e *gin.Engine) {
 	e.GET("/favicon.ico", h.favicon)
 	e.GET("/report", h.reportForm)
 	e.POST("/report", h.reportSubmit)
+	e.POST("/report/form", h.reportFormAgain)
+	e.POST("/report/receipt", h.receiptAgain)
 	e.GET("/track", h.trackForm)
 	e.POST("/track", h.track)
 	e.GET("/units", h.directory)
@@ -338,4 +340,16 @@ func langURL(r *http.Request, lang string) string {
 	q.Del("ok")
 	q.Set("lang", lang)
 	return r.URL.Path + "?" + q.Encode()
+}
+
+// keepOnLangSwitch makes p's language switch post the page's state to
+// action in the other language: name/value pairs, as hidden inputs. Pages
+// answering a post opt in with it (the receipt, a form sent back, a
+// tracking result); never pass a password.
+func keepOnLangSwitch(p *render.Page, action string, nameValues ...string) {
+	f := &render.LangForm{Action: action + "?lang=" + url.QueryEscape(p.L.T("nav.language_code"))}
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		f.Fields = append(f.Fields, render.LangField{Name: nameValues[i], Value: nameValues[i+1]})
+	}
+	p.LangForm = f
 }
