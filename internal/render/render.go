@@ -39,14 +39,14 @@ type Page struct {
 	// the page's state back (a page that answered a post: the receipt, a
 	// form sent back, a tracking result), so switching loses nothing.
 	LangForm *LangForm
-	Hotline   string
-	CityZh    string
-	CityEn    string
-	User      *model.User // signed-in user, nil for visitors
-	CSRF      string      // token for forms of signed-in users
-	Notice    string      // locale key of a one-off confirmation ("saved")
-	Problem   string      // locale key of a problem with the whole request
-	Data      any
+	Hotline  string
+	CityZh   string
+	CityEn   string
+	User     *model.User // signed-in user, nil for visitors
+	CSRF     string      // token for forms of signed-in users
+	Notice   string      // locale key of a one-off confirmation ("saved")
+	Problem  string      // locale key of a problem with the whole request
+	Data     any
 }
 
 // LangForm is a language switch that re-posts a page's state: Action (the
