@@ -9,6 +9,7 @@ import (
 
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/photos"
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
@@ -27,6 +28,9 @@ type reportFormData struct {
 	PhotosLost int               // photos sent with a form that had problems: choose them again
 	Held       []model.HeldPhoto // photos kept for this form from an earlier try
 	Now        string
+	// The photo limits, for the script that checks photos before sending.
+	MaxPhotos     int
+	MaxPhotoBytes int
 }
 
 // reportTarget is the scanned code's target (scan.ReportTarget) and, for an
@@ -53,6 +57,7 @@ func (h *Handler) reportFormPage(c *gin.Context, status int, d reportFormData) {
 		return
 	}
 	d.Districts, d.Categories = ds, model.Categories
+	d.MaxPhotos, d.MaxPhotoBytes = reports.MaxPhotos, photos.DefaultMaxBytes
 	d.Now = h.now().In(model.Zone).Format("2006-01-02T15:04")
 	c.Header("Cache-Control", "no-store")
 	p := h.page(c, server.Printer(c).T("report.title"), d)

@@ -47,15 +47,22 @@ func (h *Handler) reportSubmit(c *gin.Context) {
 		uploads = append(uploads, f.ReadAll)
 	}
 	ctx := c.Request.Context()
+	// Whatever went wrong, the report was not stored: say so, and that
+	// sending it again is safe.
+	notSaved := func(err error) {
+		server.Logger(c).Error("report not stored", "err", err)
+		c.Header("Retry-After", "30")
+		h.render(c, http.StatusServiceUnavailable, "error", h.page(c, l.T("report.not_saved_title"), l.T("report.not_saved_body")))
+	}
 	if drop := idList(c.PostFormArray("drop_held")); len(drop) > 0 {
 		if err := h.Intake.DropHeldPhotos(ctx, sub.IdempotencyKey, drop); err != nil {
-			h.serverError(c, err)
+			notSaved(err)
 			return
 		}
 	}
 	heldBefore, err := h.Intake.HeldPhotos(ctx, sub.IdempotencyKey)
 	if err != nil {
-		h.serverError(c, err)
+		notSaved(err)
 		return
 	}
 	receipt, err := h.Intake.Submit(ctx, intake.Request{Submission: sub, Target: target, Photos: uploads,
@@ -83,7 +90,7 @@ func (h *Handler) reportSubmit(c *gin.Context) {
 	case e != nil && e.Kind == fail.Invalid:
 		again.Errors = e.Fields
 		if again.Held, err = h.Intake.HeldPhotos(ctx, sub.IdempotencyKey); err != nil {
-			h.serverError(c, err)
+			notSaved(err)
 			return
 		}
 		if !e.Fields.Has("photos") && len(again.Held)-len(heldBefore) < len(uploads) {
@@ -91,11 +98,7 @@ func (h *Handler) reportSubmit(c *gin.Context) {
 		}
 		h.reportFormPage(c, http.StatusUnprocessableEntity, again)
 	default:
-		// Whatever went wrong, the report was not stored: say so, and
-		// that sending it again is safe.
-		server.Logger(c).Error("report not stored", "err", err)
-		c.Header("Retry-After", "30")
-		h.render(c, http.StatusServiceUnavailable, "error", h.page(c, l.T("report.not_saved_title"), l.T("report.not_saved_body")))
+		notSaved(err)
 	}
 }
 
