@@ -83,6 +83,11 @@ type Request struct {
 	Photos     []Upload
 	ClientIP   string
 	Locale     string
+	// DropBadPhotos files the report without a photo that cannot be used,
+	// saying so on the receipt, instead of refusing the whole report: the
+	// web form's choice, for a citizen on a weak connection. The API keeps
+	// refusing, so a program can send again.
+	DropBadPhotos bool
 }
 
 // Receipt is what the reporter is shown.
@@ -91,6 +96,9 @@ type Receipt struct {
 	Case       *model.Case
 	AccessCode string
 	Replayed   bool // the same submission arrived before; this is its receipt
+	// PhotosLeftOut names the photos refused and left out of the report
+	// (Request.DropBadPhotos), each with its problem.
+	PhotosLeftOut []form.Message
 }
 
 // ErrKeyReused says an idempotency key arrived with another submission than
@@ -186,7 +194,8 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, error) {
 			return nil, err
 		}
 	}
-	cleaned, err := s.cleanPhotos(ctx, req.Photos, errs)
+	var leftOut []form.Message
+	cleaned, err := s.cleanPhotos(ctx, req.Photos, errs, &leftOut, req.DropBadPhotos)
 	if err != nil {
 		refund()
 		return nil, err
@@ -255,7 +264,7 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, error) {
 		refund()
 		return nil, err
 	}
-	return &Receipt{Report: report, Case: c, AccessCode: code}, nil
+	return &Receipt{Report: report, Case: c, AccessCode: code, PhotosLeftOut: leftOut}, nil
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -314,7 +323,7 @@ func (s *Service) hold(ctx context.Context, req Request, errs form.Errors, now t
 		}
 		return err
 	}
-	cleaned, err := s.cleanPhotos(ctx, req.Photos, errs)
+	cleaned, err := s.cleanPhotos(ctx, req.Photos, errs, nil, false)
 	if err != nil || errs.Has("photos") {
 		return err
 	}
@@ -346,9 +355,11 @@ func (s *Service) DropHeldPhotos(ctx context.Context, key string, ids []int64) e
 // cleanPhotos decodes and re-encodes the uploads one at a time, each
 // through the server's photo limiter, which reads an upload only once
 // there is room for it (memory and a CPU). A photo that is refused adds its
-// problem to errs and ends the work; an error means the photos could not be
-// read at all.
-func (s *Service) cleanPhotos(ctx context.Context, uploads []Upload, errs form.Errors) ([]model.ReportPhoto, error) {
+// problem to errs and ends the work — unless dropBad, when it is left out,
+// its problem noted in leftOut, and the others go on: a bad photo does not
+// cost a citizen on a phone the report they typed. An error means the photos
+// could not be read at all.
+func (s *Service) cleanPhotos(ctx context.Context, uploads []Upload, errs form.Errors, leftOut *[]form.Message, dropBad bool) ([]model.ReportPhoto, error) {
 	var cleaned []model.ReportPhoto
 	for i, upload := range uploads {
 		p, err := s.photoLimiter().Process(ctx, upload, photos.DefaultOptions())
@@ -358,6 +369,10 @@ func (s *Service) cleanPhotos(ctx context.Context, uploads []Upload, errs form.E
 				return nil, fmt.Errorf("photo %d: %w", i+1, err)
 			}
 			key, args := PhotoMessage(pe.Kind, i+1)
+			if dropBad {
+				*leftOut = append(*leftOut, form.Message{Key: key, Args: args})
+				continue
+			}
 			errs.Add("photos", key, args...)
 			return nil, nil
 		}

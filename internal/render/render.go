@@ -100,6 +100,8 @@ func New(templatesFS, staticFS fs.FS) (*Renderer, error) {
 		// form, "form", has no field to link to). It takes the focus when
 		// the page loads, so a screen reader and a phone user start there.
 		"errorsummary": errorSummary,
+		// msg renders a form.Message in the page's language.
+		"msg": func(l *locale.Printer, m form.Message) string { return l.T(m.Key, m.Args...) },
 		// kb is a size in whole kilobytes, at least 1.
 		"kb":         func(n int) int { return max(1, (n+512)/1024) },
 		"list":       func(v ...any) []any { return v },

@@ -66,7 +66,7 @@ func (h *Handler) reportSubmit(c *gin.Context) {
 		return
 	}
 	receipt, err := h.Intake.Submit(ctx, intake.Request{Submission: sub, Target: target, Photos: uploads,
-		ClientIP: c.ClientIP(), Locale: l.Lang})
+		ClientIP: c.ClientIP(), Locale: l.Lang, DropBadPhotos: true})
 	if target.Unit == nil {
 		token = ""
 	}
