@@ -160,3 +160,17 @@ func TestSuspendedUnitPrintsNoPoster(t *testing.T) {
 		t.Errorf("the suspended unit's code: %d, want it still downloadable", r.Status)
 	}
 }
+
+// The merchant previews the public page a shopper's scan opens.
+func TestPreviewPublicPage(t *testing.T) {
+	a := apptest.New(t)
+	m, unitID, _ := a.ApprovedUnit("钟楼菜场 8号摊位")
+	unit := "/merchant/units/" + strconv.FormatInt(unitID, 10)
+	m.Get(unit)
+	m.Expect(http.StatusOK, "预览顾客看到的页面", unit+"/public")
+	m.Get(unit + "/public")
+	m.Expect(http.StatusOK, "钟楼菜场 8号摊位", "诚信计量示范单位")
+	if !strings.HasSuffix(m.Last.URL, a.ScanPath(model.QRUnit, unitID)) {
+		t.Errorf("preview landed on %s, want the unit's scan page", m.Last.URL)
+	}
+}

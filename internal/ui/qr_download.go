@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -65,4 +66,24 @@ func (h *Handler) instrumentQRSVG(c *gin.Context) {
 	if in, ok := h.printableInstrument(c); ok {
 		h.qrImage(c, model.QRInstrument, in.ID, "instrument-"+in.SerialNo, true)
 	}
+}
+
+// unitPublicPreview opens the unit's public page as a shopper who scans its
+// shop-front code sees it ("preview my public page").
+func (h *Handler) unitPublicPreview(c *gin.Context) {
+	u, ok := h.printableUnit(c)
+	if !ok {
+		return
+	}
+	url, _, err := h.codeURL(c, model.QRUnit, u.ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	// The code's URL is absolute and upper-case for the QR code's sake;
+	// the preview stays on whatever address the merchant is using.
+	if i := strings.Index(url, "/Q/"); i >= 0 {
+		url = url[i:]
+	}
+	c.Redirect(http.StatusSeeOther, url)
 }

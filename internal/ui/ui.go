@@ -127,6 +127,7 @@ func (h *Handler) Register(e *gin.Engine) {
 	m.GET("/units/:id/poster", h.poster)
 	m.GET("/units/:id/labels", h.labels)
 	m.GET("/units/:id/qr.png", h.unitQRPNG)
+	m.GET("/units/:id/public", h.unitPublicPreview)
 	m.GET("/units/:id/qr.svg", h.unitQRSVG)
 	m.GET("/units/:id/qr/reprint", h.unitQRReprintConfirm)
 	m.POST("/units/:id/qr/reprint", h.unitQRReprint)

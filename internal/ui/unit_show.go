@@ -21,17 +21,19 @@ type unitPageData struct {
 	Instruments []instrumentRow
 	Retired     []instrumentRow // instruments taken out of use, kept for the record
 	ShowRetired bool            // ?show=retired: the merchant asked to see them
-	Events      []model.UnitEvent
-	Editable    bool
-	Writable    bool // instruments may be added (units.RecordsOpen)
-	Applying    bool // a draft or returned: the steps and the submit button show
-	CanSubmit   bool
-	CanRenew    bool
-	Published   bool // it has public codes to print (units.Printable)
-	PosterOK    bool // it may print the demonstration-unit poster (units.PosterPrintable)
-	HasPhoto    bool
-	Missing     []string // locale keys of what is still needed before submitting
-	DraftDays   int      // days an unchanged draft is kept; 0: for ever
+	// InstrumentsDone: the instruments step is ticked (units.InstrumentsStepDone).
+	InstrumentsDone bool
+	Events          []model.UnitEvent
+	Editable        bool
+	Writable        bool // instruments may be added (units.RecordsOpen)
+	Applying        bool // a draft or returned: the steps and the submit button show
+	CanSubmit       bool
+	CanRenew        bool
+	Published       bool // it has public codes to print (units.Printable)
+	PosterOK        bool // it may print the demonstration-unit poster (units.PosterPrintable)
+	HasPhoto        bool
+	Missing         []string // locale keys of what is still needed before submitting
+	DraftDays       int      // days an unchanged draft is kept; 0: for ever
 }
 
 type instrumentRow struct {
@@ -90,6 +92,11 @@ func (h *Handler) unitPage(c *gin.Context, u *model.Unit) (*unitPageData, error)
 		}
 	}
 	d.ShowRetired = c.Query("show") == "retired"
+	states := make([]model.VerificationState, len(d.Instruments))
+	for i, row := range d.Instruments {
+		states[i] = row.State
+	}
+	d.InstrumentsDone = units.InstrumentsStepDone(states)
 	if d.Events, err = h.Store.UnitEvents(ctx, u.ID); err != nil {
 		return nil, err
 	}

@@ -201,3 +201,20 @@ func Can(from model.UnitStatus, action Action, by Actor) bool {
 	_, err := Next(from, action, by)
 	return err == nil
 }
+
+// InstrumentsStepDone says whether the instruments step of an application
+// is done, given the verification states of the unit's instruments in use:
+// at least one is listed and each has a certificate on record. The step is
+// not ticked while an instrument still lacks one, even though the unit may
+// be submitted (the officer sees what is missing).
+func InstrumentsStepDone(states []model.VerificationState) bool {
+	if len(states) == 0 {
+		return false
+	}
+	for _, s := range states {
+		if s == model.StateNeverChecked {
+			return false
+		}
+	}
+	return true
+}
