@@ -23,6 +23,7 @@ var Migrations = []Migration{
 	{Version: 9, Name: "public notice of a conclusion, reply templates", SQL: schemaV9},
 	{Version: 10, Name: "sealed instruments", SQL: schemaV10},
 	{Version: 11, Name: "photos held for a report form sent back", SQL: schemaV11},
+	{Version: 12, Name: "reporters rate the handling", SQL: schemaV12},
 }
 
 // schemaV8: what legal verification bodies send (internal/verification,

@@ -25,6 +25,21 @@ type Tracked struct {
 	Agency *model.Agency
 	// Progress: the stages with the current one, what comes next, by when.
 	Progress Progress
+	// Rating is the reporter's rating of the handling, once given.
+	Rating *model.CaseRating
+	// MergedInto is the case that absorbed this one (merged reports only):
+	// its tracking number and where it stands, in public words only.
+	MergedInto *MergedCase
+	// What the reporter may do now (MayAddInfo, MayWithdraw, MayRate).
+	CanAddInfo, CanWithdraw, CanRate bool
+}
+
+// MergedCase is what a reporter may see of the case their report was
+// merged into: never its reply, which was written to another reporter.
+type MergedCase struct {
+	TrackingNo   string
+	Status       model.CaseStatus
+	PublicNotice string
 }
 
 // Tracking limits, for the page and the API together. Every lookup counts
@@ -106,7 +121,28 @@ func (s *Service) Track(ctx context.Context, trackingNo, accessCode, clientIP st
 			}
 		}
 	}
-	return &Tracked{Report: r, Case: c, Events: events, Agency: agency, Progress: ProgressOf(c)}, nil
+	t := &Tracked{Report: r, Case: c, Events: events, Agency: agency, Progress: ProgressOf(c),
+		CanAddInfo: MayAddInfo(c), CanWithdraw: MayWithdraw(c)}
+	if MayRate(c) {
+		switch t.Rating, err = s.Store.CaseRatingOf(ctx, c.ID); {
+		case errors.Is(err, storage.ErrNotFound):
+			t.CanRate = true
+		case err != nil:
+			return nil, err
+		}
+	}
+	if c.Status == model.CaseMerged && c.DuplicateOfCaseID != nil {
+		into, err := s.Store.CaseByID(ctx, *c.DuplicateOfCaseID)
+		if err != nil {
+			return nil, err
+		}
+		ir, err := s.Store.ReportByID(ctx, into.ReportID)
+		if err != nil {
+			return nil, err
+		}
+		t.MergedInto = &MergedCase{TrackingNo: ir.TrackingNo, Status: into.Status, PublicNotice: into.PublicNotice}
+	}
+	return t, nil
 }
 
 // ReceiptAgainWindow is how long after filing a report its form's key shows

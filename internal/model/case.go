@@ -213,3 +213,16 @@ type OutboxAttempt struct {
 }
 
 func (OutboxAttempt) TableName() string { return "outbox_attempts" }
+
+// CaseRating is the reporter's rating of how their case was handled: one
+// per case, given once it has ended.
+type CaseRating struct {
+	ID        int64
+	CaseID    int64
+	AgencyID  int64
+	Score     int // 1 (very dissatisfied) … 5 (very satisfied)
+	Comment   string
+	CreatedAt time.Time
+}
+
+func (CaseRating) TableName() string { return "case_ratings" }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -14,6 +15,7 @@ import (
 
 type trackData struct {
 	TrackingNo string
+	AccessCode string // posted back by the page's own forms, never in a URL
 	Errors     form.Errors
 	Result     *intake.Tracked
 }
@@ -25,12 +27,18 @@ func (h *Handler) trackForm(c *gin.Context) {
 
 // track is a POST so the access code never appears in a URL, a log or the
 // browser history.
-func (h *Handler) track(c *gin.Context) {
+func (h *Handler) track(c *gin.Context) { h.showTracked(c, "", nil) }
+
+// showTracked looks the posted tracking number and access code up and shows
+// the result, with notice (a locale key: what the reporter just did) or the
+// problems of what they tried.
+func (h *Handler) showTracked(c *gin.Context, notice string, problems form.Errors) {
 	ctx := c.Request.Context()
 	l := server.Printer(c)
 	d := trackData{TrackingNo: strings.TrimSpace(c.PostForm("tracking_number")), Errors: form.Errors{}}
 	c.Header("Cache-Control", "no-store")
-	res, err := h.Intake.Track(ctx, d.TrackingNo, strings.TrimSpace(c.PostForm("access_code")), c.ClientIP())
+	code := strings.TrimSpace(c.PostForm("access_code"))
+	res, err := h.Intake.Track(ctx, d.TrackingNo, code, c.ClientIP())
 	if e, ok := fail.As(err); ok && (e.Kind == fail.NotFound || e.Kind == fail.RateLimited) {
 		// A wrong code, a missing one and an unknown number read alike.
 		status, key, args := http.StatusNotFound, "track.not_found", []any(nil)
@@ -46,10 +54,52 @@ func (h *Handler) track(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	d.Result = res
+	d.Result, d.AccessCode = res, code
+	status := http.StatusOK
+	if problems.Any() {
+		d.Errors, status = problems, http.StatusUnprocessableEntity
+	}
 	p := h.page(c, l.T("track.title"), d)
+	if notice != "" {
+		p.Notice = notice
+	}
 	// The result is the answer to a post: the switch posts it again (the
 	// access code stays out of URLs).
-	keepOnLangSwitch(&p, "/track", "tracking_number", d.TrackingNo, "access_code", strings.TrimSpace(c.PostForm("access_code")))
-	h.render(c, http.StatusOK, "track", p)
+	keepOnLangSwitch(&p, "/track", "tracking_number", d.TrackingNo, "access_code", code)
+	h.render(c, status, "track", p)
+}
+
+// trackAct is one thing a reporter does on the tracking page: it is done
+// through intake (which checks the tracking number and code again), then
+// the result is shown with what happened, or why it could not be done.
+func (h *Handler) trackAct(done string, act func(c *gin.Context, no, code, ip string) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		err := act(c, strings.TrimSpace(c.PostForm("tracking_number")), strings.TrimSpace(c.PostForm("access_code")), c.ClientIP())
+		e, _ := fail.As(err)
+		switch {
+		case err == nil:
+			h.showTracked(c, done, nil)
+		case e != nil && e.Kind == fail.Invalid:
+			h.showTracked(c, "", e.Fields)
+		case e != nil && e.Kind == fail.Conflict:
+			h.showTracked(c, "", form.Errors{"action": {Key: "track.not_now"}})
+		case e != nil && (e.Kind == fail.NotFound || e.Kind == fail.RateLimited):
+			h.showTracked(c, "", nil) // shows the same "not found" or "wait" as a lookup
+		default:
+			h.serverError(c, err)
+		}
+	}
+}
+
+func (h *Handler) trackAddInfo(c *gin.Context, no, code, ip string) error {
+	return h.Intake.AddInfo(c.Request.Context(), no, code, ip, c.PostForm("info"))
+}
+
+func (h *Handler) trackWithdraw(c *gin.Context, no, code, ip string) error {
+	return h.Intake.Withdraw(c.Request.Context(), no, code, ip, c.PostForm("reason"))
+}
+
+func (h *Handler) trackRate(c *gin.Context, no, code, ip string) error {
+	score, _ := strconv.Atoi(c.PostForm("score"))
+	return h.Intake.Rate(c.Request.Context(), no, code, ip, score, c.PostForm("comment"))
 }

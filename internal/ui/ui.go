@@ -85,6 +85,9 @@ func (h *Handler) Register(e *gin.Engine) {
 	e.POST("/report/receipt", h.receiptAgain)
 	e.GET("/track", h.trackForm)
 	e.POST("/track", h.track)
+	e.POST("/track/info", h.trackAct("notice.track_info_added", h.trackAddInfo))
+	e.POST("/track/withdraw", h.trackAct("notice.track_withdrawn", h.trackWithdraw))
+	e.POST("/track/rate", h.trackAct("notice.track_rated", h.trackRate))
 	e.GET("/units", h.directory)
 
 	// Everything below knows who is signed in.

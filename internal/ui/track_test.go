@@ -1,0 +1,66 @@
+package ui_test
+
+import (
+	"net/http"
+	"regexp"
+	"testing"
+	"time"
+
+	"honestmeasure/internal/app/apptest"
+	"honestmeasure/internal/model"
+)
+
+// On the tracking page a complainant adds information, withdraws the
+// complaint, then rates the handling, once; each is checked against the
+// tracking number and access code again, and recorded where the officer
+// (and the dashboard) can see it.
+func TestReporterActsOnTheTrackingPage(t *testing.T) {
+	a := apptest.New(t)
+	v := a.Browser()
+	v.Get("/report")
+	key := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(v.Last.Body)[1]
+	v.PostMultipart("/report", reportFields("complaint", "idempotency_key", key, "district_id", a.DistrictID("320412"),
+		"business_name", "湖塘菜场 12号", "business_address", "武进区湖塘镇", "reporter_name", "刘女士",
+		"reporter_phone", "13700001234", "reporter_address", "武进区花园街1号", "request", "退还差价"))
+	v.Expect(http.StatusCreated)
+	code := regexp.MustCompile(`id="access-code">(\d{8})<`).FindStringSubmatch(v.Last.Body)[1]
+	tracking := regexp.MustCompile(`id="tracking">([^<]+)<`).FindStringSubmatch(v.Last.Body)[1]
+	me := func(kv ...string) map[string][]string {
+		return form(append([]string{"tracking_number", tracking, "access_code", code}, kv...)...)
+	}
+
+	v.Post("/track", me())
+	v.Expect(http.StatusOK, "补充情况（承办人员会看到）", "撤回投诉")
+	v.Post("/track/info", me("info", ""))
+	v.Expect(http.StatusUnprocessableEntity, `href="#info"`)
+	v.Post("/track/info", me("info", "小票照片在我这里，可以提供。"))
+	v.Expect(http.StatusOK, "补充情况已提交", "小票照片在我这里，可以提供。")
+	// A wrong code does nothing.
+	v.Post("/track/withdraw", form("tracking_number", tracking, "access_code", "00000000"))
+	v.Expect(http.StatusNotFound, "没有找到")
+
+	v.Post("/track/withdraw", me("reason", "商家已经退款"))
+	v.Expect(http.StatusOK, "投诉已撤回", "您对这次处理满意吗？")
+	var c model.Case
+	a.DB.Take(&c)
+	if c.Status != model.CaseClosed || c.Outcome != "withdrawn" || c.DueAt != nil {
+		t.Fatalf("withdrawn case: status %s outcome %q due %v", c.Status, c.Outcome, c.DueAt)
+	}
+	var events []model.CaseEvent
+	a.DB.Where("case_id = ? AND kind IN ?", c.ID, []string{"reporter_info", "withdrawn"}).Order("id").Find(&events)
+	if len(events) != 2 || *events[0].Body != "小票照片在我这里，可以提供。" || *events[1].Body != "商家已经退款" {
+		t.Fatalf("timeline: %+v", events)
+	}
+	if r := v.Post("/track/info", me("info", "还有一件事")); r.Status != http.StatusConflict && r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("adding to a withdrawn complaint: %d", r.Status)
+	}
+
+	v.Post("/track/rate", me("score", "4", "comment", "处理及时"))
+	v.Expect(http.StatusOK, "谢谢您的评价", "您已评价： 满意")
+	v.Post("/track/rate", me("score", "1"))
+	v.Expect(http.StatusUnprocessableEntity, "这一步现在不能做了")
+	sat, err := a.Store.SatisfactionByAgency(t.Context(), a.Now().Add(-time.Hour), a.Now().Add(time.Hour))
+	if err != nil || len(sat) != 1 || sat[0].AgencyID != c.AgencyID || sat[0].Ratings != 1 || sat[0].Satisfied != 1 || sat[0].ScoreSum != 4 {
+		t.Fatalf("satisfaction: %+v %v", sat, err)
+	}
+}
