@@ -193,6 +193,9 @@ func follow(sel chromedp.CSS, status int64) chromedp.Action[chromedp.Void] {
 		if err != nil {
 			return fmt.Errorf("tap %s: %w", sel, err)
 		}
+		if resp == nil {
+			return fmt.Errorf("tap %s: no page was loaded", sel)
+		}
 		if resp.Status != status {
 			return fmt.Errorf("tap %s: %s answered %d, want %d", sel, resp.URL, resp.Status, status)
 		}

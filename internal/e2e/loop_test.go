@@ -222,7 +222,7 @@ func TestWholeLoop(t *testing.T) {
 	)
 	var tracking, code string
 	citizen.step(t, "receipt",
-		follow(`form[action="/report"] button[type=submit]`, 201),
+		sendReport(),
 		hasText("main", "已收到您的举报", "常州市天宁区市场监督管理局"),
 		textMatching("#tracking", trackingRe, &tracking),
 		textMatching("#access-code", accessCodeRe, &code),
