@@ -14,6 +14,7 @@ import (
 
 	"honestmeasure/internal/app/apptest"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/printfile"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/scan"
 	"honestmeasure/internal/storage"
@@ -114,7 +115,7 @@ func TestPosterAndLabelSheet(t *testing.T) {
 	}
 	m.Get(unit + "/labels")
 	m.Expect(http.StatusOK, "CZ-01", "CZ-02", "8号摊位", "电子计价秤", "未检定")
-	if n := strings.Count(m.Last.Body, `class="label"`); n != 2 {
+	if n := strings.Count(m.Last.Body, `<div class="label`); n != 2 {
 		t.Fatalf("%d labels, want 2", n)
 	}
 
@@ -122,7 +123,7 @@ func TestPosterAndLabelSheet(t *testing.T) {
 	a.CreateUser("13800000011", "other-pass-1", model.RoleMerchant, "")
 	o := a.Browser()
 	o.Login("13800000011", "other-pass-1")
-	for _, p := range []string{unit + "/poster", unit + "/labels", unit + "/qr.png", unit + "/qr.svg"} {
+	for _, p := range []string{unit + "/poster", unit + "/labels", unit + "/qr.png", unit + "/qr.svg", unit + "/poster.pdf", unit + "/poster.png", unit + "/labels.pdf"} {
 		if r := o.Get(p); r.Status != http.StatusNotFound {
 			t.Errorf("%s by another merchant: %d", p, r.Status)
 		}
@@ -172,5 +173,45 @@ func TestPreviewPublicPage(t *testing.T) {
 	m.Expect(http.StatusOK, "钟楼菜场 8号摊位", "诚信计量示范单位")
 	if !strings.HasSuffix(m.Last.URL, a.ScanPath(model.QRUnit, unitID)) {
 		t.Errorf("preview landed on %s, want the unit's scan page", m.Last.URL)
+	}
+}
+
+// The poster and labels download as files a print shop takes: an A4 PDF
+// and PNG poster, PDF label sheets of the chosen instruments with a warning
+// for those that may not be used; a suspended unit gets no poster file.
+func TestPrintFiles(t *testing.T) {
+	a := apptest.New(t)
+	m, unitID, ins := a.ApprovedUnit("钟楼菜场 8号摊位")
+	unit := "/merchant/units/" + strconv.FormatInt(unitID, 10)
+	r := m.Get(unit + "/poster.pdf")
+	if r.Status != http.StatusOK || r.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(r.Body, "%PDF-") {
+		t.Fatalf("poster.pdf: %d %s %.8q", r.Status, r.Header.Get("Content-Type"), r.Body)
+	}
+	r = m.Get(unit + "/poster.png")
+	cfg, err := png.DecodeConfig(strings.NewReader(r.Body))
+	if r.Status != http.StatusOK || err != nil || cfg.Width != printfile.PNGWidth || cfg.Height != printfile.PNGHeight {
+		t.Fatalf("poster.png: %d %v %+v", r.Status, err, cfg)
+	}
+	// Both instruments are listed to choose from; CZ-02 never verified is warned about.
+	m.Get(unit + "/labels?ins=" + strconv.FormatInt(ins[1].ID, 10))
+	m.Expect(http.StatusOK, "70 × 37 毫米", "有 1 台选中的器具", "不得用于贸易结算", "labels.pdf?ins=")
+	if n := strings.Count(m.Last.Body, `<div class="label`); n != 1 {
+		t.Fatalf("%d labels laid out, want the 1 chosen", n)
+	}
+	r = m.Get(unit + "/labels.pdf?ins=" + strconv.FormatInt(ins[1].ID, 10))
+	if r.Status != http.StatusOK || !strings.HasPrefix(r.Body, "%PDF-") || strings.Count(r.Body, "/Type /Page\n")+strings.Count(r.Body, "/Type /Page ") == 0 {
+		t.Fatalf("labels.pdf: %d %.8q", r.Status, r.Body)
+	}
+	if err := a.Store.ChangeUnitStatus(t.Context(), storage.UnitChange{UnitID: unitID, From: model.UnitApproved,
+		To: model.UnitSuspended, At: a.Now(), Reason: "电子秤作弊"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"/poster.pdf", "/poster.png"} {
+		if r := m.Get(unit + f); r.Status != http.StatusConflict {
+			t.Errorf("%s of a suspended unit: %d, want 409", f, r.Status)
+		}
+	}
+	if r := m.Get(unit + "/labels.pdf"); r.Status != http.StatusOK {
+		t.Errorf("labels of a suspended unit: %d, want them still printable", r.Status)
 	}
 }
