@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/notices"
 	"honestmeasure/internal/reminders"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
@@ -21,6 +22,7 @@ type unitCard struct {
 	Pledge   *model.Pledge
 	Counts   map[model.VerificationState]int
 	Total    int
+	Advice   string // catalog key of what the owner has to do (notices.UnitAdviceKey), or ""
 }
 
 // attention is an instrument that needs the merchant's action.
@@ -91,7 +93,7 @@ func (h *Handler) merchantHome(c *gin.Context) {
 		return validUntil(a.View).Before(validUntil(b.View))
 	})
 	for _, x := range list {
-		card := unitCard{Unit: x, District: districts[x.DistrictID], Counts: counts[x.ID]}
+		card := unitCard{Unit: x, District: districts[x.DistrictID], Counts: counts[x.ID], Advice: notices.UnitAdviceKey(x.Status)}
 		for _, n := range card.Counts {
 			card.Total += n
 		}

@@ -138,7 +138,8 @@ func TestPosterAndLabelSheet(t *testing.T) {
 
 // A suspended unit is not a demonstration unit while suspended: no poster
 // saying it is (409, with the reason and how to be reinstated), no poster
-// button; its codes still download, and a scan shows the suspension.
+// button; its codes still download, a scan shows the suspension, and the
+// merchant's home page says why and how to be reinstated.
 func TestSuspendedUnitPrintsNoPoster(t *testing.T) {
 	a := apptest.New(t)
 	m, unitID, _ := a.ApprovedUnit("钟楼菜场 8号摊位")
@@ -160,6 +161,9 @@ func TestSuspendedUnitPrintsNoPoster(t *testing.T) {
 	if r := m.Get(unit + "/qr.png"); r.Status != http.StatusOK {
 		t.Errorf("the suspended unit's code: %d, want it still downloadable", r.Status)
 	}
+	// The merchant's home says why and what to do, as the notice did.
+	m.Get("/merchant")
+	m.Expect(http.StatusOK, "原因：电子秤作弊", "申请恢复")
 }
 
 // The merchant previews the public page a shopper's scan opens.

@@ -6,6 +6,7 @@ import (
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/fail"
 	"honestmeasure/internal/form"
+	"honestmeasure/internal/model"
 	"honestmeasure/internal/notices"
 	"honestmeasure/internal/storage"
 )
@@ -29,9 +30,16 @@ func (s *Service) Review(ctx context.Context, who audit.Actor, id int64, action 
 	if errs.Any() {
 		return Transition{}, fail.Fields(errs)
 	}
+	told, err := s.ownerTold(ctx, s.Store, u, u.Status, tr.To, why)
+	if err != nil {
+		return Transition{}, err
+	}
 	err = s.Store.Tx(ctx, func(tx *storage.Store) error {
 		if err := tx.ChangeUnitStatus(ctx, storage.UnitChange{UnitID: u.ID, From: u.Status, To: tr.To, Reason: why,
 			ActorID: actorID(who), At: s.now()}); err != nil {
+			return err
+		}
+		if err := tx.Enqueue(ctx, told...); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, who, audit.ActionUnitStatus, u.ID, who.User.AgencyID,
@@ -78,4 +86,15 @@ func (s *Service) ReleaseCreditCode(ctx context.Context, who audit.Actor, id int
 			map[string]any{"uscc_held": u.USCC}, map[string]any{"uscc_held": nil, "released_because": why})
 	})
 	return changed(err)
+}
+
+// ownerTold builds the notice to u's owner of a change from one status to
+// another (notices.UnitStatusChanged), to be enqueued in the change's
+// transaction (read through st: the caller's transaction, if it has one).
+func (s *Service) ownerTold(ctx context.Context, st *storage.Store, u *model.Unit, from, to model.UnitStatus, why string) ([]model.OutboxMessage, error) {
+	owner, err := st.UserByID(ctx, u.OwnerUserID)
+	if err != nil {
+		return nil, unexpected("owner of unit", err)
+	}
+	return notices.UnitStatusChanged(owner, u, from, to, why, s.BaseURL)
 }

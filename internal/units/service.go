@@ -193,7 +193,14 @@ func (s *Service) ApplyCaseMeasure(ctx context.Context, tx *storage.Store, who a
 	if err != nil || change == nil {
 		return err
 	}
+	told, err := s.ownerTold(ctx, tx, unit, change.From, change.To, change.Reason)
+	if err != nil {
+		return err
+	}
 	if err := tx.ChangeUnitStatus(ctx, *change); err != nil {
+		return err
+	}
+	if err := tx.Enqueue(ctx, told...); err != nil {
 		return err
 	}
 	return s.record(ctx, tx, who, audit.ActionUnitStatus, unit.ID, &m.AgencyID,

@@ -302,8 +302,8 @@ func TestApplicationLifecycle(t *testing.T) {
 	if n := len(r.audits(audit.ActionUnitStatus, u.ID)); n != 6 { // the expiry is the system's, not audited here
 		t.Fatalf("%d status audit entries, want 6", n)
 	}
-	if n := r.count("outbox"); n != 0 {
-		t.Fatalf("%d notices for a life without a released code", n)
+	if n := r.count("outbox"); n != 2 { // the owner has an e-mail address and no phone
+		t.Fatalf("%d notices, want the owner's e-mails of the return and the approval", n)
 	}
 	if rep, err := r.log.Verify(ctx, r.store); err != nil || rep.Err() != nil {
 		t.Fatalf("audit chain: %v %v", err, rep.Err())
