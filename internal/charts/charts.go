@@ -26,21 +26,31 @@ type Bar struct {
 	// (a district's share of the unit target, say).
 	Target float64
 	Class  string // extra CSS classes of the bar, e.g. "warn"
+	// Link, when set, makes the bar a link (a relative URL such as the
+	// queue filtered to what the bar counts).
+	Link string
 }
 
 const (
-	width     = 640.0 // viewBox width of every chart
-	fontSize  = 13.0  // fallback for text size when the stylesheet is missing
-	rowHeight = 28.0  // horizontal bars: one row per bar
-	barHeight = 18.0
-	labelEms  = 15.0 // horizontal bars: room for a label, in ems
-	valueW    = 96.0 // horizontal bars: room for the value right of the bar
-	colHeight = 160.0
+	width       = 640.0 // viewBox width of every chart
+	fontSize    = 13.0  // fallback for text size when the stylesheet is missing
+	rowHeight   = 28.0  // horizontal bars: one row per bar
+	barHeight   = 18.0
+	minLabelEms = 4.0  // horizontal bars: the least room for a label, in ems
+	maxLabelEms = 22.0 // and the most: longer labels are shortened
+	valueW      = 96.0 // horizontal bars: room for the value right of the bar
+	colHeight   = 160.0
 )
 
 // HBar draws a horizontal bar chart: a label on the left, the bar, and the
 // value on its right. Bars are scaled to the largest value or target.
 func HBar(title string, bars []Bar) template.HTML {
+	// The label column is as wide as the longest label, within bounds, so
+	// English labels are not cut short where there is room for them.
+	labelEms := minLabelEms
+	for _, bar := range bars {
+		labelEms = max(labelEms, min(maxLabelEms, ems(bar.Label)))
+	}
 	labelW := labelEms * fontSize
 	barX := labelW + 8
 	maxW := width - barX - valueW
@@ -61,7 +71,7 @@ func HBar(title string, bars []Bar) template.HTML {
 			b.WriteString(`<line class="target" x1="` + num(x) + `" y1="` + num(y-2) + `" x2="` + num(x) + `" y2="` + num(y+barHeight+2) + `"/>`)
 		}
 		text(&b, "value", barX+w+6, y+barHeight-4, "start", valueText(bar))
-		b.WriteString(`</g>`)
+		closeGroup(&b, bar)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // every text above went through escape
@@ -91,7 +101,7 @@ func Columns(title string, bars []Bar) template.HTML {
 		rect(&b, "fill", mid-colW/2, base-h, colW, h)
 		text(&b, "value", mid, base-h-5, "middle", valueText(bar))
 		text(&b, "label", mid, base+16, "middle", fit(bar.Label, slot/11))
-		b.WriteString(`</g>`)
+		closeGroup(&b, bar)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
@@ -120,8 +130,14 @@ func open(b *strings.Builder, class, title string, height float64) {
 	b.WriteString(`</title>`)
 }
 
-// group opens a bar's <g>; its <title> is the tooltip with the full label.
+// group opens a bar's <g> (inside an <a> when the bar links somewhere);
+// its <title> is the tooltip with the full label.
 func group(b *strings.Builder, bar Bar) {
+	if bar.Link != "" {
+		b.WriteString(`<a href="`)
+		escape(b, bar.Link)
+		b.WriteString(`">`)
+	}
 	b.WriteString(`<g class="bar`)
 	if c := classes(bar.Class); c != "" {
 		b.WriteString(" " + c)
@@ -129,6 +145,13 @@ func group(b *strings.Builder, bar Bar) {
 	b.WriteString(`"><title>`)
 	escape(b, bar.Label+": "+valueText(bar))
 	b.WriteString(`</title>`)
+}
+
+func closeGroup(b *strings.Builder, bar Bar) {
+	b.WriteString(`</g>`)
+	if bar.Link != "" {
+		b.WriteString(`</a>`)
+	}
 }
 
 func rect(b *strings.Builder, class string, x, y, w, h float64) {
@@ -171,28 +194,35 @@ func classes(s string) string {
 	}, s)
 }
 
-// fit shortens s to about ems wide, with an ellipsis: Chinese characters
-// are one em wide, Latin letters and digits about 0.6.
-func fit(s string, ems float64) string {
-	if ems < 2 {
-		ems = 2
+// runeW is a character's width in ems: Chinese characters are one em
+// wide, Latin letters and digits about 0.6.
+func runeW(r rune) float64 {
+	if r >= 0x2E80 {
+		return 1
 	}
-	runeW := func(r rune) float64 {
-		if r >= 0x2E80 {
-			return 1
-		}
-		return 0.6
-	}
+	return 0.6
+}
+
+// ems is s's width in ems.
+func ems(s string) float64 {
 	total := 0.0
 	for _, r := range s {
 		total += runeW(r)
 	}
-	if total <= ems {
+	return total
+}
+
+// fit shortens s to about room ems wide, with an ellipsis.
+func fit(s string, room float64) string {
+	if room < 2 {
+		room = 2
+	}
+	if ems(s) <= room {
 		return s
 	}
 	w := 1.0 // the ellipsis
 	for i, r := range s {
-		if w+runeW(r) > ems {
+		if w+runeW(r) > room {
 			return strings.TrimSpace(s[:i]) + "…"
 		}
 		w += runeW(r)

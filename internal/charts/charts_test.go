@@ -95,8 +95,9 @@ func TestBarsAreScaledToTheLargest(t *testing.T) {
 			widths = append(widths, attr(e, "width"))
 		}
 	}
-	// The target 20 is the largest: room 640-(195+8)-96 = 341 units.
-	want := []string{"170.5", "85.2", "34.1"}
+	// The target 20 is the largest; one-letter labels take the least label
+	// room (4 ems of 13): room 640-(52+8)-96 = 484 units.
+	want := []string{"242.0", "121.0", "48.4"}
 	if strings.Join(widths, " ") != strings.Join(want, " ") {
 		t.Errorf("widths %v, want %v", widths, want)
 	}
@@ -157,5 +158,29 @@ func TestFit(t *testing.T) {
 		if got := fit(tt.in, tt.ems); got != tt.want {
 			t.Errorf("fit(%q, %v) = %q, want %q", tt.in, tt.ems, got, tt.want)
 		}
+	}
+}
+
+// An English label that fits in the widest label column is shown whole; a
+// longer one is shortened, whole in its tooltip.
+func TestLabelColumnFitsTheLabels(t *testing.T) {
+	svg := string(HBar("t", []Bar{{Label: "Short net content in packages", Value: 1}, {Label: "Altered or rigged instruments, cheating devices and more", Value: 2}}))
+	for _, want := range []string{">Short net content in packages</text>", ">Altered or rigged instruments, che…</text>", "<title>Altered or rigged instruments, cheating devices and more: 2</title>"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("chart lacks %q:\n%s", want, svg)
+		}
+	}
+}
+
+// A bar with a link is an SVG link to it, escaped.
+func TestBarsLink(t *testing.T) {
+	for name, draw := range charts {
+		t.Run(name, func(t *testing.T) {
+			svg := string(draw("t", []Bar{{Label: "a", Value: 1, Link: "/staff/queue?district=3&due=overdue"}, {Label: "b", Value: 2}}))
+			parse(t, template.HTML(svg))
+			if strings.Count(svg, "<a ") != 1 || !strings.Contains(svg, `<a href="/staff/queue?district=3&amp;due=overdue"><g class="bar">`) {
+				t.Errorf("bar link wrong:\n%s", svg)
+			}
+		})
 	}
 }

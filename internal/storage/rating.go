@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"time"
 
 	"honestmeasure/internal/model"
 )
@@ -26,19 +25,38 @@ func (s *Store) CaseRatingOf(ctx context.Context, caseID int64) (*model.CaseRati
 	return &r, nil
 }
 
-// Satisfaction is the ratings one agency received in a period.
+// SatisfiedScore is the lowest score that counts as satisfied (4: 满意,
+// 5: 非常满意), the share the dashboard reports.
+const SatisfiedScore = 4
+
+// Satisfaction is the ratings one agency or officer received in a period.
 type Satisfaction struct {
-	AgencyID  int64
+	ID        int64 // the agency's id, or the assignee's (0: nobody was assigned)
 	Ratings   int64
-	Satisfied int64 // rated 4 or 5
+	Satisfied int64 // rated SatisfiedScore or better
 	ScoreSum  int64
 }
 
-// SatisfactionByAgency sums the ratings given in [from, to) per agency.
-func (s *Store) SatisfactionByAgency(ctx context.Context, from, to time.Time) ([]Satisfaction, error) {
-	var out []Satisfaction
-	err := s.q(ctx).Model(&model.CaseRating{}).Where("created_at >= ? AND created_at < ?", from, to).
-		Select("agency_id, COUNT(*) AS ratings, SUM(CASE WHEN score >= 4 THEN 1 ELSE 0 END) AS satisfied, SUM(score) AS score_sum").
-		Group("agency_id").Order("agency_id").Scan(&out).Error
+// SatisfactionBy sums the ratings given in the scope's period (by when
+// they were given) to the scope's agency (nil: every agency), per agency or,
+// with byAssignee, per officer the rated case was assigned to.
+func (s *Store) SatisfactionBy(ctx context.Context, sc StatsScope, byAssignee bool) (map[int64]Satisfaction, error) {
+	key := "case_ratings.agency_id"
+	q := s.q(ctx).Table("case_ratings")
+	if byAssignee {
+		key = "COALESCE(cases.assignee_id, 0)"
+		q = q.Joins("JOIN cases ON cases.id = case_ratings.case_id")
+	}
+	if sc.AgencyID != nil {
+		q = q.Where("case_ratings.agency_id = ?", *sc.AgencyID)
+	}
+	var rows []Satisfaction
+	err := q.Where("case_ratings.created_at >= ? AND case_ratings.created_at < ?", sc.From.UTC(), sc.To.UTC()).
+		Select(key+" AS id, COUNT(*) AS ratings, SUM(CASE WHEN case_ratings.score >= ? THEN 1 ELSE 0 END) AS satisfied, SUM(case_ratings.score) AS score_sum", SatisfiedScore).
+		Group(key).Scan(&rows).Error
+	out := make(map[int64]Satisfaction, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r
+	}
 	return out, err
 }

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"honestmeasure/internal/database"
+	"honestmeasure/internal/fail"
 	"honestmeasure/internal/model"
 )
 
@@ -173,4 +174,63 @@ func (s *Store) UnitProgressIn(ctx context.Context, agencyID *int64) ([]District
 		}
 	}
 	return out, nil
+}
+
+// CaseTimes is what the performance figures (internal/performance) need of
+// one case.
+type CaseTimes struct {
+	ID              int64
+	AgencyID        int64
+	AssigneeID      *int64
+	Kind            model.ReportKind
+	Status          model.CaseStatus
+	ReceivedAt      time.Time
+	DecisionDueAt   time.Time
+	DecidedAt       *time.Time
+	ConclusionDueAt *time.Time
+	ConcludedAt     *time.Time
+}
+
+// MaxCaseTimes bounds the cases one figure is computed over: a city's year
+// is tens of thousands; more is a period nobody should ask for in one page.
+const MaxCaseTimes = 200_000
+
+// ErrTooManyCases: the scope holds more than MaxCaseTimes cases.
+var ErrTooManyCases = fail.Field(fail.Invalid, "from", "dashboard.too_many_cases")
+
+// CaseTimesIn lists the times of the scope's cases (received in its
+// period), at most MaxCaseTimes of them (more is ErrTooManyCases).
+func (s *Store) CaseTimesIn(ctx context.Context, sc StatsScope) ([]CaseTimes, error) {
+	var out []CaseTimes
+	err := s.statsCases(ctx, sc).Select("id, agency_id, assignee_id, kind, status, received_at, decision_due_at, decided_at, conclusion_due_at, concluded_at").
+		Order("id").Limit(MaxCaseTimes + 1).Scan(&out).Error
+	if err == nil && len(out) > MaxCaseTimes {
+		return nil, ErrTooManyCases
+	}
+	return out, err
+}
+
+// CountQueueBy is CountQueue per agency or, with byAssignee, per officer
+// assigned (0: unassigned), for the open cases of agencyID (nil: all).
+func (s *Store) CountQueueBy(ctx context.Context, agencyID *int64, byAssignee bool, now time.Time, dueSoon time.Duration) (map[int64]QueueCounts, error) {
+	key := "cases.agency_id"
+	if byAssignee {
+		key = "COALESCE(cases.assignee_id, 0)"
+	}
+	var rows []struct {
+		ID int64
+		QueueCounts
+	}
+	err := s.queueScope(ctx, QueueFilter{AgencyID: agencyID}).
+		Select(key+` AS id, COUNT(*) AS open,
+			COALESCE(SUM(CASE WHEN cases.due_at < ? THEN 1 ELSE 0 END), 0) AS overdue,
+			COALESCE(SUM(CASE WHEN cases.due_at >= ? AND cases.due_at < ? THEN 1 ELSE 0 END), 0) AS due_soon,
+			COALESCE(SUM(CASE WHEN cases.assignee_id IS NULL THEN 1 ELSE 0 END), 0) AS unassigned`,
+			now, now, now.Add(dueSoon)).
+		Group(key).Scan(&rows).Error
+	out := make(map[int64]QueueCounts, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.QueueCounts
+	}
+	return out, err
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/performance"
 	"honestmeasure/internal/storage"
 )
 
@@ -20,6 +21,9 @@ type dashScope struct {
 	Agency      *int64
 	Period      period
 	ValidPeriod bool // false: the request's dates were unusable and the default is shown
+	// perf holds the performance figures once computed: the KPI header and
+	// the by-agency (or by-officer) block share them.
+	perf *performance.Report
 }
 
 func (sc dashScope) stats() storage.StatsScope {
@@ -36,7 +40,25 @@ func (h *Handler) dashboardScope(c *gin.Context) (dashScope, bool) {
 		return dashScope{}, false
 	}
 	p, valid := parsePeriod(c.Query("from"), c.Query("to"), h.now())
-	return dashScope{Agency: agency, Period: p, ValidPeriod: valid}, true
+	return dashScope{Agency: agency, Period: p, ValidPeriod: valid, perf: &performance.Report{}}, true
+}
+
+// performance computes (once per request) the scope's figures: per agency
+// for the city, per officer for an agency.
+func (h *Handler) performance(c *gin.Context, sc dashScope) (performance.Report, error) {
+	if sc.perf.By != nil {
+		return *sc.perf, nil
+	}
+	cal, err := h.calendar(c)
+	if err != nil {
+		return performance.Report{}, err
+	}
+	r, err := performance.Compute(c.Request.Context(), h.Store, sc.stats(), sc.Agency != nil, cal, h.now(), dueSoon)
+	if err != nil {
+		return performance.Report{}, err
+	}
+	*sc.perf = r
+	return r, nil
 }
 
 // dashBlock is one block of the dashboard: its charts, and the same numbers
@@ -60,6 +82,7 @@ var dashboardBlocks = []struct {
 	ID    string
 	Build dashBuilder
 }{
+	{"people", (*Handler).dashPeople},
 	{"districts", (*Handler).dashDistricts},
 	{"categories", (*Handler).dashCategories},
 	{"statuses", (*Handler).dashStatuses},

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"html/template"
+	"net/url"
 	"slices"
 	"strconv"
 
@@ -18,12 +19,21 @@ import (
 // countBlock makes a block of counts per label, with a total row and a
 // chart drawn by draw (charts.HBar or charts.Columns).
 func countBlock(l *locale.Printer, title, col string, labels []string, counts []int64, draw func(string, []charts.Bar) template.HTML) dashBlock {
+	return linkedCountBlock(l, title, col, labels, counts, nil, draw)
+}
+
+// linkedCountBlock is countBlock with each bar linking to links[i] (the
+// queue filtered to what the bar counts); links may be nil.
+func linkedCountBlock(l *locale.Printer, title, col string, labels []string, counts []int64, links []string, draw func(string, []charts.Bar) template.HTML) dashBlock {
 	b := dashBlock{Title: title, Header: []string{col, l.T("dashboard.col_reports")}}
 	bars := make([]charts.Bar, len(labels))
 	var total int64
 	for i, label := range labels {
 		b.Rows = append(b.Rows, []string{label, strconv.FormatInt(counts[i], 10)})
 		bars[i] = charts.Bar{Label: label, Value: float64(counts[i])}
+		if links != nil {
+			bars[i].Link = links[i]
+		}
 		total += counts[i]
 	}
 	b.Total = []string{l.T("dashboard.total"), strconv.FormatInt(total, 10)}
@@ -35,7 +45,7 @@ func countBlock(l *locale.Printer, title, col string, labels []string, counts []
 // (categories, statuses), labelled from the catalogue under prefix, in the
 // list's order with zeros; a value the data holds that the list lacks (one
 // added after this page was written) follows, so the rows add up to the total.
-func vocabularyBlock[T ~string](h *Handler, c *gin.Context, sc dashScope, dim storage.CaseDimension, known []T, prefix, title, col string) (dashBlock, error) {
+func vocabularyBlock[T ~string](h *Handler, c *gin.Context, sc dashScope, dim storage.CaseDimension, known []T, prefix, title, col, param string) (dashBlock, error) {
 	l := server.Printer(c)
 	counts, err := h.Store.CountCasesBy(c.Request.Context(), sc.stats(), dim)
 	if err != nil {
@@ -53,11 +63,11 @@ func vocabularyBlock[T ~string](h *Handler, c *gin.Context, sc dashScope, dim st
 	}
 	slices.Sort(extra)
 	keys = append(keys, extra...)
-	labels, ns := make([]string, len(keys)), make([]int64, len(keys))
+	labels, ns, links := make([]string, len(keys)), make([]int64, len(keys)), make([]string, len(keys))
 	for i, k := range keys {
-		labels[i], ns[i] = l.T(prefix+k), counts[k]
+		labels[i], ns[i], links[i] = l.T(prefix+k), counts[k], queueLink(param, k)
 	}
-	return countBlock(l, l.T(title), l.T(col), labels, ns, charts.HBar), nil
+	return linkedCountBlock(l, l.T(title), l.T(col), labels, ns, links, charts.HBar), nil
 }
 
 func (h *Handler) dashDistricts(c *gin.Context, sc dashScope) (dashBlock, error) {
@@ -78,23 +88,24 @@ func (h *Handler) dashDistricts(c *gin.Context, sc dashScope) (dashBlock, error)
 	}
 	// Every district the agency covers is listed, with zeros; a district
 	// outside it only when a routing rule sent the agency a case there.
-	var labels []string
+	var labels, links []string
 	var ns []int64
 	for _, d := range districts {
-		n := counts[strconv.FormatInt(d.ID, 10)]
+		id := strconv.FormatInt(d.ID, 10)
+		n := counts[id]
 		if sc.Agency == nil || slices.Contains(own, d.ID) || n > 0 {
-			labels, ns = append(labels, l.Pick(d.NameZh, d.NameEn)), append(ns, n)
+			labels, ns, links = append(labels, l.Pick(d.NameZh, d.NameEn)), append(ns, n), append(links, queueLink("district", id))
 		}
 	}
-	return countBlock(l, l.T("dashboard.districts.title"), l.T("dashboard.col_district"), labels, ns, charts.HBar), nil
+	return linkedCountBlock(l, l.T("dashboard.districts.title"), l.T("dashboard.col_district"), labels, ns, links, charts.HBar), nil
 }
 
 func (h *Handler) dashCategories(c *gin.Context, sc dashScope) (dashBlock, error) {
-	return vocabularyBlock(h, c, sc, storage.ByCategory, model.Categories, "category.", "dashboard.categories.title", "dashboard.col_category")
+	return vocabularyBlock(h, c, sc, storage.ByCategory, model.Categories, "category.", "dashboard.categories.title", "dashboard.col_category", "category")
 }
 
 func (h *Handler) dashStatuses(c *gin.Context, sc dashScope) (dashBlock, error) {
-	b, err := vocabularyBlock(h, c, sc, storage.ByStatus, model.CaseStatuses, "case_status.", "dashboard.statuses.title", "dashboard.col_status")
+	b, err := vocabularyBlock(h, c, sc, storage.ByStatus, model.CaseStatuses, "case_status.", "dashboard.statuses.title", "dashboard.col_status", "status")
 	b.Note = server.Printer(c).T("dashboard.statuses.note")
 	return b, err
 }
@@ -112,11 +123,16 @@ func (h *Handler) dashTiming(c *gin.Context, sc dashScope) (dashBlock, error) {
 	if err != nil {
 		return dashBlock{}, err
 	}
+	// The bar is as long as the number shown on it: an average of 0.01 days
+	// beside one of 0.02 shows "0.0 days" twice and draws no bars, not one
+	// empty and one full.
 	days := func(avg float64, n int64) (string, float64) {
 		if n == 0 {
 			return "", 0
 		}
-		return strconv.FormatFloat(avg, 'f', 1, 64), avg
+		shown := strconv.FormatFloat(avg, 'f', 1, 64)
+		v, _ := strconv.ParseFloat(shown, 64)
+		return shown, v
 	}
 	decide, decideV := days(t.DecideDays, t.Decided)
 	conclude, concludeV := days(t.ConcludeDays, t.Concluded)
@@ -141,9 +157,9 @@ func (h *Handler) dashTiming(c *gin.Context, sc dashScope) (dashBlock, error) {
 			{Label: l.T("dashboard.timing.conclude_short"), Value: concludeV, Text: dayText(conclude)},
 		}),
 		charts.HBar(l.T("dashboard.timing.deadlines"), []charts.Bar{
-			{Label: l.T("queue.open"), Value: float64(q.Open)},
-			{Label: l.T("queue.overdue"), Value: float64(q.Overdue), Class: "overdue"},
-			{Label: l.T("queue.due_soon"), Value: float64(q.DueSoon), Class: "due-soon"},
+			{Label: l.T("queue.open"), Value: float64(q.Open), Link: "/staff/queue"},
+			{Label: l.T("queue.overdue"), Value: float64(q.Overdue), Class: "overdue", Link: queueLink("due", "overdue")},
+			{Label: l.T("queue.due_soon"), Value: float64(q.DueSoon), Class: "due-soon", Link: queueLink("due", "due_soon")},
 		}),
 	}
 	return b, nil
@@ -205,4 +221,9 @@ func (h *Handler) dashMonthly(c *gin.Context, sc dashScope) (dashBlock, error) {
 	b := countBlock(l, l.T("dashboard.monthly.title"), l.T("dashboard.col_month"), labels, counts, charts.Columns)
 	b.Note = l.T("dashboard.monthly.note", labels[0], labels[len(labels)-1])
 	return b, nil
+}
+
+// queueLink is the queue filtered on one of its parameters.
+func queueLink(param, value string) string {
+	return "/staff/queue?" + url.Values{param: {value}}.Encode()
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"encoding/csv"
 	"net/http"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/audit"
+	"honestmeasure/internal/storage"
 )
 
 // dashboardCSV downloads one block's table, the numbers exactly as the page
@@ -30,6 +32,10 @@ func (h *Handler) dashboardCSV(c *gin.Context) {
 		return
 	}
 	b, err := build(h, c, sc)
+	if errors.Is(err, storage.ErrTooManyCases) {
+		h.ErrorPage(c, http.StatusUnprocessableEntity)
+		return
+	}
 	if err != nil {
 		h.serverError(c, err)
 		return

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"time"
@@ -8,12 +9,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/server"
+	"honestmeasure/internal/storage"
 )
 
 type staffDashboardData struct {
 	Scope    string // whose numbers these are
 	From, To string // the period, YYYY-MM-DD
 	Blocks   []dashBlock
+	KPIs     []dashKPI // the header's figures; nil when they could not be computed
 }
 
 func (h *Handler) dashboard(c *gin.Context) {
@@ -31,7 +34,23 @@ func (h *Handler) dashboard(c *gin.Context) {
 		}
 		d.Scope = l.Pick(a.NameZh, a.NameEn)
 	}
+	problem := ""
+	if !sc.ValidPeriod {
+		problem = "dashboard.bad_period"
+	}
+	switch perf, err := h.performance(c, sc); {
+	case errors.Is(err, storage.ErrTooManyCases):
+		problem = "dashboard.too_many_cases"
+	case err != nil:
+		h.serverError(c, err)
+		return
+	default:
+		d.KPIs = dashKPIs(l, perf.Total)
+	}
 	for _, def := range dashboardBlocks {
+		if d.KPIs == nil && def.ID == "people" {
+			continue
+		}
 		b, err := def.Build(h, c, sc)
 		if err != nil {
 			h.serverError(c, err)
@@ -42,9 +61,7 @@ func (h *Handler) dashboard(c *gin.Context) {
 		d.Blocks = append(d.Blocks, b)
 	}
 	p := h.page(c, l.T("dashboard.title"), d)
-	if !sc.ValidPeriod {
-		p.Problem = "dashboard.bad_period"
-	}
+	p.Problem = problem
 	c.Header("Cache-Control", "no-store")
 	h.render(c, http.StatusOK, "staff_dashboard", p)
 }

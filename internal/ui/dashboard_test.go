@@ -228,9 +228,20 @@ func TestDashboardNumbers(t *testing.T) {
 				[]string{T("dashboard.timing.due_soon"), "1", "5"}),
 			"units":   rows(unitsHeader, []string{"天宁区", "2", "300", "0.7%"}, total("2", "300", "0.7%")),
 			"monthly": rows(append([]string{T("dashboard.col_month")}, counted...), append(months("1", "0", "1", "1", "0", "2", "0", "0", "0", "0", "1", "0"), total("6"))...),
+			// Two tips concluded, no deadline missed: 22 and 14 working
+			// days; nobody assigned; no ratings.
+			"people": rows(peopleHeader(T, "dashboard.col_officer"),
+				[]string{T("dashboard.people.unassigned"), "6", "2", "100%", "18.0", "5", "2", ""},
+				[]string{T("dashboard.total"), "6", "2", "100%", "18.0", "5", "2", ""}),
 		})
 		b.Get("/staff/dashboard?" + period2025)
-		b.Expect(http.StatusOK, "常州市天宁区市场监督管理局", "2025-01-01 至 2025-12-31", `href="/staff/queue"`, `href="/staff/applications"`, "<svg")
+		b.Expect(http.StatusOK, "常州市天宁区市场监督管理局", "2025-01-01 至 2025-12-31", `href="/staff/queue"`, `href="/staff/applications"`, "<svg",
+			// The KPI header, the overdue figure linking to those cases.
+			`<strong class="kpi-value">100%</strong>`, "已办结 2 件中 2 件未超期", `<a href="/staff/queue?due=overdue"><span class="kpi-label">当前超期</span> <strong class="kpi-value">2</strong>`,
+			"18.0 个工作日", T("dashboard.people.by_officer"),
+			// Bars open the queue filtered to what they count.
+			`<a href="/staff/queue?district=`+a.DistrictID("320402")+`"><g class="bar">`, `<a href="/staff/queue?category=short_weight"><g class="bar">`,
+			`<a href="/staff/queue?assignee=-1&amp;due=overdue"><g class="bar overdue">`)
 		for _, other := range []string{"钟楼区", "新北区"} {
 			if strings.Contains(b.Last.Body, other) {
 				t.Errorf("a Tianning supervisor sees %s", other)
@@ -282,10 +293,15 @@ func TestDashboardNumbers(t *testing.T) {
 		})
 	})
 
-	// Every download was audited as an export: 6 + 6 + 1 blocks.
+	// Every download was audited as an export: 7 + 6 + 1 blocks.
 	var n int64
 	a.DB.Model(&model.AuditEntry{}).Where("action = ?", audit.ActionExport).Count(&n)
-	if n != 13 {
-		t.Errorf("%d exports audited, want 13", n)
+	if n != 14 {
+		t.Errorf("%d exports audited, want 14", n)
 	}
+}
+
+func peopleHeader(T func(string, ...any) string, first string) []string {
+	return []string{T(first), T("dashboard.col_received"), T("dashboard.col_concluded"), T("dashboard.kpi.on_time"), T("dashboard.kpi.handling"),
+		T("dashboard.col_open"), T("dashboard.kpi.overdue"), T("dashboard.kpi.satisfaction")}
 }

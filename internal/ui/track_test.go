@@ -8,6 +8,7 @@ import (
 
 	"honestmeasure/internal/app/apptest"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/storage"
 )
 
 // On the tracking page a complainant adds information, withdraws the
@@ -59,8 +60,8 @@ func TestReporterActsOnTheTrackingPage(t *testing.T) {
 	v.Expect(http.StatusOK, "谢谢您的评价", "您已评价： 满意")
 	v.Post("/track/rate", me("score", "1"))
 	v.Expect(http.StatusUnprocessableEntity, "这一步现在不能做了")
-	sat, err := a.Store.SatisfactionByAgency(t.Context(), a.Now().Add(-time.Hour), a.Now().Add(time.Hour))
-	if err != nil || len(sat) != 1 || sat[0].AgencyID != c.AgencyID || sat[0].Ratings != 1 || sat[0].Satisfied != 1 || sat[0].ScoreSum != 4 {
+	sat, err := a.Store.SatisfactionBy(t.Context(), storage.StatsScope{From: a.Now().Add(-time.Hour), To: a.Now().Add(time.Hour)}, false)
+	if err != nil || len(sat) != 1 || sat[c.AgencyID].Ratings != 1 || sat[c.AgencyID].Satisfied != 1 || sat[c.AgencyID].ScoreSum != 4 {
 		t.Fatalf("satisfaction: %+v %v", sat, err)
 	}
 }
