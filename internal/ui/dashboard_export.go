@@ -1,8 +1,8 @@
 package ui
 
 import (
-	"errors"
 	"encoding/csv"
+	"errors"
 	"net/http"
 	"time"
 
