@@ -3,8 +3,8 @@ package accounts
 import (
 	"net/mail"
 	"strings"
-	"unicode"
 
+	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
 )
 
@@ -20,17 +20,8 @@ func NormalizeLogin(s string) (login string, isEmail bool, err error) {
 		}
 		return strings.ToLower(s), true, nil
 	}
-	digits := strings.Map(func(r rune) rune {
-		switch {
-		case unicode.IsDigit(r) && r < 128:
-			return r
-		case r == ' ' || r == '-' || r == '+' || r == '(' || r == ')':
-			return -1
-		}
-		return 'x'
-	}, s)
-	digits = strings.TrimPrefix(digits, "86")
-	if len(digits) != 11 || digits[0] != '1' || strings.ContainsRune(digits, 'x') {
+	digits, ok := form.MobileNumber(s)
+	if !ok {
 		return "", false, ErrBadLogin
 	}
 	return digits, false, nil

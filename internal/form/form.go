@@ -80,3 +80,30 @@ func Choice[T any](errs Errors, field, text string, options []T, id func(T) int6
 	errs.Add(field, "form.choose")
 	return 0
 }
+
+// MobileNumber reads s as a mainland mobile number and returns its 11
+// digits (spaces, dashes, brackets and a +86 prefix removed); ok is false
+// for anything else, a fixed line included: only a mobile receives a text.
+func MobileNumber(s string) (digits string, ok bool) {
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(s) {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '+' || r == '(' || r == ')':
+		default:
+			return "", false
+		}
+		if b.Len() > 13 {
+			return "", false
+		}
+	}
+	digits = b.String()
+	if len(digits) == 13 {
+		digits = strings.TrimPrefix(digits, "86")
+	}
+	if len(digits) != 11 || digits[0] != '1' {
+		return "", false
+	}
+	return digits, true
+}

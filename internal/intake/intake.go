@@ -251,7 +251,11 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, error) {
 	}
 	announce := func(r *model.Report, c *model.Case) ([]model.OutboxMessage, error) {
 		msgs, err := notices.Routed(agency, r, c, district, s.BaseURL)
-		return append(msgs, notices.Received(r, c, s.BaseURL)...), err
+		if err != nil {
+			return nil, err
+		}
+		told, err := notices.Received(r, c, code, s.BaseURL)
+		return append(msgs, told...), err
 	}
 	err = s.Store.CreateIntake(ctx, storage.Intake{Report: report, Photos: cleaned, Case: c, Events: events, Notices: announce, HeldKey: heldKey})
 	if errors.Is(err, storage.ErrDuplicate) {

@@ -1,15 +1,18 @@
 // Package notices decides who hears about what: the agency a report was
-// routed to (by e-mail and by its webhook) and the reporter who left an
-// e-mail address (status updates). It only builds outbox messages; callers
+// routed to (by e-mail and by its webhook), the reporter who left an e-mail
+// address or a mobile number (receipt and status updates) and a unit's
+// owner (decisions on the unit). It only builds outbox messages; callers
 // enqueue them in the transaction of the change they announce, and
 // internal/outbox delivers them. Reporters' contact details never leave in
-// a notice: staff read them on the platform, where the view is audited.
+// a notice to anyone else: staff read them on the platform, where the view
+// is audited; a text message to the reporter is addressed to their number.
 package notices
 
 import (
 	"fmt"
 	"strings"
 
+	"honestmeasure/internal/form"
 	"honestmeasure/internal/locale"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/outbox"
@@ -89,17 +92,55 @@ func CreditCodeReleased(owner *model.User, u *model.Unit, reason, baseURL string
 	return []model.OutboxMessage{outbox.Email(owner.Email, "【诚信计量】统一社会信用代码已解除占用", body, nil, EventCreditCodeReleased)}
 }
 
-// Received confirms receipt to a reporter who left an e-mail address, in
-// the language they reported in. The access code is not repeated: e-mail is
-// not where secrets belong.
-func Received(r *model.Report, c *model.Case, baseURL string) []model.OutboxMessage {
-	if r.ReporterEmail == "" {
-		return nil
-	}
+// Received confirms receipt to the reporter, in the language they reported
+// in: by e-mail when they left an address (without the access code: e-mail
+// is not where secrets belong) and by text message when they left a mobile
+// number, with the tracking number and access code, so a reporter who lost
+// the receipt page can still follow the case.
+func Received(r *model.Report, c *model.Case, accessCode, baseURL string) ([]model.OutboxMessage, error) {
+	var out []model.OutboxMessage
 	l := locale.New(r.Locale)
 	kind := l.T("notice_mail.kind." + string(r.Kind))
-	return []model.OutboxMessage{outbox.Email(r.ReporterEmail, l.T("notice_mail.received_subject", kind, r.TrackingNo),
-		l.T("notice_mail.received_body", kind, r.TrackingNo, baseURL), &c.ID, "report.received")}
+	if r.ReporterEmail != "" {
+		out = append(out, outbox.Email(r.ReporterEmail, l.T("notice_mail.received_subject", kind, r.TrackingNo),
+			l.T("notice_mail.received_body", kind, r.TrackingNo, baseURL), &c.ID, EventReportReceived))
+	}
+	sms, err := reporterSMS(r, c, SMSReportReceived, map[string]string{"kind": kind, "tracking_number": r.TrackingNo, "access_code": accessCode, "url": baseURL + "/track"},
+		l.T("notice_sms.received", kind, r.TrackingNo, accessCode, baseURL+"/track"), EventReportReceived)
+	return append(out, sms...), err
+}
+
+// CodeAgain texts the access code again to the mobile number the reporter
+// gave, at their request (intake.Service.SendCodeAgain decides whether).
+func CodeAgain(r *model.Report, c *model.Case, accessCode, baseURL string) ([]model.OutboxMessage, error) {
+	l := locale.New(r.Locale)
+	return reporterSMS(r, c, SMSAccessCode, map[string]string{"tracking_number": r.TrackingNo, "access_code": accessCode, "url": baseURL + "/track"},
+		l.T("notice_sms.code_again", r.TrackingNo, accessCode, baseURL+"/track"), EventCodeAgain)
+}
+
+// Reporter events and SMS templates, as the outbox and the SMS gateway see
+// them (docs/sms.md lists each template's params).
+const (
+	EventReportReceived = "report.received"
+	EventCodeAgain      = "report.access_code_again"
+	SMSReportReceived   = "report.received"
+	SMSAccessCode       = "report.access_code"
+	SMSStatusChanged    = "report.status"
+)
+
+// reporterSMS is a text message to the mobile number on report r, or none
+// when the reporter left no mobile number (a fixed line cannot take one).
+func reporterSMS(r *model.Report, c *model.Case, template string, params map[string]string, text, event string) ([]model.OutboxMessage, error) {
+	to, ok := form.MobileNumber(r.ReporterPhone)
+	if !ok {
+		return nil, nil
+	}
+	m, err := outbox.SMS(to, template, params, locale.New(r.Locale).Lang, text, event)
+	if err != nil {
+		return nil, err
+	}
+	m.CaseID = &c.ID
+	return []model.OutboxMessage{m}, nil
 }
 
 // StatusUpdate is what a reporter is told of a new status, already in
@@ -110,8 +151,9 @@ type StatusUpdate struct {
 	Detail string // the step's explanation; may be empty
 }
 
-// StatusChanged tells the reporter (if they left an e-mail address), in
-// their language, and the agency's webhook that a case moved.
+// StatusChanged tells the reporter (by e-mail and by text message, as they
+// left an address or a mobile number), in their language, and the agency's
+// webhook that a case moved.
 func StatusChanged(a *model.Agency, r *model.Report, c *model.Case, u StatusUpdate, baseURL string) ([]model.OutboxMessage, error) {
 	var out []model.OutboxMessage
 	if r.ReporterEmail != "" {
@@ -124,6 +166,12 @@ func StatusChanged(a *model.Agency, r *model.Report, c *model.Case, u StatusUpda
 		body += l.T("notice_mail.status_more", baseURL)
 		out = append(out, outbox.Email(r.ReporterEmail, l.T("notice_mail.status_subject", r.TrackingNo, u.Status), body, &c.ID, EventCaseUpdated))
 	}
+	sms, err := reporterSMS(r, c, SMSStatusChanged, map[string]string{"tracking_number": r.TrackingNo, "status": u.Status, "url": baseURL + "/track"},
+		u.Locale.T("notice_sms.status", r.TrackingNo, u.Status, baseURL+"/track"), EventCaseUpdated)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, sms...)
 	if a != nil && a.WebhookURL != "" {
 		m, err := outbox.Webhook(a.WebhookURL, casePayload(EventCaseUpdated, r, c, nil, baseURL), &c.ID, EventCaseUpdated)
 		if err != nil {

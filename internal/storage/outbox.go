@@ -242,3 +242,11 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int64, error) {
 	}
 	return out, nil
 }
+
+// CountCaseMessages counts the messages about case caseID of event
+// enqueued since a moment (sent or not): how often something was sent.
+func (s *Store) CountCaseMessages(ctx context.Context, caseID int64, event string, since time.Time) (int64, error) {
+	var n int64
+	err := s.q(ctx).Model(&model.OutboxMessage{}).Where("case_id = ? AND event = ? AND created_at >= ?", caseID, event, outboxTime(since)).Count(&n).Error
+	return n, err
+}

@@ -18,6 +18,9 @@ type trackData struct {
 	AccessCode string // posted back by the page's own forms, never in a URL
 	Errors     form.Errors
 	Result     *intake.Tracked
+	// The "text me the code" form, kept as typed when it comes back.
+	CodeTrackingNo, CodePhone string
+	CodeSent                  bool
 }
 
 func (h *Handler) trackForm(c *gin.Context) {
@@ -102,4 +105,36 @@ func (h *Handler) trackWithdraw(c *gin.Context, no, code, ip string) error {
 func (h *Handler) trackRate(c *gin.Context, no, code, ip string) error {
 	score, _ := strconv.Atoi(c.PostForm("score"))
 	return h.Intake.Rate(c.Request.Context(), no, code, ip, score, c.PostForm("comment"))
+}
+
+// trackCode texts the access code again to the mobile number given with
+// the report (intake.SendCodeAgain), and says so in words that do not tell
+// whether the number matched.
+func (h *Handler) trackCode(c *gin.Context) {
+	l := server.Printer(c)
+	d := trackData{CodeTrackingNo: strings.TrimSpace(c.PostForm("code_tracking_number")), CodePhone: strings.TrimSpace(c.PostForm("code_phone")), Errors: form.Errors{}}
+	d.TrackingNo = d.CodeTrackingNo
+	c.Header("Cache-Control", "no-store")
+	err := h.Intake.SendCodeAgain(c.Request.Context(), d.CodeTrackingNo, d.CodePhone, c.ClientIP())
+	e, _ := fail.As(err)
+	status := http.StatusOK
+	switch {
+	case err == nil:
+		d.CodeSent = true
+	case e != nil && e.Kind == fail.Invalid:
+		d.Errors, status = e.Fields, http.StatusUnprocessableEntity
+	case e != nil && e.Kind == fail.RateLimited:
+		c.Header("Retry-After", retryAfterSeconds(e.RetryAfter))
+		d.Errors.Add("code_tracking_number", "login.throttled", minutesUp(e.RetryAfter))
+		status = http.StatusTooManyRequests
+	default:
+		h.serverError(c, err)
+		return
+	}
+	p := h.page(c, l.T("track.title"), d)
+	if d.CodeSent {
+		p.Notice = "track.code_again_sent"
+	}
+	keepOnLangSwitch(&p, "/track", "tracking_number", d.TrackingNo)
+	h.render(c, status, "track", p)
 }

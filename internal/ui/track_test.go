@@ -65,3 +65,42 @@ func TestReporterActsOnTheTrackingPage(t *testing.T) {
 		t.Fatalf("satisfaction: %+v %v", sat, err)
 	}
 }
+
+// The tracking page texts a lost access code to the mobile number given
+// with the report; the answer never says whether the number matched, and a
+// mistyped entry comes back as typed with the problem beside it.
+func TestAccessCodeTextedAgain(t *testing.T) {
+	a := apptest.New(t)
+	v := a.Browser()
+	v.Get("/report")
+	key := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(v.Last.Body)[1]
+	v.PostMultipart("/report", reportFields("complaint", "idempotency_key", key, "district_id", a.DistrictID("320412"),
+		"business_name", "湖塘菜场 12号", "business_address", "武进区湖塘镇", "reporter_name", "刘女士",
+		"reporter_phone", "13700001234", "reporter_address", "武进区花园街1号", "request", "退还差价"))
+	v.Expect(http.StatusCreated)
+	tracking := regexp.MustCompile(`id="tracking">([^<]+)<`).FindStringSubmatch(v.Last.Body)[1]
+
+	v.Get("/track")
+	v.Expect(http.StatusOK, "忘记了查询码？", `action="/track/code"`)
+	v.Post("/track/code", form("code_tracking_number", tracking, "code_phone", "0519-8888"))
+	v.Expect(http.StatusUnprocessableEntity, "请填写 11 位手机号码。", `value="0519-8888"`, `value="`+tracking+`"`, " open>")
+	sent := func() int64 {
+		var n int64
+		a.DB.Model(&model.OutboxMessage{}).Where("event = ?", "report.access_code_again").Count(&n)
+		return n
+	}
+	v.Post("/track/code", form("code_tracking_number", tracking, "code_phone", "139 0000 1234"))
+	v.Expect(http.StatusOK, "如果手机号码与该受理编号登记的一致")
+	wrongPage := v.Last.Body
+	if sent() != 0 {
+		t.Fatal("a code was texted to a number that does not match")
+	}
+	v.Post("/track/code", form("code_tracking_number", tracking, "code_phone", "137 0000 1234"))
+	v.Expect(http.StatusOK, "如果手机号码与该受理编号登记的一致")
+	if sent() != 1 {
+		t.Fatalf("%d codes texted to the reporter's number, want 1", sent())
+	}
+	if len(wrongPage) != len(v.Last.Body) {
+		t.Error("the page for a matching number differs from the page for a wrong one")
+	}
+}

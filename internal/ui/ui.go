@@ -88,6 +88,7 @@ func (h *Handler) Register(e *gin.Engine) {
 	e.POST("/track/info", h.trackAct("notice.track_info_added", h.trackAddInfo))
 	e.POST("/track/withdraw", h.trackAct("notice.track_withdrawn", h.trackWithdraw))
 	e.POST("/track/rate", h.trackAct("notice.track_rated", h.trackRate))
+	e.POST("/track/code", h.trackCode)
 	e.GET("/units", h.directory)
 
 	// Everything below knows who is signed in.
