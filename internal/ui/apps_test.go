@@ -11,6 +11,7 @@ import (
 	"honestmeasure/internal/app/apptest"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/storage"
+	"honestmeasure/internal/units"
 	"honestmeasure/internal/workdays"
 )
 
@@ -113,4 +114,49 @@ func TestApplicationsShowCountsWaitingAndCertificates(t *testing.T) {
 	zl.Login("zhonglou@example.org", "officer-pass")
 	zl.Get("/staff/applications")
 	zl.Expect(http.StatusOK, "审核中 <b>0</b>", "示范单位 <b>0</b>")
+}
+
+// The unit page offers the renewal only in the pledge's last
+// units.RenewalLeadDays, and signing earlier is refused with the date it
+// opens.
+func TestPledgeRenewalOfferedOnlyWhenDue(t *testing.T) {
+	a := apptest.New(t)
+	ctx := context.Background()
+	m, id, _ := a.ApprovedUnit("续签测试摊位")
+	unit := "/merchant/units/" + strconv.FormatInt(id, 10)
+	first, err := a.Store.CurrentPledge(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	m.Get(unit)
+	m.Expect(http.StatusOK, "续签测试摊位")
+	if strings.Contains(m.Last.Body, "续签承诺书") {
+		t.Fatal("a fresh pledge is offered its renewal")
+	}
+	// The form is not there, and a forged signature is refused.
+	m.Get(unit + "/pledge")
+	m.Expect(http.StatusOK, "起可以续签", units.RenewalOpens(first).Format(time.DateOnly))
+	if strings.Contains(m.Last.Body, `name="signer_name"`) {
+		t.Fatal("the renewal form is shown before the renewal is due")
+	}
+	m.Post(unit+"/pledge", apptest.Form("signer_name", "李四", "signer_title", "摊主", "agree", "yes", "version", "CZ-2026.1"))
+	m.Expect(http.StatusConflict, "承诺书到期前 60 天内才能续签")
+	if p, _ := a.Store.CurrentPledge(ctx, id); p.ID != first.ID {
+		t.Fatal("an early renewal was signed")
+	}
+
+	// Thirty days before it runs out, the page offers it and it goes through.
+	a.Advance(first.ValidUntil.Sub(a.Now()) - 30*24*time.Hour)
+	m.Login(apptest.MerchantLogin, apptest.MerchantPass) // the session ended long ago
+	m.Get(unit)
+	m.Expect(http.StatusOK, `href="`+unit+`/pledge">续签承诺书</a>`)
+	m.Submit(unit+"/pledge", unit+"/pledge", apptest.Form("signer_name", "李四", "signer_title", "摊主", "agree", "yes", "version", "CZ-2026.1"))
+	m.Expect(http.StatusOK, "承诺书已签署", "示范单位")
+	if p, _ := a.Store.CurrentPledge(ctx, id); p.ID == first.ID {
+		t.Fatal("the renewal signed nothing")
+	}
+	if strings.Contains(m.Last.Body, "续签承诺书") {
+		t.Fatal("the renewed pledge is offered its renewal again")
+	}
 }
