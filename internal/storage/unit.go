@@ -269,6 +269,28 @@ func (s *Store) UnitsForReview(ctx context.Context, agencyID *int64, statuses []
 	return out, err
 }
 
+// CountUnitsByStatus counts the units in each of statuses that agencyID
+// (nil: every agency) supervises, in one grouped query: the tabs of the
+// review list. A status without units is absent from the map.
+func (s *Store) CountUnitsByStatus(ctx context.Context, agencyID *int64, statuses []model.UnitStatus) (map[model.UnitStatus]int64, error) {
+	q := s.q(ctx).Model(&model.Unit{}).Select("status, COUNT(*) AS n").Where("status IN ?", statuses)
+	if agencyID != nil {
+		q = q.Where("district_id IN (?)", s.q(ctx).Table("agency_districts").Select("district_id").Where("agency_id = ?", *agencyID))
+	}
+	var rows []struct {
+		Status model.UnitStatus
+		N      int64
+	}
+	if err := q.Group("status").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[model.UnitStatus]int64, len(rows))
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, nil
+}
+
 // AgencyHasJurisdiction reports whether agencyID may act in districtID.
 func (s *Store) AgencyHasJurisdiction(ctx context.Context, agencyID, districtID int64) (bool, error) {
 	var n int64

@@ -6,12 +6,14 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/server"
+	"honestmeasure/internal/storage"
 	"honestmeasure/internal/units"
 )
 
@@ -25,7 +27,15 @@ type pledgeData struct {
 	Agreed      bool
 	Errors      form.Errors
 	Renewal     bool
+	// NotDue: a renewal, but the pledge stands for more than
+	// units.RenewalLeadDays yet; the page says from when, with no form.
+	// Pledge is the current pledge (on a renewal, nil when there is none).
+	NotDue bool
+	Pledge *model.Pledge
 }
+
+// RenewalOpens is the first day the current pledge may be renewed.
+func (d pledgeData) RenewalOpens() time.Time { return units.RenewalOpens(d.Pledge) }
 
 func (h *Handler) pledgePage(c *gin.Context, status int, u *model.Unit, d pledgeData) {
 	text, err := h.Store.CurrentPledgeText(c.Request.Context())
@@ -35,7 +45,13 @@ func (h *Handler) pledgePage(c *gin.Context, status int, u *model.Unit, d pledge
 	}
 	d.Unit, d.Text = u, text
 	d.ClausesZh, d.ClausesEn = clauses(text.BodyZh), clauses(text.BodyEn)
-	_, d.Renewal = units.PledgeAllowed(u.Status)
+	if _, d.Renewal = units.PledgeAllowed(u.Status); d.Renewal {
+		if d.Pledge, err = h.Store.CurrentPledge(c.Request.Context(), u.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			h.serverError(c, err)
+			return
+		}
+		d.NotDue = !units.MayRenew(u.Status, d.Pledge, h.now())
+	}
 	h.render(c, status, "pledge", h.page(c, server.Printer(c).T("pledge.title"), d))
 }
 

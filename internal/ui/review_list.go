@@ -8,6 +8,7 @@ import (
 
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/server"
+	"honestmeasure/internal/units"
 	"honestmeasure/internal/uscc"
 )
 
@@ -16,11 +17,28 @@ var reviewStatuses = []model.UnitStatus{model.UnitSubmitted, model.UnitApproved,
 
 type applicationsData struct {
 	// USCC is the credit code searched for ("" when listing by status).
-	USCC      string
-	Status    model.UnitStatus
-	Statuses  []model.UnitStatus
-	Units     []model.Unit
+	USCC     string
+	Status   model.UnitStatus
+	Statuses []model.UnitStatus
+	// Counts is how many units each tab holds (storage.CountUnitsByStatus).
+	Counts    map[model.UnitStatus]int64
+	Units     []applicationRow
 	Districts map[int64]model.District
+}
+
+// applicationRow is one unit in the list, with what the officer needs to
+// decide which to open first.
+type applicationRow struct {
+	model.Unit
+	// Waiting: the unit is under review; WaitingDays is how many working
+	// days have passed since it was submitted (0 on the day itself).
+	Waiting     bool
+	WaitingDays int
+	// InstrumentsInUse and CertificatesMissing: the instruments step is not
+	// done (units.InstrumentsStepDone), which the officer sees before
+	// opening the unit.
+	InstrumentsInUse    int
+	CertificatesMissing bool
 }
 
 func (h *Handler) applications(c *gin.Context) {
@@ -50,11 +68,53 @@ func (h *Handler) applications(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
+	ctx := c.Request.Context()
+	counts, err := h.Store.CountUnitsByStatus(ctx, staffAgency(currentUser(c)), reviewStatuses)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	rows, err := h.applicationRows(c, list)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
 	districts, err := h.districtMap(c)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
 	h.render(c, http.StatusOK, "staff_applications", h.page(c, server.Printer(c).T("review.title"),
-		applicationsData{USCC: code, Status: status, Statuses: reviewStatuses, Units: list, Districts: districts}))
+		applicationsData{USCC: code, Status: status, Statuses: reviewStatuses, Counts: counts, Units: rows, Districts: districts}))
+}
+
+// applicationRows adds to each unit its waiting time and whether its
+// instruments in use all have certificates: the instruments of every unit
+// on the page are read at once, never per row.
+func (h *Handler) applicationRows(c *gin.Context, list []model.Unit) ([]applicationRow, error) {
+	now := h.now()
+	cal, err := h.calendar(c)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(list))
+	for i, u := range list {
+		ids[i] = u.ID
+	}
+	views, err := h.Store.InstrumentsOfUnits(c.Request.Context(), ids, false)
+	if err != nil {
+		return nil, err
+	}
+	states := map[int64][]model.VerificationState{}
+	for _, v := range views {
+		states[v.Instrument.UnitID] = append(states[v.Instrument.UnitID], v.State(now))
+	}
+	rows := make([]applicationRow, len(list))
+	for i, u := range list {
+		rows[i] = applicationRow{Unit: u, InstrumentsInUse: len(states[u.ID]), CertificatesMissing: !units.InstrumentsStepDone(states[u.ID])}
+		if u.Status == model.UnitSubmitted && u.SubmittedAt != nil {
+			rows[i].Waiting, rows[i].WaitingDays = true, cal.WorkingDaysBetween(*u.SubmittedAt, now)
+		}
+	}
+	return rows, nil
 }

@@ -105,7 +105,7 @@ func (h *Handler) unitPage(c *gin.Context, u *model.Unit) (*unitPageData, error)
 	}
 	_, d.Editable = units.EditableFields(u.Status)
 	d.Writable = units.RecordsOpen(u.Status)
-	_, d.CanRenew = units.PledgeAllowed(u.Status)
+	d.CanRenew = units.MayRenew(u.Status, d.Pledge, now)
 	ready := units.SubmitReadiness(u.Status, d.PledgeValid, len(d.Instruments))
 	d.Applying, d.Missing, d.CanSubmit = ready.Applying, ready.Missing, ready.Ready()
 	return d, nil

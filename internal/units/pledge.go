@@ -2,6 +2,8 @@ package units
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/fail"
@@ -19,12 +21,45 @@ type Signature struct {
 	Version     string // the version of the pledge text the form showed
 }
 
+// RenewalLeadDays is how many days before a pledge runs out its renewal is
+// offered. A new pledge runs from the day it is signed, so renewing earlier
+// would only throw away the months the old one still had; the pledge has no
+// reminders of its own (HM_EXPIRY_REMINDER_DAYS are for certificates), so
+// the window is wide enough to be noticed on the merchant's page in time.
+const RenewalLeadDays = 60
+
+// RenewalOpens is the first day (a model.DateOf date) on which pledge p may
+// be renewed: RenewalLeadDays before its valid-until day.
+func RenewalOpens(p *model.Pledge) time.Time {
+	return model.DateOf(p.ValidUntil).AddDate(0, 0, -RenewalLeadDays)
+}
+
+// RenewalDue says whether pledge p is due for renewal at now: none stands
+// (p is nil or superseded), or today is RenewalOpens(p) or later, including
+// once it has run out.
+func RenewalDue(p *model.Pledge, now time.Time) bool {
+	if p == nil || p.SupersededAt != nil {
+		return true
+	}
+	return !model.DateOf(now).Before(RenewalOpens(p))
+}
+
+// MayRenew says whether the owner of a unit in status s whose current pledge
+// is p (nil: none) is offered its renewal at now: s is a status of renewal
+// (PledgeAllowed) and the pledge is due (RenewalDue), or the unit expired,
+// which is what its pledge running out means. The unit page offers the
+// renewal and Renew accepts it by this one rule.
+func MayRenew(s model.UnitStatus, p *model.Pledge, now time.Time) bool {
+	_, renewal := PledgeAllowed(s)
+	return renewal && (s == model.UnitExpired || RenewalDue(p, now))
+}
+
 // SignPledge stores the owner's signature of the current pledge text on
 // unit id, with the time, the signer's address (who.IP), the text version
 // and the SHA-256 of the exact words shown. While the unit is being applied
 // for, that is all; once it is published or expired, signing is its
-// renewal (Renew). In any other status (PledgeAllowed) it gives
-// ErrPledgeNotAllowed.
+// renewal (Renew), refused with ErrRenewalNotDue while the pledge is not
+// due. In any other status (PledgeAllowed) it gives ErrPledgeNotAllowed.
 func (s *Service) SignPledge(ctx context.Context, who audit.Actor, id int64, sig *Signature) (*model.Pledge, error) {
 	return s.sign(ctx, who, id, sig, false)
 }
@@ -32,7 +67,8 @@ func (s *Service) SignPledge(ctx context.Context, who audit.Actor, id int64, sig
 // Renew signs a new pledge for the owner's published or expired unit id,
 // which renews it: a published unit stays published (the pledge simply
 // extends it), an expired one goes back to review. A unit not due for
-// renewal gives ErrPledgeNotAllowed.
+// renewal gives ErrPledgeNotAllowed; one whose pledge is not yet due for
+// renewal (MayRenew) gives ErrRenewalNotDue.
 func (s *Service) Renew(ctx context.Context, who audit.Actor, id int64, sig *Signature) (*model.Pledge, error) {
 	return s.sign(ctx, who, id, sig, true)
 }
@@ -45,6 +81,15 @@ func (s *Service) sign(ctx context.Context, who audit.Actor, id int64, sig *Sign
 	allowed, renewal := PledgeAllowed(u.Status)
 	if !allowed || renewOnly && !renewal {
 		return nil, ErrPledgeNotAllowed
+	}
+	if renewal {
+		current, err := s.Store.CurrentPledge(ctx, u.ID)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return nil, err
+		}
+		if !MayRenew(u.Status, current, s.now()) {
+			return nil, ErrRenewalNotDue
+		}
 	}
 	sig.SignerName, sig.SignerTitle = form.Clean(sig.SignerName), form.Clean(sig.SignerTitle)
 	errs := form.Errors{}

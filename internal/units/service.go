@@ -53,13 +53,16 @@ var (
 	// ErrPledgeNotAllowed: no pledge is signed in the unit's status
 	// (PledgeAllowed), or, for Renew, signing it would not be a renewal.
 	ErrPledgeNotAllowed = refusal(fail.Conflict, "pledge not signed in this status", "action", "review.not_allowed")
+	// ErrRenewalNotDue: the unit's pledge stands for more than
+	// RenewalLeadDays yet (MayRenew); nothing was signed.
+	ErrRenewalNotDue = refusal(fail.Conflict, "pledge renewal not due yet", "action", "apps.renewal_not_due", RenewalLeadDays)
 	// errCodeUnavailable: an application names a credit code another unit
 	// holds; the same words as ErrCreditCodeHeld, beside the field.
 	errCodeUnavailable = refusal(fail.Invalid, "credit code unavailable", "uscc", "unit.uscc_unavailable")
 )
 
-func refusal(kind fail.Kind, msg, field, key string) *fail.Error {
-	e := fail.Field(kind, field, key)
+func refusal(kind fail.Kind, msg, field, key string, args ...any) *fail.Error {
+	e := fail.Field(kind, field, key, args...)
 	e.Msg = msg
 	return e
 }

@@ -267,8 +267,17 @@ func TestApplicationLifecycle(t *testing.T) {
 		t.Fatalf("after editing the published unit: %+v (form shows %q)", u, edit.Form.Name)
 	}
 
-	// Renewal of a published unit keeps it published, on a new pledge.
+	// A year before the pledge runs out, renewal is refused and nothing is
+	// signed; in its last RenewalLeadDays it keeps the unit published, on a
+	// new pledge.
 	r.now = r.now.AddDate(2, 0, 0)
+	if _, err := r.svc.Renew(ctx, owner, u.ID, r.signature()); !errors.Is(err, units.ErrRenewalNotDue) {
+		t.Fatalf("renewal a year early: %v", err)
+	}
+	if current, _ := r.store.CurrentPledge(ctx, u.ID); current.ID != p.ID {
+		t.Fatalf("a refused renewal signed pledge %+v", current)
+	}
+	r.now = p.ValidUntil.AddDate(0, 0, -units.RenewalLeadDays)
 	if _, err := r.svc.Renew(ctx, owner, u.ID, r.signature()); err != nil {
 		t.Fatal(err)
 	}
