@@ -16,6 +16,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -81,6 +83,9 @@ var actions = map[string]bool{
 // KnownAction reports whether a is one of the Action constants.
 func KnownAction(a string) bool { return actions[a] }
 
+// Actions lists the Action constants, sorted, for a picker.
+func Actions() []string { return slices.Sorted(maps.Keys(actions)) }
+
 // Object types name what an entry is about; with ObjectID they find an
 // object's history (storage.AuditForObject).
 const (
@@ -99,6 +104,13 @@ const (
 	ObjectReplyTemplate  = "reply_template"
 	ObjectInstrument     = "instrument"
 )
+
+// ObjectTypes lists the Object constants, for a picker.
+func ObjectTypes() []string {
+	return []string{ObjectUser, ObjectUnit, ObjectCase, ObjectAgency, ObjectDistrict, ObjectRoutingRule,
+		ObjectHoliday, ObjectPledgeText, ObjectInstrumentType, ObjectImport, ObjectConflict, ObjectBodyToken,
+		ObjectReplyTemplate, ObjectInstrument}
+}
 
 // Column widths of audit_log. Values must fit exactly: MySQL in strict mode
 // refuses longer ones, and a database that silently cut them would store a

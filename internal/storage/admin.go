@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -131,8 +132,9 @@ func (s *Store) VerificationBodies(ctx context.Context) ([]model.VerificationBod
 // UserFilter narrows the account list.
 type UserFilter struct {
 	Roles    []model.Role
-	AgencyID int64 // 0: any
-	Page     int   // 1-based
+	AgencyID int64  // 0: any
+	Query    string // part of the login, display name, e-mail or phone; wildcards are literal
+	Page     int    // 1-based
 	PerPage  int
 }
 
@@ -144,6 +146,11 @@ func (s *Store) Users(ctx context.Context, f UserFilter) ([]model.User, int64, e
 	}
 	if f.AgencyID > 0 {
 		q = q.Where("agency_id = ?", f.AgencyID)
+	}
+	if t := strings.TrimSpace(f.Query); t != "" {
+		pat := "%" + likeEscaper.Replace(t) + "%"
+		q = q.Where("(login LIKE ? ESCAPE '!' OR display_name LIKE ? ESCAPE '!' OR email LIKE ? ESCAPE '!' OR phone LIKE ? ESCAPE '!')",
+			pat, pat, pat, pat)
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -86,4 +87,80 @@ func (s *Store) AuditForObject(ctx context.Context, objectType, objectID string,
 	err := s.q(ctx).Where("object_type = ? AND object_id = ?", objectType, objectID).
 		Order("id DESC").Limit(limit).Find(&out).Error
 	return out, err
+}
+
+// AuditSearchMax is how far back one filter reaches in the admin's viewer:
+// AuditSearch counts at most this many matches (plus one, to tell "more")
+// and pages no deeper, so neither the count nor the offset ever walks the
+// whole log. Older entries are found by narrowing the filter (a date range,
+// an object).
+const AuditSearchMax = 10000
+
+// AuditFilter narrows the audit log. Every field matches exactly; zero
+// values match everything. ObjectType (alone or with ObjectID), Action,
+// ActorID and the time range are served by indexes (idx_audit_log_object,
+// _action, _actor, _at); ObjectID without ObjectType and Actor have none, so
+// on their own they scan the log.
+type AuditFilter struct {
+	ObjectType string
+	ObjectID   string
+	Action     string
+	ActorID    int64     // the signed-in user who acted
+	Actor      string    // the actor as recorded, for entries without a user (a citizen, the system, an unknown login)
+	From       time.Time // at >= From
+	Until      time.Time // at < Until
+	Page       int       // 1-based, at most AuditSearchMax/PerPage
+	PerPage    int
+}
+
+// AuditSearch returns one page of the entries matching f, newest first, and
+// how many match — counted up to AuditSearchMax+1, so a total above
+// AuditSearchMax means "more than that".
+func (s *Store) AuditSearch(ctx context.Context, f AuditFilter) ([]model.AuditEntry, int64, error) {
+	if f.PerPage <= 0 {
+		return nil, 0, errors.New("audit search: PerPage must be positive")
+	}
+	where := func() *gorm.DB {
+		q := s.q(ctx).Model(&model.AuditEntry{})
+		if f.ObjectType != "" {
+			q = q.Where("object_type = ?", f.ObjectType)
+		}
+		if f.ObjectID != "" {
+			q = q.Where("object_id = ?", f.ObjectID)
+		}
+		if f.Action != "" {
+			q = q.Where("action = ?", f.Action)
+		}
+		if f.ActorID != 0 {
+			q = q.Where("actor_user_id = ?", f.ActorID)
+		}
+		if f.Actor != "" {
+			q = q.Where("actor = ?", f.Actor)
+		}
+		if !f.From.IsZero() {
+			q = q.Where("at >= ?", f.From.UTC())
+		}
+		if !f.Until.IsZero() {
+			q = q.Where("at < ?", f.Until.UTC())
+		}
+		return q
+	}
+	var total int64
+	capped := where().Select("id").Limit(AuditSearchMax + 1)
+	if err := s.q(ctx).Table("(?) AS matching", capped).Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	page := min(max(f.Page, 1), max(AuditSearchMax/f.PerPage, 1))
+	var out []model.AuditEntry
+	err := where().Order("id DESC").Offset((page - 1) * f.PerPage).Limit(f.PerPage).Find(&out).Error
+	return out, total, err
+}
+
+// AuditEntryByID finds one audit entry.
+func (s *Store) AuditEntryByID(ctx context.Context, id int64) (*model.AuditEntry, error) {
+	var e model.AuditEntry
+	if err := s.q(ctx).Take(&e, id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &e, nil
 }

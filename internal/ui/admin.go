@@ -11,10 +11,11 @@ import (
 )
 
 // The city administrator's pages: routing rules, agencies and districts,
-// accounts, the holiday calendar, the instrument catalogue and pledge text
-// versions. The group they hang on lets only the city admin in and checks
-// the CSRF token of every POST; every change is written to the audit log,
-// before and after, in the transaction that makes it.
+// accounts, the holiday calendar, the instrument catalogue, pledge text
+// versions, and the audit log to read it all back. The group they hang on
+// lets only the city admin in and checks the CSRF token of every POST; every
+// change is written to the audit log, before and after, in the transaction
+// that makes it.
 
 // adminSections are the admin's areas, in the order the tabs show them.
 var adminSections = []struct{ Key, URL string }{
@@ -27,6 +28,7 @@ var adminSections = []struct{ Key, URL string }{
 	{"admin.nav.instrument_types", "/admin/instrument-types"},
 	{"admin.nav.pledge_texts", "/admin/pledge-texts"},
 	{"admin.nav.reply_templates", "/admin/reply-templates"},
+	{"admin.nav.audit", "/admin/audit"},
 }
 
 type adminNavItem struct {

@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -10,12 +11,17 @@ import (
 	"honestmeasure/internal/storage"
 )
 
-const adminAccountsPageSize = 50
+const (
+	adminAccountsPageSize = 50
+	// adminAccountsMaxQuery bounds the search box, in characters.
+	adminAccountsMaxQuery = 100
+)
 
 type adminAccountsData struct {
 	adminNav
 	Users      []model.User
 	Total      int64
+	Query      string
 	Role       string
 	AgencyID   int64
 	Roles      []model.Role
@@ -33,11 +39,13 @@ type adminAccountsData struct {
 func (h *Handler) adminAccounts(c *gin.Context) { h.adminAccountsPage(c, http.StatusOK, "") }
 
 // adminAccountsPage lists accounts: staff and verification bodies by default,
-// one role (merchants included) or one agency's staff when filtered.
+// one role (merchants included) or one agency's staff when filtered, and
+// those whose login, name, e-mail or phone contains the search text.
 func (h *Handler) adminAccountsPage(c *gin.Context, status int, problem string) {
 	ctx := c.Request.Context()
 	d := &adminAccountsData{Role: c.Query("role"), Roles: model.Roles, Me: currentUser(c).ID}
-	f := storage.UserFilter{PerPage: adminAccountsPageSize}
+	d.Query = firstRunes(strings.TrimSpace(c.Query("q")), adminAccountsMaxQuery)
+	f := storage.UserFilter{Query: d.Query, PerPage: adminAccountsPageSize}
 	if r := model.Role(d.Role); r.Valid() {
 		f.Roles = []model.Role{r}
 	} else {
@@ -71,6 +79,11 @@ func (h *Handler) adminAccountsPage(c *gin.Context, status int, problem string) 
 	link := func(page int) string {
 		q := c.Request.URL.Query()
 		q.Del("ok")
+		if d.Query != "" {
+			q.Set("q", d.Query)
+		} else {
+			q.Del("q")
+		}
 		q.Set("page", strconv.Itoa(page))
 		return "/admin/accounts?" + q.Encode()
 	}

@@ -66,7 +66,9 @@ func TestAdminPagesAreTheCityAdminsOnly(t *testing.T) {
 	rules, _ := a.Store.AllRoutingRules(ctx)
 	types, _ := a.Store.AllInstrumentTypes(ctx)
 	texts, _ := a.Store.PledgeTexts(ctx)
-	if len(rules) == 0 || len(types) == 0 || len(texts) == 0 {
+	var firstAudit model.AuditEntry // the admin's sign-in
+	a.DB.Order("id").Take(&firstAudit)
+	if len(rules) == 0 || len(types) == 0 || len(texts) == 0 || firstAudit.ID == 0 {
 		t.Fatal("reference data missing")
 	}
 	pages := []string{
@@ -78,6 +80,8 @@ func TestAdminPagesAreTheCityAdminsOnly(t *testing.T) {
 		"/admin/holidays", "/admin/holidays?year=2026",
 		"/admin/instrument-types", "/admin/instrument-types/new", "/admin/instrument-types/" + adminID(types[0].ID) + "/edit",
 		"/admin/pledge-texts", "/admin/pledge-texts/new", "/admin/pledge-texts/" + adminID(texts[0].ID),
+		"/admin/audit", "/admin/audit?object_type=user&object_id=" + adminID(officer.ID) + "&from=2026-01-01",
+		"/admin/audit/" + adminID(firstAudit.ID), "/admin/accounts?q=officer&role=officer",
 	}
 	posts := []string{"/admin/rules", "/admin/rules/" + adminID(rules[0].ID) + "/enabled", "/admin/accounts",
 		"/admin/accounts/" + adminID(officer.ID) + "/disable", "/admin/holidays", "/admin/instrument-types", "/admin/pledge-texts"}

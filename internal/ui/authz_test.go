@@ -29,6 +29,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 	draftID := drafter.UnitID()
 	a.DB.Create(&model.UnitPhoto{UnitID: draftID, ContentType: "image/jpeg", Width: 1, Height: 1, Data: []byte{1}})
 	draftPath := "/staff/units/" + strconv.FormatInt(draftID, 10)
+	var entry model.AuditEntry
+	a.DB.Order("id").Take(&entry)
+	auditPath := "/admin/audit/" + strconv.FormatInt(entry.ID, 10)
 
 	type who struct {
 		name  string
@@ -90,6 +93,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", draftPath + "/return", []string{"reason", "x"}, nobody},
 		{"GET", "/staff/dashboard", nil, cell{login, deny, deny, deny, deny, ok, ok, ok}},
 		{"GET", "/admin", nil, adminOnly},
+		{"GET", "/admin/audit", nil, adminOnly},
+		{"GET", "/admin/audit?action=login&actor=1", nil, adminOnly},
+		{"GET", auditPath, nil, adminOnly},
+		{"GET", "/admin/accounts?q=example", nil, adminOnly},
 	}
 	browsers := make([]*apptest.Browser, len(people))
 	for i, p := range people {

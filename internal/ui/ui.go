@@ -239,6 +239,9 @@ func (h *Handler) Register(e *gin.Engine) {
 	admin.GET("/reply-templates/:id/edit", h.adminReplyTemplateEdit)
 	admin.POST("/reply-templates/:id", h.adminReplyTemplateUpdate)
 	admin.POST("/reply-templates/:id/delete", h.adminReplyTemplateDelete)
+
+	admin.GET("/audit", h.adminAudit)
+	admin.GET("/audit/:id", h.adminAuditEntry)
 }
 
 // Uploads are the routes that take files, with their limits. The edge
