@@ -134,6 +134,9 @@ func TestPledgeRenewalOfferedOnlyWhenDue(t *testing.T) {
 	if strings.Contains(m.Last.Body, "续签承诺书") {
 		t.Fatal("a fresh pledge is offered its renewal")
 	}
+	if m.Get("/merchant"); strings.Contains(m.Last.Body, "请在单位页面续签") {
+		t.Fatal("the home page asks to renew a fresh pledge")
+	}
 	// The form is not there, and a forged signature is refused.
 	m.Get(unit + "/pledge")
 	m.Expect(http.StatusOK, "起可以续签", units.RenewalOpens(first).Format(time.DateOnly))
@@ -151,6 +154,8 @@ func TestPledgeRenewalOfferedOnlyWhenDue(t *testing.T) {
 	m.Login(apptest.MerchantLogin, apptest.MerchantPass) // the session ended long ago
 	m.Get(unit)
 	m.Expect(http.StatusOK, `href="`+unit+`/pledge">续签承诺书</a>`)
+	m.Get("/merchant") // the home page says so too
+	m.Expect(http.StatusOK, "承诺书 "+first.ValidUntil.In(model.Zone).Format(time.DateOnly)+" 到期，请在单位页面续签")
 	m.Submit(unit+"/pledge", unit+"/pledge", apptest.Form("signer_name", "李四", "signer_title", "摊主", "agree", "yes", "version", "CZ-2026.1"))
 	m.Expect(http.StatusOK, "承诺书已签署", "示范单位")
 	if p, _ := a.Store.CurrentPledge(ctx, id); p.ID == first.ID {

@@ -13,6 +13,7 @@ import (
 	"honestmeasure/internal/reminders"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
+	"honestmeasure/internal/units"
 )
 
 // unitCard is one of a merchant's units on the dashboard.
@@ -23,6 +24,7 @@ type unitCard struct {
 	Counts   map[model.VerificationState]int
 	Total    int
 	Advice   string // catalog key of what the owner has to do (notices.UnitAdviceKey), or ""
+	Renew    bool   // the pledge may be renewed now (units.MayRenew): it runs out soon
 }
 
 // attention is an instrument that needs the merchant's action.
@@ -103,6 +105,7 @@ func (h *Handler) merchantHome(c *gin.Context) {
 			return
 		}
 		card.Pledge = p
+		card.Renew = p != nil && units.MayRenew(x.Status, p, now)
 		d.Cards = append(d.Cards, card)
 	}
 	if d.Conflicts, err = h.ownConflicts(c, 0); err != nil {
