@@ -58,7 +58,7 @@ func HBar(title string, bars []Bar) template.HTML {
 	scale := scaleOf(bars, maxW)
 
 	var b strings.Builder
-	open(&b, "chart chart-hbar", title, height)
+	open(&b, "chart chart-hbar", title, height, bars)
 	for i, bar := range bars {
 		y := 4 + float64(i)*rowHeight
 		w := clean(bar.Value) * scale
@@ -92,7 +92,7 @@ func Columns(title string, bars []Bar) template.HTML {
 	scale := scaleOf(bars, colHeight)
 
 	var b strings.Builder
-	open(&b, "chart chart-columns", title, height)
+	open(&b, "chart chart-columns", title, height, bars)
 	b.WriteString(`<line class="axis" x1="0" y1="` + num(base) + `" x2="` + num(width) + `" y2="` + num(base) + `"/>`)
 	for i, bar := range bars {
 		mid := slot*float64(i) + slot/2
@@ -121,9 +121,18 @@ func scaleOf(bars []Bar, room float64) float64 {
 	return room / top
 }
 
-func open(b *strings.Builder, class, title string, height float64) {
+// open starts the chart. A chart is one image to assistive technology
+// unless its bars are links: an image may not hold links, so it is then a
+// group of them.
+func open(b *strings.Builder, class, title string, height float64, bars []Bar) {
+	role := "img"
+	for _, bar := range bars {
+		if bar.Link != "" {
+			role = "group"
+		}
+	}
 	b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" class="` + class + `" viewBox="0 0 ` + num(width) + ` ` + num(height) +
-		`" font-size="` + num(fontSize) + `" role="img" aria-label="`)
+		`" font-size="` + num(fontSize) + `" role="` + role + `" aria-label="`)
 	escape(b, title)
 	b.WriteString(`"><title>`)
 	escape(b, title)
@@ -136,6 +145,8 @@ func group(b *strings.Builder, bar Bar) {
 	if bar.Link != "" {
 		b.WriteString(`<a href="`)
 		escape(b, bar.Link)
+		b.WriteString(`" aria-label="`)
+		escape(b, bar.Label+": "+valueText(bar))
 		b.WriteString(`">`)
 	}
 	b.WriteString(`<g class="bar`)

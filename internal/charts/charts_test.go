@@ -178,7 +178,7 @@ func TestBarsLink(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			svg := string(draw("t", []Bar{{Label: "a", Value: 1, Link: "/staff/queue?district=3&due=overdue"}, {Label: "b", Value: 2}}))
 			parse(t, template.HTML(svg))
-			if strings.Count(svg, "<a ") != 1 || !strings.Contains(svg, `<a href="/staff/queue?district=3&amp;due=overdue"><g class="bar">`) {
+			if strings.Count(svg, "<a ") != 1 || !strings.Contains(svg, `<a href="/staff/queue?district=3&amp;due=overdue" aria-label="a: 1"><g class="bar">`) {
 				t.Errorf("bar link wrong:\n%s", svg)
 			}
 		})

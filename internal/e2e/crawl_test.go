@@ -99,7 +99,7 @@ func crawl(t *testing.T, tab *browser, base string) []string {
 			t.Errorf("%s: a link leads to an error page (%d)", next, resp.Status)
 		}
 		if err == nil {
-			links, err = chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('a[href]')].map(a => a.href)`))
+			links, err = chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('a[href]')].map(a => new URL(a.getAttribute('href'), document.baseURI).href)`))
 		}
 		var pageErr error
 		if err == nil {

@@ -8,7 +8,9 @@ import (
 
 	"honestmeasure/internal/fail"
 	"honestmeasure/internal/form"
+	"honestmeasure/internal/locale"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/reports"
 	"honestmeasure/internal/storage"
 )
 
@@ -61,25 +63,55 @@ func MayRate(c *model.Case) bool {
 	return false
 }
 
-// AddInfo adds the reporter's text to the report's timeline, where the
-// officer sees it (and the reporter too).
-func (s *Service) AddInfo(ctx context.Context, trackingNo, accessCode, clientIP, text string) error {
+// MaxReportPhotos bounds a report's photos, those sent with it and those
+// added later together.
+const MaxReportPhotos = 2 * reports.MaxPhotos
+
+// AddInfo adds the reporter's text and photos (either may be empty, not
+// both) to the report: the text to the timeline, where the officer sees it
+// (and the reporter too), the photos beside the report's own, cleaned like
+// them. A photo that cannot be used is left out, as on the report form, and
+// named in leftOut; the rest is added.
+func (s *Service) AddInfo(ctx context.Context, trackingNo, accessCode, clientIP, text string, uploads []Upload) (leftOut []form.Message, err error) {
 	text = strings.TrimSpace(text)
 	switch n := utf8.RuneCountInString(text); {
-	case n == 0:
-		return fail.Fields(form.Errors{"info": {Key: "form.required"}})
+	case n == 0 && len(uploads) == 0:
+		return nil, fail.Fields(form.Errors{"info": {Key: "track.add_info_empty"}})
 	case n > MaxAddedInfo:
-		return fail.Fields(form.Errors{"info": {Key: "form.too_long", Args: []any{MaxAddedInfo}}})
+		return nil, fail.Fields(form.Errors{"info": {Key: "form.too_long", Args: []any{MaxAddedInfo}}})
+	case len(uploads) > reports.MaxPhotos:
+		return nil, fail.Fields(form.Errors{"info_photos": {Key: "report.too_many_photos", Args: []any{reports.MaxPhotos}}})
 	}
 	t, err := s.Track(ctx, trackingNo, accessCode, clientIP)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !MayAddInfo(t.Case) {
-		return ErrNotNow
+		return nil, ErrNotNow
 	}
-	return s.Store.UpdateCase(ctx, storage.CaseUpdate{CaseID: t.Case.ID, LockVersion: t.Case.LockVersion,
-		Events: []model.CaseEvent{{Kind: "reporter_info", Public: true, Body: &text, CreatedAt: s.now()}}})
+	var cleaned []model.ReportPhoto
+	if len(uploads) > 0 {
+		have, err := s.Store.ReportPhotos(ctx, t.Report.ID)
+		if err != nil {
+			return nil, err
+		}
+		if room := MaxReportPhotos - len(have); len(uploads) > room {
+			return nil, fail.Fields(form.Errors{"info_photos": {Key: "track.photos_full", Args: []any{MaxReportPhotos, max(room, 0)}}})
+		}
+		if cleaned, err = s.cleanPhotos(ctx, uploads, form.Errors{}, &leftOut, true); err != nil {
+			return nil, err
+		}
+	}
+	if text == "" && len(cleaned) == 0 {
+		return leftOut, fail.Fields(form.Errors{"info_photos": {Key: "track.no_photo_usable"}})
+	}
+	body := text
+	if len(cleaned) > 0 {
+		body = strings.TrimSpace(text + "\n" + locale.New(t.Report.Locale).T("track.photos_added", len(cleaned)))
+	}
+	return leftOut, s.Store.UpdateCase(ctx, storage.CaseUpdate{CaseID: t.Case.ID, LockVersion: t.Case.LockVersion,
+		Events:   []model.CaseEvent{{Kind: "reporter_info", Public: true, Body: &body, CreatedAt: s.now()}},
+		ReportID: t.Report.ID, Photos: cleaned})
 }
 
 // Withdraw ends a complaint at the reporter's wish, with their reason: the

@@ -162,6 +162,10 @@ type CaseUpdate struct {
 	LockVersion int
 	Set         map[string]any
 	Events      []model.CaseEvent
+	// Photos are added to the case's report (ReportID), numbered after the
+	// ones it has, in the same transaction.
+	ReportID int64
+	Photos   []model.ReportPhoto
 }
 
 // UpdateCase applies u and appends its timeline entries in one
@@ -185,7 +189,21 @@ func (s *Store) UpdateCase(ctx context.Context, u CaseUpdate) error {
 				return err
 			}
 		}
-		return nil
+		if len(u.Photos) == 0 {
+			return nil
+		}
+		// The case row is updated above under its lock version, so no
+		// other change to this case runs between reading the last number and
+		// adding after it.
+		var last int
+		if err := tx.q(ctx).Model(&model.ReportPhoto{}).Where("report_id = ?", u.ReportID).Select("COALESCE(MAX(seq), 0)").Scan(&last).Error; err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		for i := range u.Photos {
+			u.Photos[i].ReportID, u.Photos[i].Seq, u.Photos[i].CreatedAt = u.ReportID, last+i+1, now
+		}
+		return tx.q(ctx).Create(&u.Photos).Error
 	})
 }
 

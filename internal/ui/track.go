@@ -4,12 +4,15 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/fail"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/intake"
+	"honestmeasure/internal/photos"
+	"honestmeasure/internal/reports"
 	"honestmeasure/internal/server"
 )
 
@@ -21,6 +24,10 @@ type trackData struct {
 	// The "text me the code" form, kept as typed when it comes back.
 	CodeTrackingNo, CodePhone string
 	CodeSent                  bool
+	// Info is the added information as typed, when it came back with a
+	// problem; LeftOut the photos left out of what was added, and why.
+	Info    string
+	LeftOut []form.Message
 }
 
 func (h *Handler) trackForm(c *gin.Context) {
@@ -30,12 +37,12 @@ func (h *Handler) trackForm(c *gin.Context) {
 
 // track is a POST so the access code never appears in a URL, a log or the
 // browser history.
-func (h *Handler) track(c *gin.Context) { h.showTracked(c, "", nil) }
+func (h *Handler) track(c *gin.Context) { h.showTracked(c, "", nil, nil) }
 
 // showTracked looks the posted tracking number and access code up and shows
 // the result, with notice (a locale key: what the reporter just did) or the
 // problems of what they tried.
-func (h *Handler) showTracked(c *gin.Context, notice string, problems form.Errors) {
+func (h *Handler) showTracked(c *gin.Context, notice string, problems form.Errors, leftOut []form.Message) {
 	ctx := c.Request.Context()
 	l := server.Printer(c)
 	d := trackData{TrackingNo: strings.TrimSpace(c.PostForm("tracking_number")), Errors: form.Errors{}}
@@ -57,10 +64,11 @@ func (h *Handler) showTracked(c *gin.Context, notice string, problems form.Error
 		h.serverError(c, err)
 		return
 	}
-	d.Result, d.AccessCode = res, code
+	d.Result, d.AccessCode, d.LeftOut = res, code, leftOut
 	status := http.StatusOK
 	if problems.Any() {
 		d.Errors, status = problems, http.StatusUnprocessableEntity
+		d.Info = c.PostForm("info")
 	}
 	p := h.page(c, l.T("track.title"), d)
 	if notice != "" {
@@ -75,36 +83,50 @@ func (h *Handler) showTracked(c *gin.Context, notice string, problems form.Error
 // trackAct is one thing a reporter does on the tracking page: it is done
 // through intake (which checks the tracking number and code again), then
 // the result is shown with what happened, or why it could not be done.
-func (h *Handler) trackAct(done string, act func(c *gin.Context, no, code, ip string) error) gin.HandlerFunc {
+func (h *Handler) trackAct(done string, act func(c *gin.Context, no, code, ip string) ([]form.Message, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		err := act(c, strings.TrimSpace(c.PostForm("tracking_number")), strings.TrimSpace(c.PostForm("access_code")), c.ClientIP())
+		leftOut, err := act(c, strings.TrimSpace(c.PostForm("tracking_number")), strings.TrimSpace(c.PostForm("access_code")), c.ClientIP())
 		e, _ := fail.As(err)
 		switch {
 		case err == nil:
-			h.showTracked(c, done, nil)
+			h.showTracked(c, done, nil, leftOut)
 		case e != nil && e.Kind == fail.Invalid:
-			h.showTracked(c, "", e.Fields)
+			h.showTracked(c, "", e.Fields, leftOut)
 		case e != nil && e.Kind == fail.Conflict:
-			h.showTracked(c, "", form.Errors{"action": {Key: "track.not_now"}})
+			h.showTracked(c, "", form.Errors{"action": {Key: "track.not_now"}}, nil)
 		case e != nil && (e.Kind == fail.NotFound || e.Kind == fail.RateLimited):
-			h.showTracked(c, "", nil) // shows the same "not found" or "wait" as a lookup
+			h.showTracked(c, "", nil, nil) // shows the same "not found" or "wait" as a lookup
 		default:
 			h.serverError(c, err)
 		}
 	}
 }
 
-func (h *Handler) trackAddInfo(c *gin.Context, no, code, ip string) error {
-	return h.Intake.AddInfo(c.Request.Context(), no, code, ip, c.PostForm("info"))
+// trackAddInfo adds text and photos; the body was parsed by the edge within
+// reportUpload's limits (ui.Uploads).
+func (h *Handler) trackAddInfo(c *gin.Context, no, code, ip string) ([]form.Message, error) {
+	var uploads []intake.Upload
+	if up := server.UploadOf(c); up != nil {
+		if up.Busy {
+			return nil, fail.Limited(30 * time.Second)
+		}
+		if up.TooLarge {
+			return nil, fail.Fields(form.Errors{"info_photos": {Key: "report.too_large_body", Args: []any{reports.MaxPhotos, photos.DefaultMaxBytes >> 20}}})
+		}
+		for _, f := range up.FilesOf("photos") {
+			uploads = append(uploads, f.ReadAll)
+		}
+	}
+	return h.Intake.AddInfo(c.Request.Context(), no, code, ip, c.PostForm("info"), uploads)
 }
 
-func (h *Handler) trackWithdraw(c *gin.Context, no, code, ip string) error {
-	return h.Intake.Withdraw(c.Request.Context(), no, code, ip, c.PostForm("reason"))
+func (h *Handler) trackWithdraw(c *gin.Context, no, code, ip string) ([]form.Message, error) {
+	return nil, h.Intake.Withdraw(c.Request.Context(), no, code, ip, c.PostForm("reason"))
 }
 
-func (h *Handler) trackRate(c *gin.Context, no, code, ip string) error {
+func (h *Handler) trackRate(c *gin.Context, no, code, ip string) ([]form.Message, error) {
 	score, _ := strconv.Atoi(c.PostForm("score"))
-	return h.Intake.Rate(c.Request.Context(), no, code, ip, score, c.PostForm("comment"))
+	return nil, h.Intake.Rate(c.Request.Context(), no, code, ip, score, c.PostForm("comment"))
 }
 
 // trackCode texts the access code again to the mobile number given with

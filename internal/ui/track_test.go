@@ -2,12 +2,14 @@ package ui_test
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 	"testing"
 	"time"
 
 	"honestmeasure/internal/app/apptest"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/photos/phototest"
 	"honestmeasure/internal/storage"
 )
 
@@ -102,5 +104,52 @@ func TestAccessCodeTextedAgain(t *testing.T) {
 	}
 	if len(wrongPage) != len(v.Last.Body) {
 		t.Error("the page for a matching number differs from the page for a wrong one")
+	}
+}
+
+// The reporter adds photos while the case is open: they join the report's
+// own, the officer sees them, a photo that cannot be used is left out and
+// named, and the report's total stays bounded.
+func TestReporterAddsPhotos(t *testing.T) {
+	a := apptest.New(t)
+	v := a.Browser()
+	v.Get("/report")
+	key := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(v.Last.Body)[1]
+	v.PostMultipart("/report", reportFields("tip", "idempotency_key", key, "district_id", a.DistrictID("320402"),
+		"business_name", "红梅菜场 3号", "business_address", "天宁区红梅路", "anonymous", "yes"))
+	v.Expect(http.StatusCreated)
+	code := regexp.MustCompile(`id="access-code">(\d{8})<`).FindStringSubmatch(v.Last.Body)[1]
+	tracking := regexp.MustCompile(`id="tracking">([^<]+)<`).FindStringSubmatch(v.Last.Body)[1]
+	fields := func(kv ...string) url.Values {
+		return form(append([]string{"tracking_number", tracking, "access_code", code}, kv...)...)
+	}
+	photo := func(name string) apptest.File {
+		return apptest.File{Field: "photos", Name: name, Data: phototest.JPEG(320, 240, 0x22, false)}
+	}
+
+	v.Post("/track", fields())
+	v.Expect(http.StatusOK, `enctype="multipart/form-data"`, `name="photos"`)
+	v.PostMultipart("/track/info", fields("info", "又去看了，秤还在用。"), photo("a.jpg"), photo("b.jpg"),
+		apptest.File{Field: "photos", Name: "c.jpg", Data: []byte("not a picture")})
+	v.Expect(http.StatusOK, "补充情况已提交", "其余内容已经补充，但下面的照片用不了", "又去看了，秤还在用。", "（补充了 2 张照片）")
+	r, err := a.Store.ReportByTrackingNo(t.Context(), tracking)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps, err := a.Store.ReportPhotos(t.Context(), r.ID); err != nil || len(ps) != 2 || ps[1].Seq != 2 {
+		t.Fatalf("report photos after adding: %+v %v", ps, err)
+	}
+	// Nothing to add is a problem beside the field, the text kept.
+	v.PostMultipart("/track/info", fields("info", ""))
+	v.Expect(http.StatusUnprocessableEntity, "请写下要补充的情况，或选择照片。")
+	// The report's photos are bounded: 2 + 5 + 3 = 10, then no room.
+	v.PostMultipart("/track/info", fields(), photo("1.jpg"), photo("2.jpg"), photo("3.jpg"), photo("4.jpg"), photo("5.jpg"))
+	v.Expect(http.StatusOK, "（补充了 5 张照片）")
+	v.PostMultipart("/track/info", fields(), photo("6.jpg"), photo("7.jpg"), photo("8.jpg"), photo("9.jpg"))
+	v.Expect(http.StatusUnprocessableEntity, "每件举报投诉最多 10 张照片，还能补充 3 张。")
+	v.PostMultipart("/track/info", fields("info", "最后三张"), photo("6.jpg"), photo("7.jpg"), photo("8.jpg"))
+	v.Expect(http.StatusOK, "（补充了 3 张照片）")
+	if ps, _ := a.Store.ReportPhotos(t.Context(), r.ID); len(ps) != 10 {
+		t.Fatalf("%d photos, want 10", len(ps))
 	}
 }

@@ -249,6 +249,7 @@ func (h *Handler) Register(e *gin.Engine) {
 // multipart bodies, and anything over server.FormBodyLimit, everywhere else.
 var Uploads = map[string]server.Upload{
 	"POST /report":             reportUpload,
+	"POST /track/info":         reportUpload,
 	"POST /merchant/units":     shopPhotoUpload,
 	"POST /merchant/units/:id": shopPhotoUpload,
 	"POST /body/imports":       bodyUpload,
