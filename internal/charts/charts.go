@@ -145,9 +145,7 @@ func group(b *strings.Builder, bar Bar) {
 	if bar.Link != "" {
 		b.WriteString(`<a href="`)
 		escape(b, bar.Link)
-		b.WriteString(`" aria-label="`)
-		escape(b, bar.Label+": "+valueText(bar))
-		b.WriteString(`">`)
+		b.WriteString(`">`) // its name is the bar's own text: label and value
 	}
 	b.WriteString(`<g class="bar`)
 	if c := classes(bar.Class); c != "" {

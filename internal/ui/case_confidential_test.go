@@ -121,7 +121,7 @@ func TestRelatedCasesStayWithinTheAgency(t *testing.T) {
 	tn.Expect(http.StatusOK, tracking(sibling), `href="`+path(sibling)+`"`, "常州市钟楼区市场监督管理局", "2 件，其中 1 件未办结")
 	tn.Header.Set("Accept-Language", "en")
 	tn.Get(path(mine))
-	tn.Expect(http.StatusOK, "Zhonglou District Market Regulation Bureau", "2 report(s), 1 still open")
+	tn.Expect(http.StatusOK, "Zhonglou District Market Regulation Bureau", "reports: 2, still open: 1")
 
 	zl := staffBrowser(t, a, "zl@example.org", model.RoleOfficer, "cz-zhonglou")
 	zl.Get(path(theirs[0]))

@@ -240,8 +240,8 @@ func TestDashboardNumbers(t *testing.T) {
 			`<strong class="kpi-value">100%</strong>`, "已办结 2 件中 2 件未超期", `<a href="/staff/queue?due=overdue"><span class="kpi-label">当前超期</span> <strong class="kpi-value">2</strong>`,
 			"18.0 个工作日", T("dashboard.people.by_officer"),
 			// Bars open the queue filtered to what they count.
-			`<a href="/staff/queue?district=`+a.DistrictID("320402")+`" aria-label="天宁区: 6"><g class="bar">`,
-			`<a href="/staff/queue?category=short_weight" aria-label="`, `<a href="/staff/queue?assignee=-1&amp;due=overdue" aria-label="未分配: 2"><g class="bar overdue">`)
+			`<a href="/staff/queue?district=`+a.DistrictID("320402")+`"><g class="bar">`,
+			`<a href="/staff/queue?category=short_weight"><g class="bar">`, `<a href="/staff/queue?assignee=-1&amp;due=overdue"><g class="bar overdue">`)
 		for _, other := range []string{"钟楼区", "新北区"} {
 			if strings.Contains(b.Last.Body, other) {
 				t.Errorf("a Tianning supervisor sees %s", other)
