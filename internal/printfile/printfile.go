@@ -12,13 +12,16 @@ package printfile
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"strings"
 	"sync"
+	"time"
 
 	"codeberg.org/go-pdf/fpdf"
 	"golang.org/x/image/draw"
@@ -420,3 +423,33 @@ func PosterPNG(p Poster) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// Making a file takes tens of milliseconds of a CPU and a few megabytes
+// (240 labels several times that): a merchant reloading the download in a
+// loop must not starve the scan pages. Renders is how many run at once in
+// one process; PerAccount and PerWindow bound one account's files.
+const (
+	Renders    = 2
+	PerAccount = 60
+	PerWindow  = 10 * time.Minute
+)
+
+var renders = make(chan struct{}, Renders)
+
+// ErrBusy: no render slot came free while the request waited.
+var ErrBusy = errors.New("printfile: busy")
+
+// Acquire waits (as long as ctx allows, at most busyWait) for one of the
+// Renders slots; call release when the file is made.
+func Acquire(ctx context.Context) (release func(), err error) {
+	ctx, cancel := context.WithTimeout(ctx, busyWait)
+	defer cancel()
+	select {
+	case renders <- struct{}{}:
+		return func() { <-renders }, nil
+	case <-ctx.Done():
+		return nil, ErrBusy
+	}
+}
+
+const busyWait = 10 * time.Second

@@ -14,6 +14,7 @@ import (
 	"honestmeasure/internal/printfile"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/scan"
+	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
 )
 
@@ -101,6 +102,11 @@ func (h *Handler) labelsPDF(c *gin.Context) {
 	if !ok {
 		return
 	}
+	release, ok := h.printSlot(c)
+	if !ok {
+		return
+	}
+	defer release()
 	zh := locale.New(locale.Chinese)
 	var out []printfile.Label
 	for _, l := range d.Labels {
@@ -124,4 +130,31 @@ func (h *Handler) labelsPDF(c *gin.Context) {
 	c.Header("Cache-Control", "private, no-cache")
 	c.Header("Content-Disposition", `attachment; filename="labels-`+strconv.FormatInt(d.Unit.ID, 10)+`.pdf"`)
 	c.Data(http.StatusOK, "application/pdf", pdf)
+}
+
+// printSlot lets the signed-in merchant make a print file now: within the
+// account's allowance (printfile.PerAccount per printfile.PerWindow) and
+// once a render slot is free. Otherwise it answers 429 or 503 with when to
+// try again, and ok is false.
+func (h *Handler) printSlot(c *gin.Context) (release func(), ok bool) {
+	st, err := h.Store.RateTake(c.Request.Context(), "print:user:"+strconv.FormatInt(currentUser(c).ID, 10), printfile.PerWindow, printfile.PerAccount, h.now())
+	if err != nil {
+		h.serverError(c, err)
+		return nil, false
+	}
+	l := server.Printer(c)
+	c.Header("Cache-Control", "no-store")
+	if st.Blocked {
+		c.Header("Retry-After", retryAfterSeconds(st.RetryAfter))
+		h.render(c, http.StatusTooManyRequests, "error", h.page(c, l.T("printfile.wait_title"),
+			l.T("printfile.too_many_files", printfile.PerAccount, int(printfile.PerWindow.Minutes()), minutesUp(st.RetryAfter))))
+		return nil, false
+	}
+	release, err = printfile.Acquire(c.Request.Context())
+	if err != nil {
+		c.Header("Retry-After", "10")
+		h.render(c, http.StatusServiceUnavailable, "error", h.page(c, l.T("printfile.wait_title"), l.T("printfile.busy")))
+		return nil, false
+	}
+	return release, true
 }

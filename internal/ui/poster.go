@@ -96,6 +96,11 @@ func (h *Handler) posterFile(pdf bool) gin.HandlerFunc {
 		if !ok {
 			return
 		}
+		release, ok := h.printSlot(c)
+		if !ok {
+			return
+		}
+		defer release()
 		code, err := qr.PNG(d.URL, 1200)
 		if err != nil {
 			h.serverError(c, err)

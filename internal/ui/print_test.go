@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
@@ -217,5 +218,26 @@ func TestPrintFiles(t *testing.T) {
 	}
 	if r := m.Get(unit + "/labels.pdf"); r.Status != http.StatusOK {
 		t.Errorf("labels of a suspended unit: %d, want them still printable", r.Status)
+	}
+}
+
+// One account's print files are bounded: a merchant reloading the poster in
+// a loop is told to wait, and the files come back after the window.
+func TestPrintFilesAreRateLimited(t *testing.T) {
+	a := apptest.New(t)
+	m, unitID, _ := a.ApprovedUnit("钟楼菜场 8号摊位")
+	unit := "/merchant/units/" + strconv.FormatInt(unitID, 10)
+	for i := range printfile.PerAccount {
+		if r := m.Get(unit + "/labels.pdf"); r.Status != http.StatusOK {
+			t.Fatalf("file %d: %d", i+1, r.Status)
+		}
+	}
+	r := m.Get(unit + "/poster.pdf")
+	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" || !strings.Contains(r.Body, "每个账号每 10 分钟最多生成 60 个打印文件") {
+		t.Fatalf("file %d: %d %q", printfile.PerAccount+1, r.Status, r.Header.Get("Retry-After"))
+	}
+	a.Advance(printfile.PerWindow + time.Minute)
+	if r := m.Get(unit + "/poster.pdf"); r.Status != http.StatusOK {
+		t.Fatalf("after the window: %d", r.Status)
 	}
 }
