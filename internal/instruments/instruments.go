@@ -242,3 +242,41 @@ func SerialChangeAllowed(old, next string, records int) bool {
 // SerialLocked says whether an instrument with this many verification
 // records has its serial number fixed (see SerialChangeAllowed).
 func SerialLocked(records int) bool { return records > 0 }
+
+// Blank says whether nothing of the certificate was typed; the result alone
+// is a choice the form presets, not a certificate.
+func (f VerificationForm) Blank() bool {
+	return strings.TrimSpace(f.CertificateNo+f.BodyName+f.VerifiedOn+f.ValidUntil) == ""
+}
+
+// ValidateNew checks the new-instrument form with its optional certificate
+// section and returns every problem of both together: the instruments to
+// add and, unless the section is blank, the certificate of the one
+// instrument (its InstrumentID is set once the instrument is stored). A
+// certificate names one instrument, so it cannot come with a quantity.
+func ValidateNew(f *Form, vf *VerificationForm, types []model.InstrumentType, unitID int64, today time.Time) ([]model.Instrument, *model.VerificationRecord, form.Errors) {
+	list, errs := f.Validate(types, unitID, true)
+	if vf.Blank() {
+		return list, nil, errs
+	}
+	if errs == nil {
+		errs = form.Errors{}
+	}
+	var typ model.InstrumentType // unknown type: no cycle to hold valid-until to yet
+	for _, t := range types {
+		if strconv.FormatInt(t.ID, 10) == strings.TrimSpace(f.TypeID) {
+			typ = t
+		}
+	}
+	rec, verrs := vf.Validate(typ, 0, today)
+	for field, m := range verrs {
+		errs.Add(field, m.Key, m.Args...)
+	}
+	if q, err := strconv.Atoi(strings.TrimSpace(f.Quantity)); err == nil && q > 1 {
+		errs.Add("quantity", "certs.one_with_certificate")
+	}
+	if errs.Any() {
+		return nil, nil, errs
+	}
+	return list, rec, nil
+}

@@ -19,8 +19,9 @@ import (
 // characters each, three bytes a character, URL-encoded) fits many times.
 const FormBodyLimit = 64 << 10
 
-// MaxTextBytes bounds the text fields of an upload together; the text of a
-// multipart form is held in memory, its files never are.
+// MaxTextBytes bounds the text fields of an upload together unless its route
+// says otherwise (Upload.MaxTextBytes); the text of a multipart form is held
+// in memory, its files never are.
 const MaxTextBytes = 64 << 10
 
 // maxParts bounds the parts of one multipart body (fields and files).
@@ -33,6 +34,17 @@ type Upload struct {
 	MaxBytes     int64 // the whole body
 	MaxFiles     int   // files kept; further files are counted, not stored
 	MaxFileBytes int64 // a larger file keeps MaxFileBytes+1 bytes and is marked TooLarge
+	// MaxTextBytes bounds the route's text fields together, in memory; 0
+	// is the package's MaxTextBytes. A route whose form carries pasted
+	// rows of a spreadsheet needs more.
+	MaxTextBytes int64
+}
+
+func (u Upload) maxText() int64 {
+	if u.MaxTextBytes > 0 {
+		return u.MaxTextBytes
+	}
+	return MaxTextBytes
 }
 
 // UploadedFile is one file of an upload, spooled to a temporary file.
@@ -218,6 +230,7 @@ func readUpload(body io.Reader, boundary string, u Upload, spool *Spool) (*Uploa
 	values := url.Values{}
 	mr := multipart.NewReader(body, boundary)
 	var text int64
+	maxText := u.maxText()
 	kept := 0
 	for parts := 0; ; parts++ {
 		p, err := mr.NextPart()
@@ -238,9 +251,9 @@ func readUpload(body io.Reader, boundary string, u Upload, spool *Spool) (*Uploa
 		if p.FileName() == "" {
 			// A text field, or an empty file input (sent without a name).
 			var b bytes.Buffer
-			n, err := io.Copy(&b, io.LimitReader(p, MaxTextBytes-text+1))
+			n, err := io.Copy(&b, io.LimitReader(p, maxText-text+1))
 			text += n
-			if isTooBig(err) || text > MaxTextBytes {
+			if isTooBig(err) || text > maxText {
 				out.TooLarge = true
 				return out, values, nil
 			}

@@ -344,3 +344,21 @@ func (s *Store) claimBodyRecords(ctx context.Context, in *model.Instrument) erro
 	}
 	return nil
 }
+
+// StandingCertificateNos lists, per instrument, the certificate numbers
+// of its records that stand (not revoked, and not a cancellation), as typed.
+func (s *Store) StandingCertificateNos(ctx context.Context, instrumentIDs []int64) (map[int64][]string, error) {
+	out := map[int64][]string{}
+	if len(instrumentIDs) == 0 {
+		return out, nil
+	}
+	var recs []model.VerificationRecord
+	if err := s.q(ctx).Select("instrument_id", "certificate_no").
+		Where("instrument_id IN ? AND revoked_at IS NULL AND kind <> ?", instrumentIDs, model.KindCancellation).Find(&recs).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		out[*r.InstrumentID] = append(out[*r.InstrumentID], r.CertificateNo)
+	}
+	return out, nil
+}

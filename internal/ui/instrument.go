@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -11,7 +10,6 @@ import (
 	"honestmeasure/internal/instruments"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/server"
-	"honestmeasure/internal/storage"
 	"honestmeasure/internal/units"
 )
 
@@ -19,15 +17,20 @@ type instrumentFormData struct {
 	Unit       *model.Unit
 	Instrument *model.Instrument // nil when adding
 	Form       instruments.Form
-	Errors     form.Errors
-	Types      []model.InstrumentType
+	// Verification is the new-instrument form's optional certificate.
+	Verification instruments.VerificationForm
+	Errors       form.Errors
+	Types        []model.InstrumentType
+	Bodies       []model.VerificationBody // offered for the certificate's body
+	Type         *model.InstrumentType    // nil: the form chooses it (the certificate fields' hint)
 	// SerialLocked: a certificate names the instrument, so its serial
 	// number is shown read-only (instruments.SerialChangeAllowed).
 	SerialLocked bool
 }
 
 func (h *Handler) instrumentFormPage(c *gin.Context, status int, d instrumentFormData) {
-	types, err := h.Store.InstrumentTypes(c.Request.Context())
+	ctx := c.Request.Context()
+	types, err := h.Store.InstrumentTypes(ctx)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -36,12 +39,20 @@ func (h *Handler) instrumentFormPage(c *gin.Context, status int, d instrumentFor
 	title := server.Printer(c).T("instrument.add_title")
 	if d.Instrument != nil {
 		title = server.Printer(c).T("instrument.edit_title")
-		records, err := h.Store.Verifications(c.Request.Context(), d.Instrument.ID)
+		records, err := h.Store.Verifications(ctx, d.Instrument.ID)
 		if err != nil {
 			h.serverError(c, err)
 			return
 		}
 		d.SerialLocked = instruments.SerialLocked(len(records))
+	} else {
+		if d.Verification.Result == "" {
+			d.Verification.Result = string(model.ResultPass)
+		}
+		if d.Bodies, err = h.Store.VerificationBodies(ctx); err != nil {
+			h.serverError(c, err)
+			return
+		}
 	}
 	h.render(c, status, "instrument_form", h.page(c, title, d))
 }
@@ -50,6 +61,13 @@ func instrumentFormFromPost(c *gin.Context) instruments.Form {
 	return instruments.Form{TypeID: c.PostForm("type_id"), Model: c.PostForm("model"), Maker: c.PostForm("maker"),
 		SerialNo: c.PostForm("serial_no"), Location: c.PostForm("location"), Quantity: c.PostForm("quantity"),
 		IdentityCode: c.PostForm("identity_code")}
+}
+
+// verificationFormFromPost reads the certificate fields, the same on the
+// instrument page and in the new-instrument form.
+func verificationFormFromPost(c *gin.Context) instruments.VerificationForm {
+	return instruments.VerificationForm{CertificateNo: c.PostForm("certificate_no"), BodyName: c.PostForm("body_name"),
+		VerifiedOn: c.PostForm("verified_on"), ValidUntil: c.PostForm("valid_until"), Result: c.PostForm("result")}
 }
 
 // ownInstrument loads the signed-in merchant's instrument :iid and its unit,
@@ -89,11 +107,10 @@ func (h *Handler) editableInstrument(c *gin.Context) (*model.Instrument, *model.
 	return in, u, ok
 }
 
-// saveInstruments validates the posted instrument form for unit u and hands
-// the valid list to save; in is the instrument changed, nil when adding
-// (only then may the form ask for several). A serial number already taken
-// is shown on the form again like any invalid field. ok is true once saved;
-// when false, a response was sent.
+// saveInstruments validates the posted form for instrument in of unit u and
+// hands the valid instrument to save. A serial number already taken or
+// locked is shown on the form again like any invalid field. ok is true
+// once saved; when false, a response was sent.
 func (h *Handler) saveInstruments(c *gin.Context, u *model.Unit, in *model.Instrument, save func(context.Context, []model.Instrument) error) ([]model.Instrument, bool) {
 	ctx := c.Request.Context()
 	f := instrumentFormFromPost(c)
@@ -102,20 +119,12 @@ func (h *Handler) saveInstruments(c *gin.Context, u *model.Unit, in *model.Instr
 		h.serverError(c, err)
 		return nil, false
 	}
-	list, errs := f.Validate(types, u.ID, in == nil)
+	list, errs := f.Validate(types, u.ID, false)
 	if errs == nil {
-		var dup *storage.DuplicateSerialError
-		var locked *storage.SerialLockedError
-		err := save(ctx, list)
-		switch {
-		case errors.As(err, &dup):
-			errs = form.Errors{}
-			errs.Add("serial_no", "instrument.serial_taken", dup.Serial)
-		case errors.As(err, &locked):
-			errs = form.Errors{}
-			errs.Add("serial_no", "instrument.serial_locked", locked.Serial)
-		case err != nil:
-			h.serverError(c, err)
+		if err := units.SerialRefusal(save(ctx, list)); err != nil {
+			h.refused(c, err, func(status int, errs form.Errors) {
+				h.instrumentFormPage(c, status, instrumentFormData{Unit: u, Instrument: in, Form: f, Errors: errs})
+			})
 			return nil, false
 		}
 	}

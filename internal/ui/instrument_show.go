@@ -21,6 +21,7 @@ type instrumentPageData struct {
 	Verification instruments.VerificationForm
 	Errors       form.Errors
 	Writable     bool
+	Bodies       []model.VerificationBody // offered for the certificate's body
 	Printable    bool
 	// Conflicts are the open disagreements between a body's records and
 	// the merchant's declarations about this instrument; RevokedBy says how
@@ -56,6 +57,12 @@ func (h *Handler) instrumentPage(c *gin.Context, status int, in *model.Instrumen
 	d := instrumentPageData{Unit: u, Instrument: in, Type: typ, State: model.StateOfInstrument(*in, latest, *typ, h.now()), Records: recs,
 		Verification: vf, Errors: errs, Writable: units.InstrumentEditable(u, in), Conflicts: conflicts, RevokedBy: revokedHow(recs)}
 	d.Printable = d.Writable && units.Printable(u)
+	if d.Writable {
+		if d.Bodies, err = h.Store.VerificationBodies(ctx); err != nil {
+			h.serverError(c, err)
+			return
+		}
+	}
 	h.render(c, status, "instrument", h.page(c, server.Printer(c).Pick(typ.NameZh, typ.NameEn)+" "+in.SerialNo, d))
 }
 

@@ -122,6 +122,9 @@ func (h *Handler) Register(e *gin.Engine) {
 	m.POST("/units/:id/pledge", h.pledgeSign)
 	m.GET("/units/:id/instruments/new", h.instrumentNew)
 	m.POST("/units/:id/instruments", h.instrumentCreate)
+	m.GET("/units/:id/certificates", h.certificatesNew)
+	m.POST("/units/:id/certificates", h.certificatesCheck)
+	m.POST("/units/:id/certificates/save", h.certificatesSave)
 	m.GET("/instruments/:iid", h.instrumentShow)
 	m.GET("/instruments/:iid/edit", h.instrumentEdit)
 	m.POST("/instruments/:iid", h.instrumentUpdate)
@@ -248,11 +251,13 @@ func (h *Handler) Register(e *gin.Engine) {
 // (internal/server) parses their bodies within these limits and refuses
 // multipart bodies, and anything over server.FormBodyLimit, everywhere else.
 var Uploads = map[string]server.Upload{
-	"POST /report":             reportUpload,
-	"POST /track/info":         reportUpload,
-	"POST /merchant/units":     shopPhotoUpload,
-	"POST /merchant/units/:id": shopPhotoUpload,
-	"POST /body/imports":       bodyUpload,
+	"POST /report":                               reportUpload,
+	"POST /track/info":                           reportUpload,
+	"POST /merchant/units":                       shopPhotoUpload,
+	"POST /merchant/units/:id":                   shopPhotoUpload,
+	"POST /body/imports":                         bodyUpload,
+	"POST /merchant/units/:id/certificates":      certificatesUpload,
+	"POST /merchant/units/:id/certificates/save": certificatesUpload,
 }
 
 // reportUpload bounds a report: five photos at the limit plus the text.

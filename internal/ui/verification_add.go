@@ -5,8 +5,6 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
-
-	"honestmeasure/internal/instruments"
 )
 
 // verificationAdd records a certificate the merchant declares; the
@@ -17,8 +15,7 @@ func (h *Handler) verificationAdd(c *gin.Context) {
 	if !ok {
 		return
 	}
-	vf := instruments.VerificationForm{CertificateNo: c.PostForm("certificate_no"), BodyName: c.PostForm("body_name"),
-		VerifiedOn: c.PostForm("verified_on"), ValidUntil: c.PostForm("valid_until"), Result: c.PostForm("result")}
+	vf := verificationFormFromPost(c)
 	typ, err := h.Store.InstrumentTypeByID(ctx, in.TypeID)
 	if err != nil {
 		h.serverError(c, err)
