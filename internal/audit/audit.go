@@ -38,7 +38,8 @@ const (
 	ActionUnitCreate           = "unit_create"
 	ActionUnitChange           = "unit_change"
 	ActionUnitStatus           = "unit_status"
-	ActionUSCCOverride         = "uscc_override" // officer accepted a credit code that fails its check character
+	ActionUnitChangeRequest    = "unit_change_request" // a merchant asked to change approved details, or withdrew, or an officer refused
+	ActionUSCCOverride         = "uscc_override"       // officer accepted a credit code that fails its check character
 	ActionCaseStatus           = "case_status"
 	ActionCaseAssign           = "case_assign"
 	ActionCaseTransfer         = "case_transfer"
@@ -68,7 +69,7 @@ const (
 var actions = map[string]bool{
 	ActionLogin: true, ActionLoginFailed: true, ActionLogout: true, ActionPasswordChange: true,
 	ActionAccountCreate: true, ActionAccountChange: true,
-	ActionUnitCreate: true, ActionUnitChange: true, ActionUnitStatus: true, ActionUSCCOverride: true,
+	ActionUnitCreate: true, ActionUnitChange: true, ActionUnitStatus: true, ActionUnitChangeRequest: true, ActionUSCCOverride: true,
 	ActionCaseStatus: true, ActionCaseAssign: true, ActionCaseTransfer: true, ActionCaseMerge: true,
 	ActionCaseNote: true, ActionCaseReply: true, ActionCaseReward: true,
 	ActionExport: true, ActionContactView: true, ActionPhotoView: true,

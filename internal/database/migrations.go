@@ -24,6 +24,7 @@ var Migrations = []Migration{
 	{Version: 10, Name: "sealed instruments", SQL: schemaV10},
 	{Version: 11, Name: "photos held for a report form sent back", SQL: schemaV11},
 	{Version: 12, Name: "reporters rate the handling", SQL: schemaV12},
+	{Version: 13, Name: "merchants ask to change a unit's approved details", SQL: schemaV13},
 }
 
 // schemaV8: what legal verification bodies send (internal/verification,

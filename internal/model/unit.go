@@ -213,3 +213,43 @@ func PledgeDigest(titleZh, bodyZh, titleEn, bodyEn string) string {
 	sum := sha256.Sum256([]byte(titleZh + "\n" + bodyZh + "\n\n" + titleEn + "\n" + bodyEn))
 	return hex.EncodeToString(sum[:])
 }
+
+// ChangeState is where a unit change request stands.
+type ChangeState string
+
+const (
+	ChangeOpen      ChangeState = "open"
+	ChangeApproved  ChangeState = "approved"
+	ChangeRejected  ChangeState = "rejected"
+	ChangeWithdrawn ChangeState = "withdrawn"
+)
+
+// UnitChangeRequest is a merchant's request to change what an officer
+// approved of a unit: its name, credit code, business type, district and
+// address. From* is the unit as it was when asked; the others are what the
+// merchant asks for. OpenUnitID is UnitID while the request is open and nil
+// afterwards (one open request per unit, by a unique index).
+type UnitChangeRequest struct {
+	ID               int64
+	UnitID           int64
+	OpenUnitID       *int64
+	State            ChangeState
+	RequestedBy      int64
+	FromName         string
+	FromUSCC         string `gorm:"column:from_uscc"`
+	FromBusinessType BusinessType
+	FromDistrictID   int64
+	FromAddress      string
+	Name             string
+	USCC             string `gorm:"column:uscc"`
+	BusinessType     BusinessType
+	DistrictID       int64
+	Address          string
+	Reason           string
+	DecidedBy        *int64
+	DecidedAt        *time.Time
+	DecisionReason   string
+	CreatedAt        time.Time
+}
+
+func (UnitChangeRequest) TableName() string { return "unit_change_requests" }

@@ -85,3 +85,48 @@ func UnitAdviceKey(s model.UnitStatus) string {
 	}
 	return ""
 }
+
+// EventUnitChange names the notice to a unit's owner that an officer
+// approved or rejected their request to change the unit's approved details.
+const EventUnitChange = "unit.change_decided"
+
+// smsUnitChange is the SMS template of that notice; its params are unit,
+// result, reason and url.
+const smsUnitChange = "unit.change_decided"
+
+// UnitChangeDecided tells the owner of unit u, in the owner's language, that
+// their change request r was approved (the new details are in effect) or
+// rejected (with the officer's reason): by e-mail when the account has an
+// address and by text message when it has a phone. An open or withdrawn
+// request gives no message.
+func UnitChangeDecided(owner *model.User, u *model.Unit, r *model.UnitChangeRequest, baseURL string) ([]model.OutboxMessage, error) {
+	if owner == nil || (r.State != model.ChangeApproved && r.State != model.ChangeRejected) {
+		return nil, nil
+	}
+	l := locale.New(owner.Locale)
+	link := baseURL + "/merchant/units/" + strconv.FormatInt(u.ID, 10)
+	result := l.T("unitchange.result." + string(r.State))
+	var out []model.OutboxMessage
+	if owner.Email != "" {
+		body := l.T("unitchange.mail_intro", u.Name, result) + "\n\n"
+		if r.DecisionReason != "" {
+			body += l.T("unit_notice.reason", r.DecisionReason) + "\n\n"
+		}
+		body += l.T("unitchange.next."+string(r.State)) + "\n\n" + l.T("unit_notice.link", link) + "\n"
+		out = append(out, outbox.Email(owner.Email, l.T("unitchange.subject", clipText(u.Name, 60), result), body, nil, EventUnitChange))
+	}
+	if owner.Phone != "" {
+		name, why := clipText(u.Name, 30), clipText(r.DecisionReason, 80)
+		text := l.T("unitchange.sms", name, result, link)
+		if why != "" {
+			text = l.T("unitchange.sms_reason", name, result, why, link)
+		}
+		m, err := outbox.SMS(owner.Phone, smsUnitChange, map[string]string{"unit": name, "result": result, "reason": why, "url": link},
+			l.Lang, text, EventUnitChange)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}

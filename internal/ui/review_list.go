@@ -8,6 +8,7 @@ import (
 
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/server"
+	"honestmeasure/internal/storage"
 	"honestmeasure/internal/units"
 	"honestmeasure/internal/uscc"
 )
@@ -24,6 +25,11 @@ type applicationsData struct {
 	Counts    map[model.UnitStatus]int64
 	Units     []applicationRow
 	Districts map[int64]model.District
+	// Changes: the change requests tab is open (?view=changes) and lists
+	// ChangeRequests; ChangeCount is how many are open, for its tab.
+	Changes        bool
+	ChangeRequests []storage.ChangeRequestRow
+	ChangeCount    int64
 }
 
 // applicationRow is one unit in the list, with what the officer needs to
@@ -55,21 +61,33 @@ func (h *Handler) applications(c *gin.Context) {
 	if len(code) > 18 {
 		code = code[:18]
 	}
+	agency := staffAgency(currentUser(c))
+	changes := c.Query("view") == "changes" && code == ""
 	var list []model.Unit
+	var requests []storage.ChangeRequestRow
 	var err error
-	if code != "" {
+	switch {
+	case changes:
+		// Units' details waiting for a change, oldest request first.
+		requests, err = h.Store.OpenChangeRequests(c.Request.Context(), agency, 500)
+	case code != "":
 		// A business reports that its code is held: who holds it, in any
 		// status but draft (drafts hold nothing and are the merchant's own).
-		list, err = h.Store.UnitsWithCreditCode(c.Request.Context(), staffAgency(currentUser(c)), code)
-	} else {
-		list, err = h.Store.UnitsForReview(c.Request.Context(), staffAgency(currentUser(c)), []model.UnitStatus{status}, 500)
+		list, err = h.Store.UnitsWithCreditCode(c.Request.Context(), agency, code)
+	default:
+		list, err = h.Store.UnitsForReview(c.Request.Context(), agency, []model.UnitStatus{status}, 500)
 	}
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
 	ctx := c.Request.Context()
-	counts, err := h.Store.CountUnitsByStatus(ctx, staffAgency(currentUser(c)), reviewStatuses)
+	counts, err := h.Store.CountUnitsByStatus(ctx, agency, reviewStatuses)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	changeCount, err := h.Store.CountOpenChangeRequests(ctx, agency)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -85,7 +103,8 @@ func (h *Handler) applications(c *gin.Context) {
 		return
 	}
 	h.render(c, http.StatusOK, "staff_applications", h.page(c, server.Printer(c).T("review.title"),
-		applicationsData{USCC: code, Status: status, Statuses: reviewStatuses, Counts: counts, Units: rows, Districts: districts}))
+		applicationsData{USCC: code, Status: status, Statuses: reviewStatuses, Counts: counts, Units: rows, Districts: districts,
+			Changes: changes, ChangeRequests: requests, ChangeCount: changeCount}))
 }
 
 // applicationRows adds to each unit its waiting time and whether its

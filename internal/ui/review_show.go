@@ -26,13 +26,25 @@ type reviewData struct {
 	Owner   *model.User
 	Actions []units.Action
 	Reason  string
-	Errors  form.Errors
+	// DecisionReason is the reason typed for a change request's decision.
+	DecisionReason string
+	Errors         form.Errors
 	// CanReleaseCode: the unit holds its credit code and the viewer may
 	// release it (units.CanReleaseCreditCode).
 	CanReleaseCode bool
 }
 
+// reviewForm is what the staff unit page's forms show again after a refusal.
+type reviewForm struct {
+	Reason, DecisionReason string
+	Errors                 form.Errors
+}
+
 func (h *Handler) reviewPage(c *gin.Context, status int, u *model.Unit, reason string, errs form.Errors) {
+	h.reviewPageWith(c, status, u, reviewForm{Reason: reason, Errors: errs})
+}
+
+func (h *Handler) reviewPageWith(c *gin.Context, status int, u *model.Unit, f reviewForm) {
 	d, err := h.unitPage(c, u)
 	if err != nil {
 		h.serverError(c, err)
@@ -44,7 +56,7 @@ func (h *Handler) reviewPage(c *gin.Context, status int, u *model.Unit, reason s
 		return
 	}
 	h.render(c, status, "staff_unit", h.page(c, u.Name, reviewData{unitPageData: d, Owner: owner,
-		Actions: units.Allowed(u.Status, units.ByOfficer), Reason: reason, Errors: errs,
+		Actions: units.Allowed(u.Status, units.ByOfficer), Reason: f.Reason, DecisionReason: f.DecisionReason, Errors: f.Errors,
 		CanReleaseCode: units.CanReleaseCreditCode(u, currentUser(c).Role)}))
 }
 

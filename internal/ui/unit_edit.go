@@ -53,7 +53,7 @@ func (h *Handler) unitUpdate(c *gin.Context) {
 	if !ok {
 		return
 	}
-	ch := &units.Changes{Form: applicationFromPost(c), Photo: photo, PhotoProblem: photoErr}
+	ch := changesFromPost(c, photo, photoErr)
 	_, err := h.Units.Update(c.Request.Context(), h.actor(c), u.ID, ch)
 	switch {
 	case err == nil:
@@ -65,7 +65,7 @@ func (h *Handler) unitUpdate(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/merchant/units/"+strconv.FormatInt(u.ID, 10))
 	default:
 		h.refused(c, err, func(status int, errs form.Errors) {
-			h.unitFormPage(c, status, unitFormData{Unit: u, Form: ch.Form, Errors: errs, AllEditable: all})
+			h.unitFormAgain(c, status, ch, unitFormData{Unit: u, Errors: errs, AllEditable: all})
 		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/photos"
 	"honestmeasure/internal/server"
+	"honestmeasure/internal/storage"
 )
 
 // shopPhoto reads the optional shop-front photo from a multipart form and
@@ -53,6 +54,21 @@ func (h *Handler) unitPhoto(c *gin.Context) {
 		return
 	}
 	h.servePhoto(c, u.ID)
+}
+
+// heldPhoto serves the shop-front photo held for the signed-in merchant's
+// unit form :key (units.Service.HeldPhoto): the thumbnail on the form sent
+// back. Anyone else's key finds nothing.
+func (h *Handler) heldPhoto(c *gin.Context) {
+	p, err := h.Units.HeldPhoto(c.Request.Context(), h.actor(c), c.Param("key"), true)
+	if err == nil && p == nil {
+		err = storage.ErrNotFound
+	}
+	if !h.found(c, err) {
+		return
+	}
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, p.ContentType, p.Data)
 }
 
 func (h *Handler) servePhoto(c *gin.Context, unitID int64) {

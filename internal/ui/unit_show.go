@@ -34,6 +34,10 @@ type unitPageData struct {
 	HasPhoto        bool
 	Missing         []string // locale keys of what is still needed before submitting
 	DraftDays       int      // days an unchanged draft is kept; 0: for ever
+	// Change is the unit's newest change request (nil: none ever);
+	// CanRequestChange: its owner may send one now.
+	Change           *changeView
+	CanRequestChange bool
 }
 
 type instrumentRow struct {
@@ -103,6 +107,10 @@ func (h *Handler) unitPage(c *gin.Context, u *model.Unit) (*unitPageData, error)
 	if d.HasPhoto, err = h.Store.HasUnitPhoto(ctx, u.ID); err != nil {
 		return nil, err
 	}
+	if d.Change, err = h.latestChange(c, u, districts); err != nil {
+		return nil, err
+	}
+	d.CanRequestChange = units.MayRequestChange(u.Status) && (d.Change == nil || d.Change.Request.State != model.ChangeOpen)
 	_, d.Editable = units.EditableFields(u.Status)
 	d.Writable = units.RecordsOpen(u.Status)
 	d.CanRenew = units.MayRenew(u.Status, d.Pledge, now)

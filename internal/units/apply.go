@@ -25,6 +25,12 @@ type Changes struct {
 	// PhotoProblem is why the uploaded photo was refused, if it was; it is
 	// shown beside the photo field with the form's other problems.
 	PhotoProblem *form.Message
+	// FormKey is the form's random key (NewFormKey, in a hidden field). A
+	// photo sent with a form that has problems is held under it, and the
+	// save that succeeds without a new photo uses the one held.
+	FormKey string
+	// DropHeld: the merchant removed the photo held for the form.
+	DropHeld bool
 }
 
 // Create saves a new application of merchant who as a draft, with its
@@ -75,9 +81,30 @@ func (s *Service) Update(ctx context.Context, who audit.Actor, id int64, ch *Cha
 }
 
 // save validates ch into u, then stores it through write together with the
-// photo, in one transaction. Field problems are Invalid and nothing is
-// stored.
+// photo (the one sent, or else the one held for the form), in one
+// transaction. Field problems are Invalid and nothing is stored but the
+// photo sent, which is held for the form's next try.
 func (s *Service) save(ctx context.Context, u *model.Unit, ch *Changes, write func(tx *storage.Store) error) error {
+	key := heldKey(u.OwnerUserID, ch.FormKey)
+	if ch.DropHeld && key != "" {
+		if err := s.dropHeld(ctx, s.Store, key); err != nil {
+			return err
+		}
+	}
+	err := s.check(ctx, u, ch)
+	if err == nil {
+		err = s.store(ctx, u, ch, key, write)
+	}
+	if e, ok := fail.As(err); ok && e.Kind == fail.Invalid && ch.Photo != nil {
+		if err := s.holdPhoto(ctx, key, ch.Photo); err != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// check validates ch into u.
+func (s *Service) check(ctx context.Context, u *model.Unit, ch *Changes) error {
 	districts, err := s.Store.Districts(ctx)
 	if err != nil {
 		return err
@@ -102,14 +129,30 @@ func (s *Service) save(ctx context.Context, u *model.Unit, ch *Changes, write fu
 	if held {
 		return errCodeUnavailable
 	}
-	err = s.Store.Tx(ctx, func(tx *storage.Store) error {
+	return nil
+}
+
+// store writes u through write with its photo: ch's, or else the one held
+// under key, which is then deleted in the same transaction.
+func (s *Service) store(ctx context.Context, u *model.Unit, ch *Changes, key string, write func(tx *storage.Store) error) error {
+	err := s.Store.Tx(ctx, func(tx *storage.Store) error {
 		if err := write(tx); err != nil {
 			return err
 		}
-		if ch.Photo == nil {
-			return nil
+		photo := ch.Photo
+		if photo == nil {
+			held, err := s.heldPhoto(ctx, tx, key, true)
+			if err != nil || held == nil {
+				return err
+			}
+			photo = &model.UnitPhoto{ContentType: held.ContentType, Width: held.Width, Height: held.Height, Data: held.Data}
 		}
-		p := *ch.Photo
+		if key != "" {
+			if err := s.dropHeld(ctx, tx, key); err != nil {
+				return err
+			}
+		}
+		p := *photo
 		p.UnitID = u.ID
 		return tx.SetUnitPhoto(ctx, &p)
 	})
