@@ -267,7 +267,7 @@ func sweepDrafts(ctx context.Context, st *storage.Store, maxAge, interval time.D
 	}
 }
 
-// sendReminders sends the expiry reminders due today (the calendar day in
+// sendReminders sends the expiry reminders (certificates, then pledges) due today (the calendar day in
 // model.Zone) at start-up and then every interval, until ctx ends. Every
 // instance runs it: a unit's digest and each reminder are unique rows
 // written with the messages in one transaction, so of instances running at
@@ -288,6 +288,13 @@ func sendReminders(ctx context.Context, svc *reminders.Service, interval time.Du
 				"messages", res.Messages, "taken_by_another_instance", res.Taken, "owners_opted_out", res.Off)
 		default:
 			log.Debug("expiry reminders: nothing due", "day", day.Format(time.DateOnly), "taken_by_another_instance", res.Taken)
+		}
+		pledges, err := svc.RunPledges(ctx, day)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("pledge reminders failed; the next run retries", "day", day.Format(time.DateOnly), "err", err, "sent", pledges.Sent, "failed", pledges.Failed)
+		case pledges.Sent > 0:
+			log.Info("pledge reminders sent", "day", day.Format(time.DateOnly), "sent", pledges.Sent, "taken_by_another_instance", pledges.Taken, "owners_opted_out", pledges.Off)
 		}
 		select {
 		case <-ctx.Done():

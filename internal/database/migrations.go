@@ -25,6 +25,7 @@ var Migrations = []Migration{
 	{Version: 11, Name: "photos held for a report form sent back", SQL: schemaV11},
 	{Version: 12, Name: "reporters rate the handling", SQL: schemaV12},
 	{Version: 13, Name: "merchants ask to change a unit's approved details", SQL: schemaV13},
+	{Version: 14, Name: "pledge reminders", SQL: schemaV14},
 }
 
 // schemaV8: what legal verification bodies send (internal/verification,

@@ -253,3 +253,15 @@ type UnitChangeRequest struct {
 }
 
 func (UnitChangeRequest) TableName() string { return "unit_change_requests" }
+
+// PledgeReminder records that the owner was told, at one stage, that a
+// pledge runs out.
+type PledgeReminder struct {
+	ID        int64
+	PledgeID  int64
+	UnitID    int64
+	Stage     string
+	CreatedAt time.Time
+}
+
+func (PledgeReminder) TableName() string { return "pledge_reminders" }
