@@ -64,6 +64,9 @@ func TestEveryPage(t *testing.T) {
 				}
 				visited := crawl(t, p.tab, a.URL)
 				t.Logf("%s at %s px: %d kinds of page: %s", r.who, s.name, len(visited), strings.Join(visited, " "))
+				for _, d := range docShots[r.who+"-"+s.name] {
+					p.base.publish(t, p.step(t, d.name, open(a.URL+d.path, 200)), d.name+".png")
+				}
 			})
 		}
 	}
@@ -178,4 +181,14 @@ func focusShows() chromedp.Action[chromedp.Void] {
 		}
 		return nil
 	})
+}
+
+// docShots are the staff and merchant pages published to docs/screenshots
+// (HM_UPDATE_SCREENSHOTS=1), by role and screen, from the demo data.
+var docShots = map[string][]struct{ path, name string }{
+	"supervisor-1366-en": {{"/staff/dashboard", "staff-dashboard-1366-en"}},
+	"supervisor-360":     {{"/staff/dashboard", "staff-dashboard-360"}},
+	"officer-1366-en":    {{"/staff/applications", "staff-applications-1366-en"}},
+	"merchant-360":       {{"/merchant", "merchant-home-360"}},
+	"admin-1366-en":      {{"/admin/audit", "admin-audit-1366-en"}},
 }
