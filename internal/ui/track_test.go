@@ -20,14 +20,9 @@ import (
 func TestReporterActsOnTheTrackingPage(t *testing.T) {
 	a := apptest.New(t)
 	v := a.Browser()
-	v.Get("/report")
-	key := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(v.Last.Body)[1]
-	v.PostMultipart("/report", reportFields("complaint", "idempotency_key", key, "district_id", a.DistrictID("320412"),
+	tracking, code := fileReport(v, a.DistrictID("320412"), reportFields("complaint",
 		"business_name", "湖塘菜场 12号", "business_address", "武进区湖塘镇", "reporter_name", "刘女士",
 		"reporter_phone", "13700001234", "reporter_address", "武进区花园街1号", "request", "退还差价"))
-	v.Expect(http.StatusCreated)
-	code := regexp.MustCompile(`id="access-code">(\d{8})<`).FindStringSubmatch(v.Last.Body)[1]
-	tracking := regexp.MustCompile(`id="tracking">([^<]+)<`).FindStringSubmatch(v.Last.Body)[1]
 	me := func(kv ...string) map[string][]string {
 		return form(append([]string{"tracking_number", tracking, "access_code", code}, kv...)...)
 	}
@@ -74,13 +69,9 @@ func TestReporterActsOnTheTrackingPage(t *testing.T) {
 func TestAccessCodeTextedAgain(t *testing.T) {
 	a := apptest.New(t)
 	v := a.Browser()
-	v.Get("/report")
-	key := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(v.Last.Body)[1]
-	v.PostMultipart("/report", reportFields("complaint", "idempotency_key", key, "district_id", a.DistrictID("320412"),
+	tracking, _ := fileReport(v, a.DistrictID("320412"), reportFields("complaint",
 		"business_name", "湖塘菜场 12号", "business_address", "武进区湖塘镇", "reporter_name", "刘女士",
 		"reporter_phone", "13700001234", "reporter_address", "武进区花园街1号", "request", "退还差价"))
-	v.Expect(http.StatusCreated)
-	tracking := regexp.MustCompile(`id="tracking">([^<]+)<`).FindStringSubmatch(v.Last.Body)[1]
 
 	v.Get("/track")
 	v.Expect(http.StatusOK, "忘记了查询码？", `action="/track/code"`)
@@ -113,13 +104,8 @@ func TestAccessCodeTextedAgain(t *testing.T) {
 func TestReporterAddsPhotos(t *testing.T) {
 	a := apptest.New(t)
 	v := a.Browser()
-	v.Get("/report")
-	key := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(v.Last.Body)[1]
-	v.PostMultipart("/report", reportFields("tip", "idempotency_key", key, "district_id", a.DistrictID("320402"),
+	tracking, code := fileReport(v, a.DistrictID("320402"), reportFields("tip",
 		"business_name", "红梅菜场 3号", "business_address", "天宁区红梅路", "anonymous", "yes"))
-	v.Expect(http.StatusCreated)
-	code := regexp.MustCompile(`id="access-code">(\d{8})<`).FindStringSubmatch(v.Last.Body)[1]
-	tracking := regexp.MustCompile(`id="tracking">([^<]+)<`).FindStringSubmatch(v.Last.Body)[1]
 	fields := func(kv ...string) url.Values {
 		return form(append([]string{"tracking_number", tracking, "access_code", code}, kv...)...)
 	}
@@ -152,4 +138,17 @@ func TestReporterAddsPhotos(t *testing.T) {
 	if ps, _ := a.Store.ReportPhotos(t.Context(), r.ID); len(ps) != 10 {
 		t.Fatalf("%d photos, want 10", len(ps))
 	}
+}
+
+// fileReport files fields through the report form in district and returns
+// the receipt's tracking number and access code.
+func fileReport(v *apptest.Browser, district string, fields url.Values) (tracking, code string) {
+	v.Get("/report")
+	fields.Set("idempotency_key", regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(v.Last.Body)[1])
+	fields.Set("district_id", district)
+	v.PostMultipart("/report", fields)
+	v.Expect(http.StatusCreated)
+	code = regexp.MustCompile(`id="access-code">(\d{8})<`).FindStringSubmatch(v.Last.Body)[1]
+	tracking = regexp.MustCompile(`id="tracking">([^<]+)<`).FindStringSubmatch(v.Last.Body)[1]
+	return tracking, code
 }
