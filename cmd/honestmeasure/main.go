@@ -4,6 +4,7 @@
 //	honestmeasure [-config FILE] migrate           apply database migrations and exit
 //	honestmeasure [-config FILE] user create ...   create an account
 //	honestmeasure [-config FILE] audit verify      check the audit log's hash chain and MACs
+//	honestmeasure draw verify FILE                 reproduce a published spot-check draw (no database, no config)
 //
 // Configuration comes from the optional YAML file and HM_* environment
 // variables (see configs/honestmeasure.example.yaml). Every failure is
@@ -76,11 +77,19 @@ func run(ctx context.Context, env environment) error {
 	configPath := fs.String("config", env.getenv("HM_CONFIG"), "YAML configuration file (HM_CONFIG)")
 	demoFlag := fs.Bool("demo", false, "load demo data into an empty database (HM_DEMO=1)")
 	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: honestmeasure [-config FILE] [-demo] [serve | migrate | user create -h | audit verify]")
+		fmt.Fprintln(env.stderr, "usage: honestmeasure [-config FILE] [-demo] [serve | migrate | user create -h | audit verify | draw verify FILE]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(env.args); err != nil {
 		return err
+	}
+	// A published draw is checked by strangers with nothing but the binary
+	// and the file: no configuration is read, no database opened.
+	if fs.Arg(0) == "draw" {
+		if fs.NArg() < 2 || fs.Arg(1) != "verify" {
+			return errors.New("usage: honestmeasure draw verify FILE")
+		}
+		return drawVerify(env, fs.Args()[2:])
 	}
 	cfg, err := config.Load(*configPath, env.getenv)
 	if err != nil {
@@ -117,7 +126,7 @@ func run(ctx context.Context, env environment) error {
 		}
 		return userCreate(ctx, cfg, log, env, cmd[2:])
 	default:
-		return fmt.Errorf("unknown command %q: use serve, migrate, user create or audit verify", cmd[0])
+		return fmt.Errorf("unknown command %q: use serve, migrate, user create, audit verify or draw verify FILE", cmd[0])
 	}
 }
 
