@@ -20,8 +20,8 @@ func writeDrawFile(t *testing.T) (path string, file []byte) {
 	a := draw.Announcement{Version: 1, ID: "CZ-2026-001", Agency: "320402", Plan: "2026 计量专项", Item: "JL-01",
 		AnnouncedAt: "2026-12-01T09:00:00+08:00", InspectorsPerTarget: 2, Commitment: commitment,
 		RandomnessSource: "中国福利彩票双色球 2026-12-10 开奖号码",
-		Inspectors: []draw.Inspector{{Label: "officer:1"}, {Label: "officer:2", Excluded: []string{"unit:3:x"}}, {Label: "officer:3"}},
-		Cells:      []draw.Cell{{Stratum: "320402", Class: "B", Count: 2}}}
+		Inspectors:       []draw.Inspector{{Label: "officer:1"}, {Label: "officer:2", Excluded: []string{"unit:3:x"}}, {Label: "officer:3"}},
+		Cells:            []draw.Cell{{Stratum: "320402", Class: "B", Count: 2}}}
 	for i := 1; i <= 6; i++ {
 		a.Targets = append(a.Targets, draw.Target{Label: fmt.Sprintf("unit:%d:x", i), Stratum: "320402", Class: "B", Weight: int64(100 * i)})
 	}
