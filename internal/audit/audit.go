@@ -64,6 +64,16 @@ const (
 	ActionReplyTemplateChange  = "reply_template_change"
 	ActionCaseTip              = "case_tip"        // an officer opened a tip from a complaint that revealed a violation
 	ActionInstrumentSeal       = "instrument_seal" // a case conclusion sealed (封存) an instrument
+	ActionCheckItemChange      = "check_item_change"
+	ActionPlanCreate           = "spot_check_plan"
+	ActionDrawAnnounce         = "draw_announce" // a draw's pool, inspectors and commitment were published
+	ActionDrawMade             = "draw_made"     // revealed and drawn
+	ActionDrawVoid             = "draw_void"
+	ActionInspectionResult     = "inspection_result"
+	ActionInspectionSubstitute = "inspection_substitute"
+	ActionInspectionPublish    = "inspection_publish"
+	ActionInspectionCase       = "inspection_case" // a failed check opened a case
+	ActionRecusal              = "recusal"         // an officer declared a conflict of interest (回避)
 )
 
 var actions = map[string]bool{
@@ -78,7 +88,10 @@ var actions = map[string]bool{
 	ActionVerificationImport: true, ActionConflictClose: true, ActionConflictTip: true,
 	ActionBodyTokenCreate: true, ActionBodyTokenRevoke: true,
 	ActionReplyTemplateChange: true, ActionCaseTip: true,
-	ActionInstrumentSeal: true,
+	ActionInstrumentSeal:  true,
+	ActionCheckItemChange: true, ActionPlanCreate: true, ActionDrawAnnounce: true, ActionDrawMade: true, ActionDrawVoid: true,
+	ActionInspectionResult: true, ActionInspectionSubstitute: true, ActionInspectionPublish: true, ActionInspectionCase: true,
+	ActionRecusal: true,
 }
 
 // KnownAction reports whether a is one of the Action constants.
@@ -104,13 +117,17 @@ const (
 	ObjectBodyToken      = "body_api_token"
 	ObjectReplyTemplate  = "reply_template"
 	ObjectInstrument     = "instrument"
+	ObjectCheckItem      = "check_item"
+	ObjectPlan           = "spot_check_plan"
+	ObjectDraw           = "draw"
+	ObjectInspection     = "inspection"
 )
 
 // ObjectTypes lists the Object constants, for a picker.
 func ObjectTypes() []string {
 	return []string{ObjectUser, ObjectUnit, ObjectCase, ObjectAgency, ObjectDistrict, ObjectRoutingRule,
 		ObjectHoliday, ObjectPledgeText, ObjectInstrumentType, ObjectImport, ObjectConflict, ObjectBodyToken,
-		ObjectReplyTemplate, ObjectInstrument}
+		ObjectReplyTemplate, ObjectInstrument, ObjectCheckItem, ObjectPlan, ObjectDraw, ObjectInspection}
 }
 
 // Column widths of audit_log. Values must fit exactly: MySQL in strict mode

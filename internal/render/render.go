@@ -105,6 +105,7 @@ func New(templatesFS, staticFS fs.FS) (*Renderer, error) {
 		// kb is a size in whole kilobytes, at least 1.
 		"kb":         func(n int) int { return max(1, (n+512)/1024) },
 		"list":       func(v ...any) []any { return v },
+		"add":        func(a, b int) int { return a + b },
 		"trimPrefix": strings.TrimPrefix,
 		"deref": func(p *int64) int64 {
 			if p == nil {

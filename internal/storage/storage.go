@@ -33,7 +33,10 @@ type Store struct {
 }
 
 // New returns a Store on db.
-func New(db *gorm.DB) *Store { return &Store{db: db, scanStmts: &scanStatements{}} }
+func New(db *gorm.DB) *Store {
+	guardDrawTargets(db)
+	return &Store{db: db, scanStmts: &scanStatements{}}
+}
 
 // DB exposes the handle for health checks and tests.
 func (s *Store) DB() *gorm.DB { return s.db }

@@ -28,6 +28,7 @@ var adminSections = []struct{ Key, URL string }{
 	{"admin.nav.instrument_types", "/admin/instrument-types"},
 	{"admin.nav.pledge_texts", "/admin/pledge-texts"},
 	{"admin.nav.reply_templates", "/admin/reply-templates"},
+	{"admin.nav.check_items", "/admin/check-items"},
 	{"admin.nav.audit", "/admin/audit"},
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -46,6 +47,21 @@ func (h *Handler) dashboard(c *gin.Context) {
 		return
 	default:
 		d.KPIs = dashKPIs(l, perf.Total)
+	}
+	// "One public": spot-check results not published 20 working days after
+	// the check.
+	unpublished, err := h.spot().Overdue(c.Request.Context(), sc.Agency)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	if d.KPIs != nil {
+		k := dashKPI{Label: l.T("dashboard.kpi.unpublished"), Value: strconv.FormatInt(unpublished, 10), Note: l.T("dashboard.kpi.unpublished_of"),
+			Link: "/staff/spot-checks"}
+		if unpublished > 0 {
+			k.Class = "bad"
+		}
+		d.KPIs = append(d.KPIs, k)
 	}
 	for _, def := range dashboardBlocks {
 		if d.KPIs == nil && def.ID == "people" {

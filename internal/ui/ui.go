@@ -5,6 +5,7 @@
 package ui
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -54,6 +55,9 @@ type Handler struct {
 	Verification *verification.Service
 	ScanCache    *scan.PageCache // nil: every scan renders afresh
 	Reminders    *reminders.Service
+	// RiskClasses gives units' risk classes for spot-check draws (nil:
+	// every unit class B, the normal ratio).
+	RiskClasses func(ctx context.Context, unitIDs []int64) (map[int64]string, error)
 	// DraftMaxAge is how long an unchanged unit draft is kept (0: for ever);
 	// the deletion itself runs in cmd/honestmeasure (storage.DeleteStaleDrafts).
 	DraftMaxAge time.Duration
@@ -90,6 +94,8 @@ func (h *Handler) Register(e *gin.Engine) {
 	e.POST("/track/rate", h.trackAct("notice.track_rated", h.trackRate))
 	e.POST("/track/code", h.trackCode)
 	e.GET("/units", h.directory)
+	e.GET("/spot-checks", h.publicSpotChecks)
+	e.GET("/spot-checks/draws/:code", h.drawFile)
 
 	// Everything below knows who is signed in.
 	s := e.Group("/", h.loadSession)
@@ -193,6 +199,19 @@ func (h *Handler) Register(e *gin.Engine) {
 	st.POST("/conflicts/:id/tip", h.conflictTip)
 	st.GET("/expired", h.expiredList)
 	st.GET("/expired.csv", h.expiredCSV)
+	// Spot checks: plans, draws, inspections (internal/spotcheck).
+	st.GET("/spot-checks", h.spotChecks)
+	st.POST("/spot-checks/plans", h.planCreate)
+	st.POST("/spot-checks/plans/:id/announce", h.drawAnnounce)
+	st.GET("/draws/:id", h.drawShow)
+	st.POST("/draws/:id/draw", h.drawAct(h.drawMake, "random_value", "drawn"))
+	st.POST("/draws/:id/void", h.drawAct(h.drawVoid, "void_reason", "draw_voided"))
+	st.GET("/inspections/:id", h.inspectionShow)
+	st.POST("/inspections/:id/result", h.inspectionResult)
+	st.POST("/inspections/:id/publish", h.inspectionAct(h.inspectionPublish, "inspection_published"))
+	st.POST("/inspections/:id/case", h.inspectionAct(h.inspectionCase, "inspection_case"))
+	st.POST("/inspections/:id/substitute", h.inspectionAct(h.inspectionSubstitute, "inspection_substituted"))
+	st.POST("/recusals", h.recusal)
 	dash := st.Group("", h.requireRole(dashboardRoles...))
 	dash.GET("/dashboard", h.dashboard)
 	dash.GET("/dashboard.csv", h.dashboardCSV)
@@ -248,6 +267,10 @@ func (h *Handler) Register(e *gin.Engine) {
 	admin.POST("/reply-templates/:id", h.adminReplyTemplateUpdate)
 	admin.POST("/reply-templates/:id/delete", h.adminReplyTemplateDelete)
 
+	admin.GET("/check-items", h.adminCheckItems)
+	admin.POST("/check-items", h.adminCheckItemSave)
+	admin.POST("/check-items/:id", h.adminCheckItemSave)
+
 	admin.GET("/audit", h.adminAudit)
 	admin.GET("/audit/:id", h.adminAuditEntry)
 }
@@ -258,6 +281,7 @@ func (h *Handler) Register(e *gin.Engine) {
 var Uploads = map[string]server.Upload{
 	"POST /report":                               reportUpload,
 	"POST /track/info":                           reportUpload,
+	"POST /staff/inspections/:id/result":         reportUpload,
 	"POST /merchant/units":                       shopPhotoUpload,
 	"POST /merchant/units/:id":                   shopPhotoUpload,
 	"POST /body/imports":                         bodyUpload,

@@ -1,0 +1,377 @@
+package spotcheck
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"honestmeasure/internal/audit"
+	"honestmeasure/internal/fail"
+	"honestmeasure/internal/form"
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/storage"
+)
+
+// Task is an inspection with what its page shows.
+type Task struct {
+	Inspection *model.Inspection
+	Item       *model.CheckItem
+	Points     []string
+	Unit       *model.Unit
+	Inspectors []int64
+	Findings   []model.InspectionFinding
+	Draw       *model.Draw
+}
+
+// mayWork reports whether who works on inspection in: one of its
+// inspectors, or a supervisor of its agency.
+func mayWork(who audit.Actor, in *model.Inspection, inspectors []int64) bool {
+	agency, ok := staffAgency(who)
+	if !ok || agency != in.AgencyID {
+		return false
+	}
+	return who.User.Role == model.RoleSupervisor || slices.Contains(inspectors, who.User.ID)
+}
+
+// Task loads an inspection for who (its inspectors and the agency's
+// supervisors); anyone else gets ErrNotAllowed.
+func (s *Service) Task(ctx context.Context, who audit.Actor, id int64) (*Task, error) {
+	in, err := s.Store.InspectionByID(ctx, id)
+	if err != nil {
+		return nil, ErrNotAllowed
+	}
+	t := &Task{Inspection: in}
+	if t.Inspectors, err = s.Store.InspectorsOf(ctx, in.ID); err != nil {
+		return nil, err
+	}
+	if !mayWork(who, in, t.Inspectors) {
+		return nil, ErrNotAllowed
+	}
+	if t.Item, err = s.Store.CheckItemByID(ctx, in.ItemID); err != nil {
+		return nil, err
+	}
+	t.Points = Points(t.Item)
+	if t.Unit, err = s.Store.UnitByID(ctx, in.UnitID); err != nil {
+		return nil, err
+	}
+	if t.Findings, err = s.Store.FindingsOf(ctx, in.ID); err != nil {
+		return nil, err
+	}
+	if t.Draw, err = s.Store.DrawByID(ctx, in.DrawID); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// FindingForm is one point's outcome as typed.
+type FindingForm struct {
+	Outcome, InstrumentID, Measured, Note string
+}
+
+// ResultForm is an inspection's result as typed: one finding per point of
+// the item, the day checked, an internal note.
+type ResultForm struct {
+	CheckedOn string
+	Findings  []FindingForm
+	Note      string
+	Photos    []model.InspectionPhoto // cleaned by the caller's photo pipeline
+}
+
+// Record stores the result of an inspection: the result is a fail when any
+// point failed. Only its inspectors (or a supervisor) record, once.
+func (s *Service) Record(ctx context.Context, who audit.Actor, id int64, f ResultForm) (*model.Inspection, error) {
+	t, err := s.Task(ctx, who, id)
+	if err != nil {
+		return nil, err
+	}
+	in := t.Inspection
+	if in.Status != model.InspectionAssigned {
+		return nil, ErrChanged
+	}
+	errs := form.Errors{}
+	day, perr := time.Parse(time.DateOnly, strings.TrimSpace(f.CheckedOn)) // a calendar date, as model.DateOf gives
+	today := model.DateOf(s.now())
+	if perr != nil || day.After(today) || day.Before(model.DateOf(t.Draw.AnnouncedAt)) {
+		errs.Add("checked_on", "spotcheck.checked_on_invalid")
+	}
+	if len(f.Findings) != len(t.Points) {
+		errs.Add("findings", "spotcheck.every_point")
+	}
+	instruments, err := s.Store.InstrumentsOfUnits(ctx, []int64{in.UnitID}, true)
+	if err != nil {
+		return nil, err
+	}
+	result := model.InspectionPass
+	var findings []model.InspectionFinding
+	for i, ff := range f.Findings {
+		if i >= len(t.Points) {
+			break
+		}
+		field := "finding_" + strconv.Itoa(i+1)
+		fd := model.InspectionFinding{Point: i + 1, Outcome: ff.Outcome}
+		switch ff.Outcome {
+		case model.FindingPass, model.FindingNotApplicable:
+		case model.FindingFail:
+			result = model.InspectionFail
+		default:
+			errs.Add(field, "spotcheck.outcome")
+		}
+		if v := strings.TrimSpace(ff.InstrumentID); v != "" {
+			iid, _ := strconv.ParseInt(v, 10, 64)
+			if !slices.ContainsFunc(instruments, func(x storage.InstrumentView) bool { return x.Instrument.ID == iid }) {
+				errs.Add(field, "spotcheck.instrument")
+			} else {
+				fd.InstrumentID = &iid
+			}
+		}
+		fd.Measured = text(ff.Measured, field, 200, false, errs)
+		fd.Note = text(ff.Note, field, 1000, false, errs)
+		findings = append(findings, fd)
+	}
+	note := text(f.Note, "note", MaxNote, false, errs)
+	if len(f.Photos) > MaxPhotos {
+		errs.Add("photos", "report.too_many_photos", MaxPhotos)
+	}
+	if errs.Any() {
+		return nil, fail.Fields(errs)
+	}
+	now := s.now()
+	err = s.Store.Tx(ctx, func(tx *storage.Store) error {
+		if err := tx.RecordInspection(ctx, storage.InspectionResult{InspectionID: in.ID, LockVersion: in.LockVersion,
+			Set: map[string]any{"status": model.InspectionDone, "checked_on": day, "result": result, "note": note,
+				"recorded_by": who.User.ID, "recorded_at": now},
+			Findings: findings, Photos: f.Photos}); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, who, audit.ActionInspectionResult, audit.ObjectInspection, in.ID, &in.AgencyID,
+			map[string]any{"status": in.Status}, map[string]any{"status": model.InspectionDone, "result": result,
+				"checked_on": day.Format(time.DateOnly), "findings": findings, "photos": len(f.Photos)})
+	})
+	if errors.Is(err, storage.ErrConflict) {
+		return nil, ErrChanged
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.InspectionByID(ctx, in.ID)
+}
+
+// Publish makes a recorded result public: its summary on the unit's scan
+// page and on /spot-checks. The summary is public text: it must not carry
+// personal data (no phone numbers or ID numbers; the moderation gate of
+// issue 15 checks it fully).
+func (s *Service) Publish(ctx context.Context, who audit.Actor, id int64, summary string) error {
+	t, err := s.Task(ctx, who, id)
+	if err != nil {
+		return err
+	}
+	in := t.Inspection
+	if in.Status != model.InspectionDone || in.SpotCheckID != nil {
+		return ErrChanged
+	}
+	errs := form.Errors{}
+	summary = text(summary, "summary", MaxSummary, true, errs)
+	if looksPersonal(summary) {
+		errs.Add("summary", "spotcheck.personal_data")
+	}
+	if errs.Any() {
+		return fail.Fields(errs)
+	}
+	result := "pass"
+	if in.Result == model.InspectionFail {
+		result = "fail"
+	}
+	sc := &model.SpotCheck{UnitID: in.UnitID, AgencyID: &in.AgencyID, CheckedOn: *in.CheckedOn, Result: result, Summary: summary,
+		Published: true, CreatedAt: s.now()}
+	err = s.Store.Tx(ctx, func(tx *storage.Store) error {
+		if err := tx.PublishInspection(ctx, in, sc); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, who, audit.ActionInspectionPublish, audit.ObjectInspection, in.ID, &in.AgencyID, nil,
+			map[string]any{"summary": summary, "spot_check_id": sc.ID})
+	})
+	if errors.Is(err, storage.ErrConflict) {
+		return ErrChanged
+	}
+	return err
+}
+
+// looksPersonal is a first guard for public text: a run of 7 or more digits
+// (a phone, an ID or a bank card number) is refused. Issue 15's gate finds
+// every kind of personal data; until then this keeps the obvious out.
+func looksPersonal(s string) bool {
+	run := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9', r >= '０' && r <= '９':
+			run++
+			if run >= 7 {
+				return true
+			}
+		case r == ' ' || r == '-':
+		default:
+			run = 0
+		}
+	}
+	return false
+}
+
+// Substitute replaces a drawn unit that cannot be checked (closed since
+// the draw, say) with the next reserve position of its cell, never a
+// redraw: the reserve order was fixed by the draw.
+func (s *Service) Substitute(ctx context.Context, who audit.Actor, id int64, reason string) (*model.Inspection, error) {
+	t, err := s.Task(ctx, who, id)
+	if err != nil {
+		return nil, err
+	}
+	if who.User.Role != model.RoleSupervisor {
+		return nil, ErrNotAllowed
+	}
+	in := t.Inspection
+	if in.Status != model.InspectionAssigned || t.Draw.Status != model.DrawDrawn {
+		return nil, ErrChanged
+	}
+	errs := form.Errors{}
+	reason = text(reason, "reason", MaxReason, true, errs)
+	if errs.Any() {
+		return nil, fail.Fields(errs)
+	}
+	targets, err := s.Store.DrawTargets(ctx, in.DrawID)
+	if err != nil {
+		return nil, err
+	}
+	used, err := s.Store.Inspections(ctx, storage.InspectionFilter{DrawID: in.DrawID, Limit: 100_000})
+	if err != nil {
+		return nil, err
+	}
+	taken := map[int64]bool{}
+	for _, u := range used {
+		taken[u.DrawTargetID] = true
+	}
+	var mine model.DrawTarget
+	for _, x := range targets {
+		if x.ID == in.DrawTargetID {
+			mine = x
+		}
+	}
+	var next *model.DrawTarget
+	for i, x := range targets {
+		if x.Reserve && !taken[x.ID] && x.Stratum == mine.Stratum && x.Class == mine.Class {
+			next = &targets[i]
+			break
+		}
+	}
+	if next == nil {
+		return nil, ErrNoReserve
+	}
+	users, err := officersOf(strings.Split(next.Inspectors, ","))
+	if err != nil {
+		return nil, err
+	}
+	sub := &model.Inspection{DrawID: in.DrawID, DrawTargetID: next.ID, UnitID: next.UnitID, AgencyID: in.AgencyID, ItemID: in.ItemID,
+		Status: model.InspectionAssigned, DueAt: in.DueAt, CreatedAt: s.now()}
+	err = s.Store.Tx(ctx, func(tx *storage.Store) error {
+		if err := tx.Substitute(ctx, in, reason, sub, users); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, who, audit.ActionInspectionSubstitute, audit.ObjectInspection, in.ID, &in.AgencyID,
+			map[string]any{"unit_id": in.UnitID}, map[string]any{"substitute": sub.ID, "unit_id": next.UnitID, "position": next.Position, "reason": reason})
+	})
+	if errors.Is(err, storage.ErrConflict) {
+		return nil, ErrChanged
+	}
+	return sub, err
+}
+
+// CaseOpener opens a case about a unit (intake.Service.OpenInternalTip).
+type CaseOpener func(ctx context.Context, who audit.Actor, unit *model.Unit, category model.Category, text string) (*model.Case, error)
+
+// OpenCase turns a failed inspection into a case in one step: an internal
+// tip about the unit, naming the inspection, linked to it.
+func (s *Service) OpenCase(ctx context.Context, who audit.Actor, id int64, category model.Category, open CaseOpener) (*model.Case, error) {
+	t, err := s.Task(ctx, who, id)
+	if err != nil {
+		return nil, err
+	}
+	in := t.Inspection
+	if in.Result != model.InspectionFail || in.CaseID != nil {
+		return nil, ErrChanged
+	}
+	if !category.Valid() {
+		return nil, fail.Field(fail.Invalid, "category", "form.choose")
+	}
+	var failed []string
+	for _, f := range t.Findings {
+		if f.Outcome == model.FindingFail && f.Point <= len(t.Points) {
+			line := t.Points[f.Point-1]
+			if f.Note != "" {
+				line += "：" + f.Note
+			}
+			failed = append(failed, line)
+		}
+	}
+	body := "抽查 " + t.Draw.Code + "（" + t.Item.NameZh + "）不合格：" + strings.Join(failed, "；")
+	c, err := open(ctx, who, t.Unit, category, body)
+	if err != nil {
+		return nil, err
+	}
+	err = s.Store.Tx(ctx, func(tx *storage.Store) error {
+		if err := tx.UpdateInspection(ctx, in.ID, in.LockVersion, map[string]any{"case_id": c.ID}); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, who, audit.ActionInspectionCase, audit.ObjectInspection, in.ID, &in.AgencyID, nil, map[string]any{"case_id": c.ID})
+	})
+	if errors.Is(err, storage.ErrConflict) {
+		return nil, ErrChanged
+	}
+	return c, err
+}
+
+// DeclareConflict records that who steps aside from a unit (回避): the next
+// draws never assign who to it.
+func (s *Service) DeclareConflict(ctx context.Context, who audit.Actor, unitID int64, reason string) error {
+	agency, ok := staffAgency(who)
+	if !ok {
+		return ErrNotAllowed
+	}
+	errs := form.Errors{}
+	reason = text(reason, "reason", MaxReason, true, errs)
+	if errs.Any() {
+		return fail.Fields(errs)
+	}
+	if _, err := s.Store.UnitByID(ctx, unitID); err != nil {
+		return err
+	}
+	return s.Store.Tx(ctx, func(tx *storage.Store) error {
+		if err := tx.DeclareConflict(ctx, &model.InspectorConflict{UserID: who.User.ID, UnitID: unitID, Reason: reason, DeclaredAt: s.now()}); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, who, audit.ActionRecusal, audit.ObjectUnit, unitID, &agency, nil, map[string]any{"reason": reason})
+	})
+}
+
+// PublicationOverdue is how long after the check a result must be public:
+// 20 working days (SAMR).
+const PublicationOverdue = 20
+
+// Overdue counts the agency's (nil: all) results recorded but not published
+// PublicationOverdue working days after their check.
+func (s *Service) Overdue(ctx context.Context, agencyID *int64) (int64, error) {
+	cal, err := s.calendar(ctx)
+	if err != nil {
+		return 0, err
+	}
+	// A check on day x is overdue once x + 20 working days has passed,
+	// i.e. when x is on or before the day 20 working days before today.
+	day := model.DateOf(s.now())
+	for n := 0; n < PublicationOverdue; {
+		day = day.AddDate(0, 0, -1)
+		if cal.IsWorkingDay(day) {
+			n++
+		}
+	}
+	return s.Store.UnpublishedResults(ctx, agencyID, day.AddDate(0, 0, -1))
+}
