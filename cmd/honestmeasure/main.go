@@ -32,6 +32,7 @@ import (
 	"honestmeasure/configs"
 	"honestmeasure/internal/accounts"
 	"honestmeasure/internal/app"
+	"honestmeasure/internal/audit"
 	"honestmeasure/internal/config"
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/demo"
@@ -172,7 +173,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 		log.Info("derived serial keys of instruments stored before schema 8", "instruments", n)
 	}
 	if cfg.Demo {
-		if err := loadDemo(ctx, st, ref, secret, log); err != nil {
+		if err := loadDemo(ctx, st, ref, secret, auditKey, log); err != nil {
 			return err
 		}
 	}
@@ -360,9 +361,13 @@ func loadReference(cfg config.Config) (*reference.Data, error) {
 	return reference.Load(configs.Changzhou())
 }
 
-func loadDemo(ctx context.Context, st *storage.Store, ref *reference.Data, secret []byte, log *slog.Logger) error {
+func loadDemo(ctx context.Context, st *storage.Store, ref *reference.Data, secret, auditKey []byte, log *slog.Logger) error {
 	started := time.Now()
-	res, err := demo.Load(ctx, st, ref, secret, time.Now())
+	auditLog, err := audit.New(auditKey)
+	if err != nil {
+		return err
+	}
+	res, err := demo.Load(ctx, st, ref, secret, auditLog, time.Now())
 	if errors.Is(err, demo.ErrNotEmpty) {
 		log.Info("demo data not loaded: the database already holds data")
 		return nil

@@ -11,14 +11,17 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
 	"honestmeasure/internal/accounts"
+	"honestmeasure/internal/audit"
 	"honestmeasure/internal/cases"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/reports"
+	"honestmeasure/internal/spotcheck"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/uscc"
 	"honestmeasure/internal/workdays"
@@ -160,11 +163,12 @@ type loader struct {
 	certSeq  int
 	stateSeq int
 	staff    map[string]*model.User
+	audit    *audit.Log
 }
 
 // Load fills an empty database. secret hashes the demo reports' access
 // codes; now anchors every date so verification states come out as intended.
-func Load(ctx context.Context, st *storage.Store, ref *reference.Data, secret []byte, now time.Time) (*Result, error) {
+func Load(ctx context.Context, st *storage.Store, ref *reference.Data, secret []byte, log *audit.Log, now time.Time) (*Result, error) {
 	users, err := st.CountUsers(ctx)
 	if err != nil {
 		return nil, err
@@ -178,7 +182,7 @@ func Load(ctx context.Context, st *storage.Store, ref *reference.Data, secret []
 	}
 	var res *Result
 	err = st.Tx(ctx, func(tx *storage.Store) error {
-		l := &loader{st: tx, ref: ref, secret: secret, now: now.UTC(), today: model.DateOf(now),
+		l := &loader{st: tx, ref: ref, secret: secret, audit: log, now: now.UTC(), today: model.DateOf(now),
 			rng: mrand.New(mrand.NewPCG(2026, 320400)), staff: map[string]*model.User{}}
 		var err error
 		res, err = l.run(ctx)
@@ -241,7 +245,64 @@ func (l *loader) run(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	res.Reports = tracked
+	if err := l.spotChecks(ctx); err != nil {
+		return nil, fmt.Errorf("demo spot checks: %w", err)
+	}
 	return res, nil
+}
+
+// spotChecks makes the first district's bureau's spot check of the year
+// (the demo city is small: every unit in its pool, at the base ratio):
+// a check item, a plan, one draw made and, of its inspections, one
+// recorded and published and one recorded and waiting, through the same
+// service staff use.
+func (l *loader) spotChecks(ctx context.Context) error {
+	svc := &spotcheck.Service{Store: l.st, Audit: l.audit, Now: func() time.Time { return l.now }}
+	admin, sup := audit.Actor{User: l.staff["admin"], IP: "127.0.0.1"}, audit.Actor{User: l.staff["supervisor"], IP: "127.0.0.1"}
+	it, err := svc.SaveItem(ctx, admin, 0, spotcheck.ItemForm{Code: "JL-MARKET", NameZh: "集贸市场计量器具检查", NameEn: "Market measuring instruments",
+		Basis: "《中华人民共和国计量法》第九条；《集贸市场计量监督管理办法》", Subject: "集贸市场内使用计量器具的经营者",
+		Content: "用于贸易结算的计价秤已经检定并在有效期内\n计量器具无作弊装置、铅封完好\n抽测称量误差不超过最大允许误差", Method: "现场检查，用标准砝码抽测", Active: true})
+	if err != nil {
+		return err
+	}
+	p := spotcheck.DefaultPlan
+	plan, err := svc.CreatePlan(ctx, sup, spotcheck.PlanForm{ItemID: strconv.FormatInt(it.ID, 10), Year: strconv.Itoa(l.now.In(model.Zone).Year()),
+		Base: "1000", A: strconv.Itoa(p.ClassAPermille), B: strconv.Itoa(p.ClassBPermille), C: strconv.Itoa(p.ClassCPermille),
+		D: strconv.Itoa(p.ClassDPermille), DueDays: strconv.Itoa(p.DueWorkingDays)})
+	if err != nil {
+		return err
+	}
+	d, err := svc.Announce(ctx, sup, plan.ID, "中国福利彩票双色球第2026139期开奖号码", 0)
+	if err != nil {
+		return err
+	}
+	if d, err = svc.Draw(ctx, sup, d.ID, "03 11 17 22 28 31 + 09"); err != nil {
+		return err
+	}
+	tasks, err := l.st.Inspections(ctx, storage.InspectionFilter{DrawID: d.ID, Limit: 100})
+	if err != nil {
+		return err
+	}
+	today := l.now.In(model.Zone).Format(time.DateOnly)
+	for i, task := range tasks {
+		if i > 1 {
+			break
+		}
+		outcome := model.FindingPass
+		if i == 1 {
+			outcome = model.FindingFail
+		}
+		if _, err := svc.Record(ctx, sup, task.ID, spotcheck.ResultForm{CheckedOn: today, Findings: []spotcheck.FindingForm{
+			{Outcome: model.FindingPass}, {Outcome: outcome, Note: "铅封缺失"}, {Outcome: model.FindingPass, Measured: "5 kg 砝码示值 5.000 kg"}}}); err != nil {
+			return err
+		}
+		if i == 0 {
+			if err := svc.Publish(ctx, sup, task.ID, "抽查计价秤均已检定，铅封完好，抽测合格。"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (l *loader) prepare(ctx context.Context) error {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"honestmeasure/configs"
+	"honestmeasure/internal/audit"
 	"honestmeasure/internal/database/dbtest"
 	"honestmeasure/internal/demo"
 	"honestmeasure/internal/model"
@@ -26,7 +27,7 @@ func TestDemoCoversEveryStateAndRole(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	res, err := demo.Load(ctx, st, ref, []byte("0123456789abcdef0123456789abcdef"), now)
+	res, err := demo.Load(ctx, st, ref, []byte("0123456789abcdef0123456789abcdef"), demoAudit(t), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,6 +42,16 @@ func TestDemoCoversEveryStateAndRole(t *testing.T) {
 	db.Raw("SELECT district_id, COUNT(*) AS n FROM units WHERE status = 'approved' GROUP BY district_id").Scan(&perDistrict)
 	if len(perDistrict) != len(ref.Districts) {
 		t.Errorf("published units in %d districts, want all %d", len(perDistrict), len(ref.Districts))
+	}
+
+	// A spot check of the year: a draw made, its inspections, one result
+	// published and one waiting.
+	var drawn, done, published int64
+	db.Model(&model.Draw{}).Where("status = ?", model.DrawDrawn).Count(&drawn)
+	db.Model(&model.Inspection{}).Where("status = ?", model.InspectionDone).Count(&done)
+	db.Model(&model.Inspection{}).Where("spot_check_id IS NOT NULL").Count(&published)
+	if drawn != 1 || done != 2 || published != 1 {
+		t.Errorf("demo spot checks: %d draws, %d inspections done, %d published; want 1, 2, 1", drawn, done, published)
 	}
 
 	roles := map[model.Role]bool{}
@@ -93,7 +104,16 @@ func TestDemoCoversEveryStateAndRole(t *testing.T) {
 		t.Error("no reprinted (revoked) QR code in the demo")
 	}
 
-	if _, err := demo.Load(ctx, st, ref, nil, now); !errors.Is(err, demo.ErrNotEmpty) {
+	if _, err := demo.Load(ctx, st, ref, nil, demoAudit(t), now); !errors.Is(err, demo.ErrNotEmpty) {
 		t.Fatalf("second load: %v, want ErrNotEmpty", err)
 	}
+}
+
+func demoAudit(t *testing.T) *audit.Log {
+	t.Helper()
+	log, err := audit.New([]byte("demo-test-audit-key-of-at-least-32-bytes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return log
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"honestmeasure/internal/app/apptest"
+	"honestmeasure/internal/audit"
 	"honestmeasure/internal/demo"
 )
 
@@ -28,7 +29,7 @@ const crawlBudget = 60
 // accessibility violation, and no link leads to an error. The walks of other tests see only their own steps.
 func TestEveryPage(t *testing.T) {
 	a := apptest.New(t)
-	if _, err := demo.Load(context.Background(), a.Store, a.Ref, []byte(apptest.Secret), a.Now()); err != nil {
+	if _, err := demo.Load(context.Background(), a.Store, a.Ref, []byte(apptest.Secret), demoAuditLog(t), a.Now()); err != nil {
 		t.Fatal(err)
 	}
 	b := newBrowser(t)
@@ -191,4 +192,13 @@ var docShots = map[string][]struct{ path, name string }{
 	"officer-1366-en":    {{"/staff/applications", "staff-applications-1366-en"}},
 	"merchant-360":       {{"/merchant", "merchant-home-360"}},
 	"admin-1366-en":      {{"/admin/audit", "admin-audit-1366-en"}},
+}
+
+func demoAuditLog(t *testing.T) *audit.Log {
+	t.Helper()
+	log, err := audit.New([]byte(apptest.AuditKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return log
 }
