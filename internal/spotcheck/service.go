@@ -358,9 +358,17 @@ func (s *Service) pool(ctx context.Context, plan *model.SpotCheckPlan, ag *model
 	if err != nil {
 		return nil, err
 	}
+	// An inspector's exclusions name targets only: a unit left out of the
+	// pool needs none.
 	uscc := map[int64]string{}
+	inPool := map[string]bool{}
+	for _, t := range a.Targets {
+		inPool[t.Label] = true
+	}
 	for _, u := range units {
-		uscc[u.ID] = u.USCC
+		if inPool[UnitLabel(u.ID, u.USCC)] {
+			uscc[u.ID] = u.USCC
+		}
 	}
 	for _, u := range staff {
 		in := draw.Inspector{Label: OfficerLabel(u.ID), Excluded: []string{}}

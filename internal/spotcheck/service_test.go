@@ -2,8 +2,10 @@ package spotcheck_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -312,4 +314,62 @@ func TestInspectionToCaseAndPublication(t *testing.T) {
 			t.Fatalf("substitute at position %d, but %d came first", theirs.Position, x.Position)
 		}
 	}
+}
+
+// Units checked under the plan leave the next pool (with that reason),
+// except class D; a conflict declared on such a unit does not stop the
+// next announcement.
+func TestCheckedUnitsLeaveThePool(t *testing.T) {
+	r := newRig(t)
+	plan := r.plan(r.item())
+	d, err := r.svc.Announce(r.ctx, r.supervisor, plan.ID, "双色球 2026-12-10", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.svc.Draw(r.ctx, r.supervisor, d.ID, "1 2 3"); err != nil {
+		t.Fatal(err)
+	}
+	tasks, _ := r.a.Store.Inspections(r.ctx, storage.InspectionFilter{DrawID: d.ID, Limit: 100})
+	if err := r.svc.DeclareConflict(r.ctx, r.officers[2], tasks[0].UnitID, "同学开的店"); err != nil {
+		t.Fatal(err)
+	}
+	next, err := r.svc.Announce(r.ctx, r.supervisor, plan.ID, "双色球 2026-12-12", 0)
+	if err != nil {
+		t.Fatalf("the next announcement: %v", err)
+	}
+	var f draw.File
+	if err := json.Unmarshal([]byte(next.Announcement), &f); err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range tasks {
+		var unit *model.Unit
+		for _, u := range r.units {
+			if u.ID == task.UnitID {
+				unit = u
+			}
+		}
+		label := spotcheck.UnitLabel(unit.ID, unit.USCC)
+		excluded := slices.ContainsFunc(f.Announcement.Excluded, func(e draw.Excluded) bool { return e.Label == label })
+		targeted := slices.ContainsFunc(f.Announcement.Targets, func(t draw.Target) bool { return t.Label == label })
+		var class string
+		for _, t := range tasksClass(f, label) {
+			class = t
+		}
+		if excluded == targeted {
+			t.Errorf("%s: excluded %v, in the pool %v", label, excluded, targeted)
+		}
+		if targeted && class != "D" {
+			t.Errorf("%s checked already but in the pool as class %s", label, class)
+		}
+	}
+}
+
+func tasksClass(f draw.File, label string) []string {
+	var out []string
+	for _, t := range f.Announcement.Targets {
+		if t.Label == label {
+			out = append(out, t.Class)
+		}
+	}
+	return out
 }
