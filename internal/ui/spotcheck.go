@@ -402,8 +402,9 @@ func (h *Handler) publicSpotChecks(c *gin.Context) {
 // drawFile downloads a draw as published: its announcement while it waits
 // for the reveal (the secret is never in it), the whole file once drawn.
 func (h *Handler) drawFile(c *gin.Context) {
-	d, err := h.Store.DrawByCode(c.Request.Context(), c.Param("code"))
-	if err != nil {
+	code, ok := strings.CutSuffix(c.Param("file"), ".json")
+	d, err := h.Store.DrawByCode(c.Request.Context(), code)
+	if !ok || err != nil {
 		h.ErrorPage(c, http.StatusNotFound)
 		return
 	}

@@ -60,7 +60,7 @@ func TestSpotChecksThroughThePages(t *testing.T) {
 	var d model.Draw
 	a.DB.Take(&d)
 	anon := a.Browser()
-	if r := anon.Get("/spot-checks/draws/" + d.Code); r.Status != http.StatusOK {
+	if r := anon.Get("/spot-checks/draws/" + d.Code + ".json"); r.Status != http.StatusOK {
 		t.Fatalf("draw file: %d", r.Status)
 	} else if _, err := draw.Verify([]byte(r.Body)); err != nil {
 		t.Fatalf("the downloaded draw does not verify: %v", err)

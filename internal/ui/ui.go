@@ -95,7 +95,7 @@ func (h *Handler) Register(e *gin.Engine) {
 	e.POST("/track/code", h.trackCode)
 	e.GET("/units", h.directory)
 	e.GET("/spot-checks", h.publicSpotChecks)
-	e.GET("/spot-checks/draws/:code", h.drawFile)
+	e.GET("/spot-checks/draws/:file", h.drawFile) // <code>.json
 
 	// Everything below knows who is signed in.
 	s := e.Group("/", h.loadSession)
