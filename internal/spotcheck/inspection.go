@@ -24,6 +24,9 @@ type Task struct {
 	Inspectors []int64
 	Findings   []model.InspectionFinding
 	Draw       *model.Draw
+	// MayWork: who may record, publish, open a case or substitute (its
+	// inspectors, the agency's supervisors); the city admin only reads.
+	MayWork bool
 }
 
 // mayWork reports whether who works on inspection in: one of its
@@ -36,8 +39,9 @@ func mayWork(who audit.Actor, in *model.Inspection, inspectors []int64) bool {
 	return who.User.Role == model.RoleSupervisor || slices.Contains(inspectors, who.User.ID)
 }
 
-// Task loads an inspection for who (its inspectors and the agency's
-// supervisors); anyone else gets ErrNotAllowed.
+// Task loads an inspection for who: its inspectors and the agency's
+// supervisors, who work on it, and the city admin, who reads it; anyone
+// else gets ErrNotAllowed.
 func (s *Service) Task(ctx context.Context, who audit.Actor, id int64) (*Task, error) {
 	in, err := s.Store.InspectionByID(ctx, id)
 	if err != nil {
@@ -47,7 +51,8 @@ func (s *Service) Task(ctx context.Context, who audit.Actor, id int64) (*Task, e
 	if t.Inspectors, err = s.Store.InspectorsOf(ctx, in.ID); err != nil {
 		return nil, err
 	}
-	if !mayWork(who, in, t.Inspectors) {
+	t.MayWork = mayWork(who, in, t.Inspectors)
+	if !t.MayWork && (who.User == nil || who.User.Role != model.RoleCityAdmin) {
 		return nil, ErrNotAllowed
 	}
 	if t.Item, err = s.Store.CheckItemByID(ctx, in.ItemID); err != nil {
@@ -64,6 +69,15 @@ func (s *Service) Task(ctx context.Context, who audit.Actor, id int64) (*Task, e
 		return nil, err
 	}
 	return t, nil
+}
+
+// work is Task for a change: only who may work on it.
+func (s *Service) work(ctx context.Context, who audit.Actor, id int64) (*Task, error) {
+	t, err := s.Task(ctx, who, id)
+	if err == nil && !t.MayWork {
+		return nil, ErrNotAllowed
+	}
+	return t, err
 }
 
 // FindingForm is one point's outcome as typed.
@@ -83,7 +97,7 @@ type ResultForm struct {
 // Record stores the result of an inspection: the result is a fail when any
 // point failed. Only its inspectors (or a supervisor) record, once.
 func (s *Service) Record(ctx context.Context, who audit.Actor, id int64, f ResultForm) (*model.Inspection, error) {
-	t, err := s.Task(ctx, who, id)
+	t, err := s.work(ctx, who, id)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +178,7 @@ func (s *Service) Record(ctx context.Context, who audit.Actor, id int64, f Resul
 // personal data (no phone numbers or ID numbers; the moderation gate of
 // issue 15 checks it fully).
 func (s *Service) Publish(ctx context.Context, who audit.Actor, id int64, summary string) error {
-	t, err := s.Task(ctx, who, id)
+	t, err := s.work(ctx, who, id)
 	if err != nil {
 		return err
 	}
@@ -223,7 +237,7 @@ func looksPersonal(s string) bool {
 // the draw, say) with the next reserve position of its cell, never a
 // redraw: the reserve order was fixed by the draw.
 func (s *Service) Substitute(ctx context.Context, who audit.Actor, id int64, reason string) (*model.Inspection, error) {
-	t, err := s.Task(ctx, who, id)
+	t, err := s.work(ctx, who, id)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +306,7 @@ type CaseOpener func(ctx context.Context, who audit.Actor, unit *model.Unit, cat
 // OpenCase turns a failed inspection into a case in one step: an internal
 // tip about the unit, naming the inspection, linked to it.
 func (s *Service) OpenCase(ctx context.Context, who audit.Actor, id int64, category model.Category, open CaseOpener) (*model.Case, error) {
-	t, err := s.Task(ctx, who, id)
+	t, err := s.work(ctx, who, id)
 	if err != nil {
 		return nil, err
 	}
