@@ -64,6 +64,7 @@ const (
 	ActionReplyTemplateChange  = "reply_template_change"
 	ActionCaseTip              = "case_tip"        // an officer opened a tip from a complaint that revealed a violation
 	ActionInstrumentSeal       = "instrument_seal" // a case conclusion sealed (封存) an instrument
+	ActionRiskClass            = "risk_class"      // a unit's risk class was (re)computed to a new value (internal/risk)
 )
 
 var actions = map[string]bool{
@@ -78,7 +79,7 @@ var actions = map[string]bool{
 	ActionVerificationImport: true, ActionConflictClose: true, ActionConflictTip: true,
 	ActionBodyTokenCreate: true, ActionBodyTokenRevoke: true,
 	ActionReplyTemplateChange: true, ActionCaseTip: true,
-	ActionInstrumentSeal: true,
+	ActionInstrumentSeal: true, ActionRiskClass: true,
 }
 
 // KnownAction reports whether a is one of the Action constants.

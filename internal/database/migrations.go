@@ -26,6 +26,7 @@ var Migrations = []Migration{
 	{Version: 12, Name: "reporters rate the handling", SQL: schemaV12},
 	{Version: 13, Name: "merchants ask to change a unit's approved details", SQL: schemaV13},
 	{Version: 14, Name: "pledge reminders", SQL: schemaV14},
+	{Version: 15, Name: "risk classes of units", SQL: schemaV15},
 }
 
 // schemaV8: what legal verification bodies send (internal/verification,
