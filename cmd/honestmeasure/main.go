@@ -41,6 +41,7 @@ import (
 	"honestmeasure/internal/outbox"
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/reminders"
+	"honestmeasure/internal/risk"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/verification"
@@ -220,6 +221,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	if age := draftMaxAge(cfg); age > 0 {
 		go sweepDrafts(ctx, st, age, time.Hour, log)
 	}
+	go recomputeRisk(ctx, jobs.Risk, time.Hour, log)
 	go sendReminders(ctx, &reminders.Service{Store: st, Offsets: cfg.ExpiryReminderDays, BaseURL: cfg.PublicBaseURL()}, time.Hour, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -305,6 +307,34 @@ func sendReminders(ctx context.Context, svc *reminders.Service, interval time.Du
 			log.Error("pledge reminders failed; the next run retries", "day", day.Format(time.DateOnly), "err", err, "sent", pledges.Sent, "failed", pledges.Failed)
 		case pledges.Sent > 0:
 			log.Info("pledge reminders sent", "day", day.Format(time.DateOnly), "sent", pledges.Sent, "taken_by_another_instance", pledges.Taken, "owners_opted_out", pledges.Off)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// recomputeRisk recomputes every unit's risk class at start-up and then every
+// interval, until ctx ends, so that what time changes (a certificate
+// expiring, a case leaving the 24-month window) shows within the hour. Every
+// instance runs it: a class is written at the revision it was read at, so of
+// instances running at once one writes and audits each change.
+func recomputeRisk(ctx context.Context, svc *risk.Service, interval time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		started := time.Now()
+		sum, err := svc.Recompute(ctx, risk.AllUnits)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("risk classes: recomputation failed; the next run retries", "err", err, "units", sum.Units, "changed", sum.Changed)
+		case sum.Changed > 0:
+			log.Info("risk classes recomputed", "units", sum.Units, "changed", sum.Changed, "taken_by_another_instance", sum.Taken,
+				"took", time.Since(started).Round(time.Millisecond))
+		default:
+			log.Debug("risk classes: no change", "units", sum.Units, "took", time.Since(started).Round(time.Millisecond))
 		}
 		select {
 		case <-ctx.Done():

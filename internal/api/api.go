@@ -47,6 +47,9 @@ type Handler struct {
 
 	// Accounts authenticates the verification bodies' tokens (/api/v1/body).
 	Accounts *accounts.Service
+	// RiskPublic: the city publishes units' risk classes (city.yaml
+	// risk_public); off, no response carries one.
+	RiskPublic bool
 }
 
 // Register declares every API route.

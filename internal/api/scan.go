@@ -42,6 +42,8 @@ type publicUnitJSON struct {
 	SpotCheck        *spotCheckJSON   `json:"spot_check"`
 	PublicURL        *string          `json:"public_url"`
 	ReportURL        string           `json:"report_url"`
+	// RiskClass only where the city publishes risk classes (risk_public).
+	RiskClass *model.RiskClass `json:"risk_class,omitempty"`
 }
 
 type pledgeJSON struct {
@@ -111,6 +113,9 @@ func (h *Handler) scan(c *gin.Context) {
 		unitID = in.UnitID
 	}
 	pu, err := scan.LoadUnit(ctx, h.Store, h.QR, h.BaseURL, unitID, h.now())
+	if err == nil {
+		err = scan.AddRiskClass(ctx, h.Store, pu, h.RiskPublic)
+	}
 	if err != nil {
 		h.scanError(c, err, notIssued)
 		return
@@ -165,6 +170,10 @@ func (h *Handler) publicUnit(p *scan.PublicUnit, token string) *publicUnitJSON {
 			j.VerificationSource = &source
 		}
 		out.Instruments = append(out.Instruments, j)
+	}
+	if p.RiskClass != "" {
+		class := p.RiskClass
+		out.RiskClass = &class
 	}
 	if sc := p.SpotCheck; sc != nil {
 		out.SpotCheck = &spotCheckJSON{CheckedOn: date(sc.CheckedOn), Result: sc.Result, Summary: sc.Summary}

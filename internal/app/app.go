@@ -21,6 +21,7 @@ import (
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/reminders"
 	"honestmeasure/internal/render"
+	"honestmeasure/internal/risk"
 	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
@@ -85,6 +86,7 @@ func New(opt Options) (http.Handler, error) {
 	if opt.ScanCacheBytes == 0 {
 		opt.ScanCacheBytes = 64 << 20
 	}
+	riskService := newRisk(opt, st, auditLog)
 	unitService := &units.Service{Store: st, Audit: auditLog, BaseURL: opt.BaseURL, Now: opt.Now}
 	pages := &ui.Handler{Store: st, Audit: auditLog, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger, ScanCache: scan.NewPageCache(opt.ScanCacheBytes),
 		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now, DraftMaxAge: opt.DraftMaxAge,
@@ -96,6 +98,8 @@ func New(opt Options) (http.Handler, error) {
 	pages.Verification = &verification.Service{Store: st, Audit: auditLog, BaseURL: opt.BaseURL, Now: opt.Now,
 		UnconfirmedAfterDays: opt.UnconfirmedAfterDays, Tips: pages.Intake}
 	pages.Cases.Tips = pages.Intake
+	pages.Cases.Risk = riskService
+	pages.Risk = riskService
 	pages.Reminders = &reminders.Service{Store: st, Now: opt.Now, Offsets: opt.ReminderOffsets, BaseURL: opt.BaseURL}
 	uploads := maps.Clone(ui.Uploads)
 	maps.Copy(uploads, api.Uploads)
@@ -107,7 +111,7 @@ func New(opt Options) (http.Handler, error) {
 	}
 	pages.Register(engine)
 	(&api.Handler{Store: st, Intake: pages.Intake, Accounts: pages.Accounts, QR: pages.QR, BaseURL: opt.BaseURL, Now: opt.Now,
-		Verification: pages.Verification}).Register(engine)
+		Verification: pages.Verification, RiskPublic: opt.Ref.City.RiskPublic}).Register(engine)
 	return engine, nil
 }
 
@@ -116,6 +120,12 @@ func New(opt Options) (http.Handler, error) {
 // database, so they need nothing the handler holds.
 type Jobs struct {
 	Verification *verification.Service
+	Risk         *risk.Service // the periodic recomputation of every unit's risk class
+}
+
+// newRisk builds the risk-class service by the city's rule.
+func newRisk(opt Options, st *storage.Store, auditLog *audit.Log) *risk.Service {
+	return &risk.Service{Store: st, Audit: auditLog, Rule: opt.Ref.Risk, Now: opt.Now, Logger: opt.Logger, Public: opt.Ref.City.RiskPublic}
 }
 
 // NewJobs builds the background services.
@@ -126,5 +136,5 @@ func NewJobs(opt Options) (*Jobs, error) {
 		return nil, err
 	}
 	return &Jobs{Verification: &verification.Service{Store: st, Audit: auditLog, BaseURL: opt.BaseURL, Now: opt.Now,
-		UnconfirmedAfterDays: opt.UnconfirmedAfterDays}}, nil
+		UnconfirmedAfterDays: opt.UnconfirmedAfterDays}, Risk: newRisk(opt, st, auditLog)}, nil
 }

@@ -74,6 +74,7 @@ const (
 	ActionInspectionPublish    = "inspection_publish"
 	ActionInspectionCase       = "inspection_case" // a failed check opened a case
 	ActionRecusal              = "recusal"         // an officer declared a conflict of interest (回避)
+	ActionRiskClass            = "risk_class"      // a unit's risk class was (re)computed to a new value (internal/risk)
 )
 
 var actions = map[string]bool{
@@ -88,7 +89,7 @@ var actions = map[string]bool{
 	ActionVerificationImport: true, ActionConflictClose: true, ActionConflictTip: true,
 	ActionBodyTokenCreate: true, ActionBodyTokenRevoke: true,
 	ActionReplyTemplateChange: true, ActionCaseTip: true,
-	ActionInstrumentSeal:  true,
+	ActionInstrumentSeal: true, ActionRiskClass: true,
 	ActionCheckItemChange: true, ActionPlanCreate: true, ActionDrawAnnounce: true, ActionDrawMade: true, ActionDrawVoid: true,
 	ActionInspectionResult: true, ActionInspectionSubstitute: true, ActionInspectionPublish: true, ActionInspectionCase: true,
 	ActionRecusal: true,

@@ -172,7 +172,20 @@ func (s *Service) Act(ctx context.Context, who Actor, cs *model.Case, action Act
 		return nil, conflictOr(err)
 	}
 	changed.LockVersion++
+	if tr.Needs == NeedOutcome && d.Outcome == OutcomeSubstantiated {
+		s.riskChanged(ctx, cs)
+	}
 	return &changed, nil
+}
+
+// riskChanged has the risk class of the unit cs is about recomputed.
+func (s *Service) riskChanged(ctx context.Context, cs *model.Case) {
+	if s.Risk == nil {
+		return
+	}
+	if r, err := s.Store.ReportByID(ctx, cs.ReportID); err == nil && r.UnitID != nil {
+		s.Risk.UnitChanged(ctx, *r.UnitID)
+	}
 }
 
 func knownGround(g string) bool {

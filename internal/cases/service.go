@@ -29,6 +29,15 @@ type Service struct {
 	Tips    Tips           // the tips a complaint may reveal (TipFromComplaint)
 	BaseURL string         // for links in notices
 	Now     func() time.Time
+	// Risk is told when a substantiated conclusion may change a unit's risk
+	// class (internal/risk); nil: the periodic recomputation finds it.
+	Risk RiskRecomputer
+}
+
+// RiskRecomputer recomputes units' risk classes, best effort (a failure is
+// its own to log: the change that caused it stands).
+type RiskRecomputer interface {
+	UnitChanged(ctx context.Context, unitIDs ...int64)
 }
 
 // Actor is the signed-in staff member acting, and where from (for the audit).

@@ -27,6 +27,7 @@ var Migrations = []Migration{
 	{Version: 13, Name: "merchants ask to change a unit's approved details", SQL: schemaV13},
 	{Version: 14, Name: "pledge reminders", SQL: schemaV14},
 	{Version: 15, Name: "spot checks: items, plans, verifiable draws, inspections", SQL: schemaV15},
+	{Version: 16, Name: "risk classes of units", SQL: schemaV16},
 }
 
 // schemaV8: what legal verification bodies send (internal/verification,

@@ -20,9 +20,6 @@ type CheckItem struct {
 
 func (CheckItem) TableName() string { return "check_items" }
 
-// RiskClasses are the credit-risk classes, low to high (国市监信发〔2022〕6号).
-var RiskClasses = []string{"A", "B", "C", "D"}
-
 // SpotCheckPlan is an agency's plan for one item in one year: the share of
 // its units to check (BasePermille) and, per risk class, a multiplier of it
 // in per-mille (1000: the base ratio).

@@ -27,6 +27,10 @@ type City struct {
 	UnitTarget          int    `yaml:"unit_target"`
 	ComplaintHotline    string `yaml:"complaint_hotline"`
 	TimeZoneOffsetHours int    `yaml:"time_zone_offset_hours"`
+	// RiskPublic shows units' risk classes on public pages and the public
+	// API. Off by default: the classes are references for regulators, and
+	// several provinces explicitly do not publish them.
+	RiskPublic bool `yaml:"risk_public"`
 }
 
 // Agency as written in city.yaml. Districts lists district codes, or is the
@@ -151,11 +155,15 @@ type Data struct {
 	PledgeTexts        []PledgeText
 	RoutingRules       []RoutingRule
 	Holidays           []Holiday
+	// Risk is the rule for units' risk classes (risk.yaml; DefaultRiskRule
+	// when the city has none).
+	Risk RiskRule
 }
 
 // Load reads and validates the reference files in fsys.
 func Load(fsys fs.FS) (*Data, error) {
 	var d Data
+	var err error
 	var city struct {
 		City               City               `yaml:"city"`
 		Agencies           []Agency           `yaml:"agencies"`
@@ -191,11 +199,14 @@ func Load(fsys fs.FS) (*Data, error) {
 	}
 	d.RoutingRules = rules.RoutingRules
 
-	holidays, err := loadHolidays(fsys)
+	if d.Risk, err = loadRisk(fsys); err != nil {
+		return nil, err
+	}
+
+	d.Holidays, err = loadHolidays(fsys)
 	if err != nil {
 		return nil, err
 	}
-	d.Holidays = holidays
 	if err := d.validate(); err != nil {
 		return nil, err
 	}

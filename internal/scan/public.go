@@ -83,6 +83,28 @@ type PublicUnit struct {
 	HasPhoto bool
 	// URL is the unit's current public (QR) URL: what its poster carries.
 	URL string
+	// RiskClass is the unit's risk class, set by AddRiskClass only where the
+	// city publishes classes; "" otherwise (and always "" before a first
+	// computation).
+	RiskClass model.RiskClass
+}
+
+// AddRiskClass puts the unit's stored risk class on p when public (city.yaml
+// risk_public) and does nothing otherwise: risk classes are references for
+// regulators, and by default no public page or API response carries one.
+func AddRiskClass(ctx context.Context, st *storage.Store, p *PublicUnit, public bool) error {
+	if !public || p == nil || p.Unit == nil {
+		return nil
+	}
+	r, err := st.UnitRisk(ctx, p.Unit.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	p.RiskClass = r.Class
+	return nil
 }
 
 // LoadUnit gathers the public page of unit id. Revoked units still load: a

@@ -318,8 +318,8 @@ func (s *Service) pool(ctx context.Context, plan *model.SpotCheckPlan, ag *model
 	cellSize := map[[2]string]int{}
 	for _, u := range units {
 		class := classes[u.ID]
-		if !slices.Contains(model.RiskClasses, class) {
-			class = "B"
+		if model.RiskClass(class).Rank() < 0 {
+			class = string(model.RiskB)
 		}
 		label := UnitLabel(u.ID, u.USCC)
 		if checked[u.ID] && class != "D" {

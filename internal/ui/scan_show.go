@@ -85,6 +85,9 @@ func (h *Handler) scanPage(c *gin.Context) {
 	}
 	d := scanData{Token: token}
 	d.Unit, err = scan.LoadUnit(ctx, h.Store, h.QR, h.BaseURL, stamp.UnitID, now)
+	if err == nil {
+		err = scan.AddRiskClass(ctx, h.Store, d.Unit, h.Ref.City.RiskPublic)
+	}
 	if err != nil {
 		h.scanError(c, raw, err)
 		return

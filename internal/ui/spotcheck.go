@@ -87,9 +87,14 @@ func (h *Handler) adminCheckItemSave(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/admin/check-items?ok=check_item_saved")
 }
 
-// spot is the spot-check service on the handler's store and clock.
+// spot is the spot-check service on the handler's store and clock, its
+// pools classed by the stored risk classes.
 func (h *Handler) spot() *spotcheck.Service {
-	return &spotcheck.Service{Store: h.Store, Audit: h.Audit, Now: h.Now, Classes: h.RiskClasses}
+	s := &spotcheck.Service{Store: h.Store, Audit: h.Audit, Now: h.Now}
+	if h.Risk != nil {
+		s.Classes = h.Risk.Classes
+	}
+	return s
 }
 
 type spotChecksData struct {

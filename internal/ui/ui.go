@@ -5,7 +5,6 @@
 package ui
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -25,6 +24,7 @@ import (
 	"honestmeasure/internal/reminders"
 	"honestmeasure/internal/render"
 	"honestmeasure/internal/reports"
+	"honestmeasure/internal/risk"
 	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
@@ -55,9 +55,8 @@ type Handler struct {
 	Verification *verification.Service
 	ScanCache    *scan.PageCache // nil: every scan renders afresh
 	Reminders    *reminders.Service
-	// RiskClasses gives units' risk classes for spot-check draws (nil:
-	// every unit class B, the normal ratio).
-	RiskClasses func(ctx context.Context, unitIDs []int64) (map[int64]string, error)
+	// Risk keeps units' risk classes; the unit pages show the stored class.
+	Risk *risk.Service
 	// DraftMaxAge is how long an unchanged unit draft is kept (0: for ever);
 	// the deletion itself runs in cmd/honestmeasure (storage.DeleteStaleDrafts).
 	DraftMaxAge time.Duration

@@ -38,6 +38,9 @@ type unitPageData struct {
 	// CanRequestChange: its owner may send one now.
 	Change           *changeView
 	CanRequestChange bool
+	// Risk is the unit's risk class (nil: not computed yet); the merchant
+	// and staff pages show it, no public page does (ui/risk.go).
+	Risk *riskView
 }
 
 type instrumentRow struct {
@@ -105,6 +108,9 @@ func (h *Handler) unitPage(c *gin.Context, u *model.Unit) (*unitPageData, error)
 		return nil, err
 	}
 	if d.HasPhoto, err = h.Store.HasUnitPhoto(ctx, u.ID); err != nil {
+		return nil, err
+	}
+	if d.Risk, err = h.unitRisk(ctx, u.ID); err != nil {
 		return nil, err
 	}
 	if d.Change, err = h.latestChange(c, u, districts); err != nil {
