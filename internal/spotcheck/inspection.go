@@ -170,6 +170,7 @@ func (s *Service) Record(ctx context.Context, who audit.Actor, id int64, f Resul
 	if err != nil {
 		return nil, err
 	}
+	s.changed(ctx, in.UnitID)
 	return s.Store.InspectionByID(ctx, in.ID)
 }
 
@@ -209,6 +210,9 @@ func (s *Service) Publish(ctx context.Context, who audit.Actor, id int64, summar
 	})
 	if errors.Is(err, storage.ErrConflict) {
 		return ErrChanged
+	}
+	if err == nil {
+		s.changed(ctx, in.UnitID) // the published result is one of the unit's risk facts
 	}
 	return err
 }

@@ -27,7 +27,16 @@ type Service struct {
 	// Classes gives the units' risk classes (internal/risk); nil, or a unit
 	// without one, counts as class B, the normal ratio.
 	Classes func(ctx context.Context, unitIDs []int64) (map[int64]string, error)
+	// Changed is told of units whose facts a result changed, after the
+	// change is committed, so their risk class is recomputed (nil: nobody).
+	Changed func(ctx context.Context, unitIDs ...int64)
 	Now     func() time.Time
+}
+
+func (s *Service) changed(ctx context.Context, unitID int64) {
+	if s.Changed != nil {
+		s.Changed(ctx, unitID)
+	}
 }
 
 func (s *Service) now() time.Time {

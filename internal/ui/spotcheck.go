@@ -92,7 +92,7 @@ func (h *Handler) adminCheckItemSave(c *gin.Context) {
 func (h *Handler) spot() *spotcheck.Service {
 	s := &spotcheck.Service{Store: h.Store, Audit: h.Audit, Now: h.Now}
 	if h.Risk != nil {
-		s.Classes = h.Risk.Classes
+		s.Classes, s.Changed = h.Risk.Classes, h.Risk.UnitChanged
 	}
 	return s
 }

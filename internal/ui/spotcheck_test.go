@@ -80,6 +80,13 @@ func TestSpotChecksThroughThePages(t *testing.T) {
 	s.Post(task+"/publish", url.Values{"summary": {"抽查发现计价秤作弊装置，已立案查处。"}})
 	s.Expect(http.StatusOK, "已公示。")
 
+	// The failed check is one of the unit's risk facts: its class is
+	// recomputed at once.
+	var risk model.UnitRisk
+	if err := a.DB.Where("unit_id = ?", unitID).Take(&risk).Error; err != nil || risk.Class.Rank() < 1 || !strings.Contains(risk.Inputs, "spot") {
+		t.Errorf("risk class after a failed spot check: %+v %v", risk, err)
+	}
+
 	anon.Get("/spot-checks")
 	anon.Expect(http.StatusOK, "抽查发现计价秤作弊装置，已立案查处。", d.Code, d.PoolHash)
 	anon.Get(a.ScanPath(model.QRUnit, unitID))
