@@ -22,8 +22,11 @@
 //	                    MySQL database or a -dsn file that already holds data)
 //	-keep               keep the work folder (server logs, built binary)
 //	-seed-only          seed (up to -reports) and stop, to prepare a database for -skip-seed
-//	-only LIST          measure only these phases, comma-separated: qr, scan, queue, intake, import
-//	                    (default all; the table then lacks the others' rows)
+//	-only LIST          measure only these phases, comma-separated: qr, scan, queue, intake, import,
+//	                    risk (default all; the table then lacks the others' rows)
+//	-units N            published units to seed, 10 instruments each (default 2000; the
+//	                    risk phase of issue 14 is meant for -units 20000, in a database of
+//	                    its own: -dsn another file, or -fresh)
 //	-cpuprofile FILE    write hmbench's own CPU profile (seeding, QR, load generation)
 //	-server-cpuprofile FILE
 //	                    write the ceiling server's CPU profile: the product's handler
@@ -63,6 +66,12 @@
 //     20,000-row XLSX of certificates for the seeded instruments, confirms
 //     the preview and drives the import as the page's script does; then
 //     uploads the same file again, whose preview must add nothing.
+//
+//  6. Risk (-only risk, or first in a full run): a child process of this
+//     program ("hmbench risk-worker") recomputes every unit's risk class
+//     with risk.Service exactly as the product's hourly job does, first
+//     from scratch (every class written and audited), then again (nothing
+//     changes); each run's time and the child's peak RSS are reported.
 //
 // -skip-seed reuses the database as the last run left it, including the
 // open cases its intake phases added.
@@ -110,6 +119,7 @@ type options struct {
 	seedOnly      bool
 	cpuProfile    string
 	serverProfile string
+	units         int             // published units to seed (multiple of 10)
 	only          map[string]bool // phases to run; all when empty
 	defaultDSN    bool            // dsn is the bench's own file, which may be replaced freely
 }
@@ -118,9 +128,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
-	if len(os.Args) > 1 && os.Args[1] == ceilingCommand {
+	switch {
+	case len(os.Args) > 1 && os.Args[1] == ceilingCommand:
 		err = serveCeiling(ctx, os.Args[2:], os.Stdout)
-	} else {
+	case len(os.Args) > 1 && os.Args[1] == riskCommand:
+		err = riskWorker(ctx, os.Args[2:], os.Stdout)
+	default:
 		err = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	}
 	if err != nil {
@@ -139,6 +152,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.driver, "db", "sqlite", "database engine: sqlite or mysql")
 	fs.StringVar(&o.dsn, "dsn", "", "SQLite file or MySQL DSN (default $TMPDIR/hmbench/hmbench.db for SQLite)")
 	fs.IntVar(&o.reports, "reports", 100000, "reports to seed: 100000 or 1000000")
+	fs.IntVar(&o.units, "units", cityUnits, "published units to seed, 10 instruments each (a multiple of 10, at most 100000)")
 	fs.DurationVar(&o.duration, "duration", 30*time.Second, "length of every load phase (scan, ceiling, intake)")
 	fs.DurationVar(&o.queueDuration, "queue-duration", 10*time.Second, "length of each officer-queue phase")
 	fs.IntVar(&o.intakeConns, "intake-conns", 16, "concurrent submitters in the intake phases")
@@ -148,20 +162,20 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.seedOnly, "seed-only", false, "seed the database and stop (for later runs with -skip-seed)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write hmbench's own CPU profile (seeding, QR, load generator) to this file")
 	fs.StringVar(&o.serverProfile, "server-cpuprofile", "", "write the ceiling server's CPU profile (scan and ceiling phases) to this file")
-	only := fs.String("only", "", "measure only these phases, comma-separated: qr, scan, queue, intake, import")
+	only := fs.String("only", "", "measure only these phases, comma-separated: qr, scan, queue, intake, import, risk")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	for _, p := range strings.Split(*only, ",") {
 		switch p = strings.TrimSpace(p); p {
 		case "":
-		case "qr", "scan", "queue", "intake", "import":
+		case "qr", "scan", "queue", "intake", "import", "risk":
 			if o.only == nil {
 				o.only = map[string]bool{}
 			}
 			o.only[p] = true
 		default:
-			return o, fmt.Errorf("-only: unknown phase %q (qr, scan, queue, intake or import)", p)
+			return o, fmt.Errorf("-only: unknown phase %q (qr, scan, queue, intake, import or risk)", p)
 		}
 	}
 	if fs.NArg() > 0 {
@@ -185,6 +199,9 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.duration < time.Second || o.queueDuration < time.Second {
 		return o, errors.New("-duration and -queue-duration must be at least 1s")
+	}
+	if o.units < 10 || o.units > 100000 || o.units%10 != 0 {
+		return o, errors.New("-units must be a multiple of 10 from 10 to 100000")
 	}
 	if o.intakeConns < 1 {
 		return o, errors.New("-intake-conns must be at least 1")
@@ -249,6 +266,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	if o.runs("risk") {
+		if err := measureRisk(ctx, b, t, progress); err != nil {
+			return err
+		}
+		if len(o.only) == 1 { // nothing else needs the server
+			t.print(stdout)
+			return nil
+		}
+	}
 	if o.runs("qr") {
 		if err := measureQR(ctx, b, t, progress); err != nil {
 			return err

@@ -21,12 +21,14 @@ import (
 	"honestmeasure/internal/workdays"
 )
 
-// The city's size (issue 6 §2).
+// The city's size (issue 6 §2); -units changes it (the risk classification
+// of issue 14 is measured over 20,000 units).
 const (
 	cityUnits = 2000
 	// Instruments: the business mix below gives 9 per unit on average, and
-	// every unit one more, so 2,000 units hold exactly 20,000.
-	cityInstruments = 20000
+	// every unit one more, so every 10 units hold exactly 100 (2,000 units
+	// 20,000).
+	instrumentsPerUnit = 10
 )
 
 // The queue is measured as an officer of the bureau of the biggest
@@ -163,7 +165,7 @@ func (b *bench) ensureCity(ctx context.Context) error {
 		return err
 	}
 	started := time.Now()
-	b.progress.say("seeding the city: %d units, %d instruments", cityUnits, cityInstruments)
+	b.progress.say("seeding the city: %d units, %d instruments", b.o.units, b.o.units*instrumentsPerUnit)
 	err = b.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := b.bigCache(tx); err != nil {
 			return err
@@ -233,7 +235,7 @@ func (b *bench) seedCity(ctx context.Context, tx *gorm.DB) error {
 		return err
 	}
 	reviewer := staff[0].ID
-	owners := make([]model.User, cityUnits)
+	owners := make([]model.User, b.o.units)
 	for k := range owners {
 		phone := fmt.Sprintf("139%08d", 10000000+k)
 		owners[k] = model.User{Login: phone, Phone: phone, DisplayName: surnames[k%len(surnames)] + "经理", PasswordHash: ownerHash,
@@ -244,8 +246,8 @@ func (b *bench) seedCity(ctx context.Context, tx *gorm.DB) error {
 	}
 
 	// Units, shared out over the districts by their targets.
-	share := shareOut(cityUnits, districts)
-	units := make([]model.Unit, 0, cityUnits)
+	share := shareOut(b.o.units, districts)
+	units := make([]model.Unit, 0, b.o.units)
 	for di, d := range districts {
 		division := d.Code
 		if len(division) != 6 || strings.Trim(division, "0123456789") != "" {
@@ -297,8 +299,17 @@ func (b *bench) seedCity(ctx context.Context, tx *gorm.DB) error {
 					agency = d.DefaultAgencyID
 				}
 			}
+			// One check in ten found issues and one in twenty-five failed,
+			// so the risk classes have spot checks to weigh.
+			result, summary := "pass", "抽查计价秤2台，示值误差均在允许范围内。"
+			switch {
+			case k%100 == 0:
+				result, summary = "fail", "抽查计价秤2台，1台示值误差超出允许范围。"
+			case k%40 == 0:
+				result, summary = "issues_found", "检定标志未张贴，已责令改正。"
+			}
 			checks = append(checks, model.SpotCheck{UnitID: u.ID, AgencyID: agency, CheckedOn: today.AddDate(0, 0, -rng.IntN(300)),
-				Result: "pass", Summary: "抽查计价秤2台，示值误差均在允许范围内。", Published: true, CreatedAt: now})
+				Result: result, Summary: summary, Published: true, CreatedAt: now})
 		}
 	}
 	if err := insertAll(tx, events, budget); err != nil {
@@ -312,6 +323,7 @@ func (b *bench) seedCity(ctx context.Context, tx *gorm.DB) error {
 	}
 
 	// Instruments: the business type's list, and one more of its first kind.
+	cityInstruments := b.o.units * instrumentsPerUnit
 	instruments := make([]model.Instrument, 0, cityInstruments)
 	for k := range units {
 		u := &units[k]
@@ -398,7 +410,7 @@ func (b *bench) seedCity(ctx context.Context, tx *gorm.DB) error {
 
 	// QR codes: version 1 of every unit and instrument; 2% of labels were
 	// reprinted, so their version 1 is revoked and version 2 is live.
-	tokens := make([]model.QRToken, 0, cityUnits+cityInstruments*102/100)
+	tokens := make([]model.QRToken, 0, b.o.units+cityInstruments*102/100)
 	for k := range units {
 		owner := units[k].OwnerUserID
 		tokens = append(tokens, model.QRToken{Kind: model.QRUnit, TargetID: units[k].ID, Version: 1, CreatedBy: &owner, CreatedAt: *units[k].ApprovedAt})

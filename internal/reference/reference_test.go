@@ -101,3 +101,54 @@ func TestBadReferenceDataIsNamed(t *testing.T) {
 		})
 	}
 }
+
+// TestRiskRule: Changzhou's risk.yaml loads and validates; a city without
+// one gets the documented default; a bad one is refused, naming the field.
+func TestRiskRule(t *testing.T) {
+	d, err := reference.Load(configs.Changzhou())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Risk.Version != "cz-2026-1" || d.Risk.WindowMonths != 24 || d.Risk.Cases.Categories[model.CategoryCheatingDevice] != 45 {
+		t.Errorf("Changzhou rule %+v", d.Risk)
+	}
+	if d.City.RiskPublic {
+		t.Error("Changzhou publishes risk classes; the default is off")
+	}
+	raw, err := fs.ReadFile(configs.Changzhou(), "risk.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := fstest.MapFS{}
+	for _, f := range []string{"city.yaml", "instrument_types.yaml", "pledge.yaml", "routing.yaml", "holidays/2026.yaml"} {
+		b, err := fs.ReadFile(configs.Changzhou(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[f] = &fstest.MapFile{Data: b}
+	}
+	without, err := reference.Load(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := reference.DefaultRiskRule()
+	if without.Risk.Version != def.Version || def.Validate() != nil {
+		t.Errorf("without risk.yaml: %+v", without.Risk)
+	}
+	for _, tt := range []struct{ from, to, want string }{
+		{"version: cz-2026-1", "version: \"\"", "version"},
+		{"thresholds: {b: 10, c: 30, d: 60}", "thresholds: {b: 10, c: 5, d: 60}", "thresholds"},
+		{"cheating_device: 45", "cheating_device: 20", "cheating_device"},
+		{"declared_only: 8", "declared_only: 80", "declared_only"},
+		{"    each: 5\n", "    each: 500\n", "conflicts.each"},
+		{"cap: 20", "cap: 20\n    extra: 1", "extra"},
+	} {
+		if !strings.Contains(string(raw), tt.from) {
+			t.Fatalf("%q not in risk.yaml", tt.from)
+		}
+		files["risk.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(string(raw), tt.from, tt.to, 1))}
+		if _, err := reference.Load(files); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s → %s: err = %v, want mention of %q", tt.from, tt.to, err, tt.want)
+		}
+	}
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+
+	"honestmeasure/configs"
+	"honestmeasure/internal/audit"
+	"honestmeasure/internal/database"
+	"honestmeasure/internal/model"
+	"honestmeasure/internal/reference"
+	"honestmeasure/internal/risk"
+	"honestmeasure/internal/storage"
+)
+
+// riskCommand is the child process that recomputes the risk classes, so its
+// peak RSS is the recomputation's alone.
+const riskCommand = "risk-worker"
+
+// riskRun is what one child run reports.
+type riskRun struct {
+	Units   int     `json:"units"`
+	Changed int     `json:"changed"`
+	Seconds float64 `json:"seconds"`
+	PeakMB  float64 `json:"-"` // from the child's rusage
+}
+
+// measureRisk classifies every unit of the seeded city twice in child
+// processes, as the product's hourly job does (issue 14): first from
+// scratch — the stored classes are deleted, so every class is written and
+// audited — then again on the same facts, when nothing is written.
+func measureRisk(ctx context.Context, b *bench, t *table, p *progress) error {
+	var units int64
+	if err := b.db.WithContext(ctx).Model(&model.Unit{}).Where("status <> ?", model.UnitDraft).Count(&units).Error; err != nil {
+		return err
+	}
+	if err := b.db.WithContext(ctx).Where("1 = 1").Delete(&model.UnitRisk{}).Error; err != nil {
+		return err
+	}
+	p.say("risk: classifying %d units from scratch", units)
+	first, err := runRiskWorker(ctx, b.o)
+	if err != nil {
+		return err
+	}
+	if int64(first.Units) != units || first.Changed != first.Units {
+		return fmt.Errorf("the first recomputation classified %d units and wrote %d, want %d and %d", first.Units, first.Changed, units, units)
+	}
+	p.say("risk: again, on the same facts")
+	again, err := runRiskWorker(ctx, b.o)
+	if err != nil {
+		return err
+	}
+	if again.Changed != 0 {
+		return fmt.Errorf("recomputing on the same facts wrote %d classes, want none", again.Changed)
+	}
+	var classes []struct {
+		Class model.RiskClass
+		N     int
+	}
+	if err := b.db.WithContext(ctx).Model(&model.UnitRisk{}).Select("class, COUNT(*) AS n").Group("class").Order("class").Scan(&classes).Error; err != nil {
+		return err
+	}
+	spread := ""
+	for _, c := range classes {
+		spread += fmt.Sprintf(" %s %d", c.Class, c.N)
+	}
+	t.info(fmt.Sprintf("risk classes of %s units from scratch (all written and audited)", countLabel(units)),
+		fmt.Sprintf("%.2f s, peak RSS %.1f MB", first.Seconds, first.PeakMB))
+	t.info(fmt.Sprintf("risk classes of %s units again, nothing changed", countLabel(units)),
+		fmt.Sprintf("%.2f s, peak RSS %.1f MB", again.Seconds, again.PeakMB))
+	t.info("risk classes: units per class", spread[1:])
+	return nil
+}
+
+// runRiskWorker runs this program as the risk worker on the bench database
+// and reads its figures and peak RSS (ru_maxrss, in kB on Linux).
+func runRiskWorker(ctx context.Context, o options) (riskRun, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return riskRun{}, err
+	}
+	var out, errOut bytes.Buffer
+	cmd := exec.CommandContext(ctx, self, riskCommand, "-db", o.driver, "-dsn", o.dsn)
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		return riskRun{}, fmt.Errorf("risk worker: %v: %s", err, errOut.String())
+	}
+	var r riskRun
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		return riskRun{}, fmt.Errorf("risk worker said %q: %v", out.String(), err)
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.PeakMB = float64(ru.Maxrss) / 1024
+	}
+	return r, nil
+}
+
+// riskWorker is the child: it opens the database as cmd/honestmeasure
+// does, recomputes every unit's class once with the city's rule and prints
+// its figures as JSON.
+func riskWorker(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet(riskCommand, flag.ContinueOnError)
+	driver := fs.String("db", "sqlite", "sqlite or mysql")
+	dsn := fs.String("dsn", "", "database")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dsn == "" {
+		return errors.New("risk-worker needs -dsn")
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	db, err := database.Open(ctx, database.Options{Driver: *driver, DSN: *dsn, Logger: log})
+	if err != nil {
+		return err
+	}
+	if _, err := database.Migrate(ctx, db); err != nil {
+		return err
+	}
+	ref, err := reference.Load(configs.Changzhou())
+	if err != nil {
+		return err
+	}
+	auditLog, err := audit.New(audit.KeyFromSecret([]byte(benchSecret)))
+	if err != nil {
+		return err
+	}
+	svc := &risk.Service{Store: storage.New(db), Audit: auditLog, Rule: ref.Risk, Logger: log}
+	started := time.Now()
+	sum, err := svc.Recompute(ctx, risk.AllUnits)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(stdout).Encode(riskRun{Units: sum.Units, Changed: sum.Changed, Seconds: time.Since(started).Seconds()})
+}
