@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"syscall"
 	"time"
 
 	"honestmeasure/configs"
@@ -32,7 +31,10 @@ type riskRun struct {
 	Units   int     `json:"units"`
 	Changed int     `json:"changed"`
 	Seconds float64 `json:"seconds"`
-	PeakMB  float64 `json:"-"` // from the child's rusage
+	// PeakMB is the child's own VmHWM, read by itself before it exits (its
+	// rusage would not do: Linux carries the parent's high-water mark across
+	// the fork and exec into ru_maxrss).
+	PeakMB float64 `json:"peak_mb"`
 }
 
 // measureRisk classifies every unit of the seeded city twice in child
@@ -83,7 +85,7 @@ func measureRisk(ctx context.Context, b *bench, t *table, p *progress) error {
 }
 
 // runRiskWorker runs this program as the risk worker on the bench database
-// and reads its figures and peak RSS (ru_maxrss, in kB on Linux).
+// and reads its figures and peak RSS.
 func runRiskWorker(ctx context.Context, o options) (riskRun, error) {
 	self, err := os.Executable()
 	if err != nil {
@@ -99,9 +101,6 @@ func runRiskWorker(ctx context.Context, o options) (riskRun, error) {
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 		return riskRun{}, fmt.Errorf("risk worker said %q: %v", out.String(), err)
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.PeakMB = float64(ru.Maxrss) / 1024
-	}
 	return r, nil
 }
 
@@ -112,9 +111,15 @@ func riskWorker(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet(riskCommand, flag.ContinueOnError)
 	driver := fs.String("db", "sqlite", "sqlite or mysql")
 	dsn := fs.String("dsn", "", "database")
+	profile := fs.String("cpuprofile", "", "write the worker's CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	stopProfile, perr := startCPUProfile(*profile)
+	if perr != nil {
+		return perr
+	}
+	defer stopProfile()
 	if *dsn == "" {
 		return errors.New("risk-worker needs -dsn")
 	}
@@ -140,5 +145,10 @@ func riskWorker(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return json.NewEncoder(stdout).Encode(riskRun{Units: sum.Units, Changed: sum.Changed, Seconds: time.Since(started).Seconds()})
+	took := time.Since(started).Seconds()
+	hwm, err := statusKB(os.Getpid(), "VmHWM")
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(stdout).Encode(riskRun{Units: sum.Units, Changed: sum.Changed, Seconds: took, PeakMB: float64(hwm) / 1024})
 }
