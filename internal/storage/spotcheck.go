@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"maps"
 	"time"
 
 	"gorm.io/gorm"
@@ -390,16 +391,8 @@ type InspectionResult struct {
 // meanwhile (or was done already).
 func (s *Store) RecordInspection(ctx context.Context, r InspectionResult) error {
 	return s.Tx(ctx, func(tx *Store) error {
-		set := map[string]any{"lock_version": r.LockVersion + 1}
-		for k, v := range r.Set {
-			set[k] = v
-		}
-		res := tx.q(ctx).Model(&model.Inspection{}).Where("id = ? AND lock_version = ?", r.InspectionID, r.LockVersion).Updates(set)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return ErrConflict
+		if err := tx.UpdateInspection(ctx, r.InspectionID, r.LockVersion, r.Set); err != nil {
+			return err
 		}
 		for i := range r.Findings {
 			r.Findings[i].InspectionID = r.InspectionID
@@ -422,6 +415,7 @@ func (s *Store) RecordInspection(ctx context.Context, r InspectionResult) error 
 // UpdateInspection applies set under the lock version; ErrConflict if it
 // moved.
 func (s *Store) UpdateInspection(ctx context.Context, id int64, lockVersion int, set map[string]any) error {
+	set = maps.Clone(set) // the caller's map stays as it was
 	set["lock_version"] = lockVersion + 1
 	res := s.q(ctx).Model(&model.Inspection{}).Where("id = ? AND lock_version = ?", id, lockVersion).Updates(set)
 	if res.Error != nil {
