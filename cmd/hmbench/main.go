@@ -133,6 +133,8 @@ func main() {
 		err = serveCeiling(ctx, os.Args[2:], os.Stdout)
 	case len(os.Args) > 1 && os.Args[1] == riskCommand:
 		err = riskWorker(ctx, os.Args[2:], os.Stdout)
+	case len(os.Args) > 1 && os.Args[1] == drawCommand:
+		err = drawWorker(ctx, os.Args[2:], os.Stdout)
 	default:
 		err = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	}
@@ -162,20 +164,20 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.seedOnly, "seed-only", false, "seed the database and stop (for later runs with -skip-seed)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write hmbench's own CPU profile (seeding, QR, load generator) to this file")
 	fs.StringVar(&o.serverProfile, "server-cpuprofile", "", "write the ceiling server's CPU profile (scan and ceiling phases) to this file")
-	only := fs.String("only", "", "measure only these phases, comma-separated: qr, scan, queue, intake, import, risk")
+	only := fs.String("only", "", "measure only these phases, comma-separated: qr, scan, queue, intake, import, risk, draw")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	for _, p := range strings.Split(*only, ",") {
 		switch p = strings.TrimSpace(p); p {
 		case "":
-		case "qr", "scan", "queue", "intake", "import", "risk":
+		case "qr", "scan", "queue", "intake", "import", "risk", "draw":
 			if o.only == nil {
 				o.only = map[string]bool{}
 			}
 			o.only[p] = true
 		default:
-			return o, fmt.Errorf("-only: unknown phase %q (qr, scan, queue, intake, import or risk)", p)
+			return o, fmt.Errorf("-only: unknown phase %q (qr, scan, queue, intake, import, risk or draw)", p)
 		}
 	}
 	if fs.NArg() > 0 {
@@ -270,10 +272,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := measureRisk(ctx, b, t, progress); err != nil {
 			return err
 		}
-		if len(o.only) == 1 { // nothing else needs the server
-			t.print(stdout)
-			return nil
+	}
+	if o.runs("draw") { // after risk: the pool is drawn by the classes it wrote
+		if err := measureDraw(ctx, b, t, progress); err != nil {
+			return err
 		}
+	}
+	if o.only != nil && !o.runs("qr") && !o.runs("scan") && !o.runs("queue") && !o.runs("intake") && !o.runs("import") {
+		t.print(stdout) // nothing else needs the server
+		return nil
 	}
 	if o.runs("qr") {
 		if err := measureQR(ctx, b, t, progress); err != nil {
