@@ -27,6 +27,7 @@ type Task struct {
 	// MayWork: who may record, publish, open a case or substitute (its
 	// inspectors, the agency's supervisors); the city admin only reads.
 	MayWork bool
+	Photos  []int // the numbers of its photos
 }
 
 // mayWork reports whether who works on inspection in: one of its
@@ -68,7 +69,18 @@ func (s *Service) Task(ctx context.Context, who audit.Actor, id int64) (*Task, e
 	if t.Draw, err = s.Store.DrawByID(ctx, in.DrawID); err != nil {
 		return nil, err
 	}
+	if t.Photos, err = s.Store.InspectionPhotoSeqs(ctx, in.ID); err != nil {
+		return nil, err
+	}
 	return t, nil
+}
+
+// Photo is one photo of an inspection, for who may read the inspection.
+func (s *Service) Photo(ctx context.Context, who audit.Actor, id int64, seq int) (*model.InspectionPhoto, error) {
+	if _, err := s.Task(ctx, who, id); err != nil {
+		return nil, err
+	}
+	return s.Store.InspectionPhoto(ctx, id, seq)
 }
 
 // work is Task for a change: only who may work on it.

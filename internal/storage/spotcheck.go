@@ -482,3 +482,18 @@ func (s *Store) PublishedInspections(ctx context.Context, limit int) ([]Inspecti
 		Where("inspections.spot_check_id IS NOT NULL").Order("inspections.checked_on DESC, inspections.id DESC").Limit(limit).Scan(&out).Error
 	return out, err
 }
+
+// InspectionPhotoSeqs lists the numbers of an inspection's photos.
+func (s *Store) InspectionPhotoSeqs(ctx context.Context, inspectionID int64) ([]int, error) {
+	var seqs []int
+	return seqs, s.q(ctx).Model(&model.InspectionPhoto{}).Where("inspection_id = ?", inspectionID).Order("seq").Pluck("seq", &seqs).Error
+}
+
+// InspectionPhoto loads one photo of an inspection, or ErrNotFound.
+func (s *Store) InspectionPhoto(ctx context.Context, inspectionID int64, seq int) (*model.InspectionPhoto, error) {
+	var p model.InspectionPhoto
+	if err := s.q(ctx).Where("inspection_id = ? AND seq = ?", inspectionID, seq).Take(&p).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &p, nil
+}

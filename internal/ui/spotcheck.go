@@ -420,3 +420,25 @@ func (h *Handler) drawFile(c *gin.Context) {
 	c.Header("Content-Disposition", `attachment; filename="draw-`+d.Code+`.json"`)
 	c.Data(http.StatusOK, "application/json; charset=utf-8", []byte(body))
 }
+
+// inspectionPhoto sends one photo of an inspection to who may read it. The
+// photos show a shop, not a reporter: no view record is needed, but no
+// cache keeps them either.
+func (h *Handler) inspectionPhoto(c *gin.Context) {
+	id, ok := h.idParam(c, "id")
+	if !ok {
+		return
+	}
+	seq, err := strconv.Atoi(c.Param("seq"))
+	if err != nil {
+		h.ErrorPage(c, http.StatusNotFound)
+		return
+	}
+	p, err := h.spot().Photo(c.Request.Context(), h.actor(c), id, seq)
+	if err != nil {
+		h.refused(c, err, nil)
+		return
+	}
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, p.ContentType, p.Data)
+}

@@ -12,6 +12,7 @@ import (
 	"honestmeasure/internal/app/apptest"
 	"honestmeasure/internal/draw"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/photos/phototest"
 )
 
 // The spot checks through the pages: the admin adds a check item; the
@@ -73,8 +74,13 @@ func TestSpotChecksThroughThePages(t *testing.T) {
 	s.Expect(http.StatusOK, "计价秤检定有效", "无作弊装置")
 	today := a.Now().In(model.Zone).Format(time.DateOnly)
 	s.PostMultipart(task+"/result", url.Values{"_csrf": {s.CSRF()}, "points": {"2"}, "checked_on": {today},
-		"outcome_1": {"pass"}, "outcome_2": {"fail"}, "note_2": {"发现遥控器"}})
-	s.Expect(http.StatusOK, "不合格", "据此结果立案")
+		"outcome_1": {"pass"}, "outcome_2": {"fail"}, "note_2": {"发现遥控器"}},
+		apptest.File{Field: "photos", Name: "scale.jpg", Data: phototest.JPEG(640, 480, 0x22, false)})
+	s.Expect(http.StatusOK, "不合格", "据此结果立案", `src="`+task+`/photos/1"`)
+	if r := s.Get(task + "/photos/1"); r.Status != http.StatusOK || r.Header.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf("the inspection's photo: %d %s", r.Status, r.Header.Get("Content-Type"))
+	}
+	s.Get(task)
 	s.Post(task+"/case", url.Values{"category": {"cheating_device"}})
 	s.Expect(http.StatusOK, "已据此检查立案")
 	s.Post(task+"/publish", url.Values{"summary": {"抽查发现计价秤作弊装置，已立案查处。"}})
@@ -101,7 +107,20 @@ func TestSpotChecksThroughThePages(t *testing.T) {
 	if strings.Contains(o.Last.Body, "/announce") {
 		t.Error("an officer is offered to announce a draw")
 	}
+	if r := o.Get(task + "/photos/1"); r.Status != http.StatusNotFound && !isAssigned(a, task, "o1@tianning.example.org") {
+		t.Errorf("an officer not assigned saw the photo: %d", r.Status)
+	}
 	if r := anon.Get(drawPath); r.Status == http.StatusOK && !strings.HasPrefix(r.URL, "/login") {
 		t.Errorf("the public opened %s: %d %s", drawPath, r.Status, r.URL)
 	}
+}
+
+// isAssigned reports whether login is one of the inspectors of the task at
+// path /staff/inspections/N.
+func isAssigned(a *apptest.App, path, login string) bool {
+	id := path[strings.LastIndex(path, "/")+1:]
+	var n int64
+	a.DB.Table("inspection_inspectors").Joins("JOIN users ON users.id = inspection_inspectors.user_id").
+		Where("inspection_inspectors.inspection_id = ? AND users.login = ?", id, login).Count(&n)
+	return n > 0
 }

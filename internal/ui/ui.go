@@ -206,6 +206,7 @@ func (h *Handler) Register(e *gin.Engine) {
 	st.POST("/draws/:id/draw", h.drawAct(h.drawMake, "random_value", "drawn"))
 	st.POST("/draws/:id/void", h.drawAct(h.drawVoid, "void_reason", "draw_voided"))
 	st.GET("/inspections/:id", h.inspectionShow)
+	st.GET("/inspections/:id/photos/:seq", h.inspectionPhoto)
 	st.POST("/inspections/:id/result", h.inspectionResult)
 	st.POST("/inspections/:id/publish", h.inspectionAct(h.inspectionPublish, "inspection_published"))
 	st.POST("/inspections/:id/case", h.inspectionAct(h.inspectionCase, "inspection_case"))
