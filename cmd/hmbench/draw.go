@@ -4,21 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"strconv"
 	"time"
 
-	"honestmeasure/configs"
 	"honestmeasure/internal/audit"
-	"honestmeasure/internal/database"
 	"honestmeasure/internal/model"
-	"honestmeasure/internal/reference"
 	"honestmeasure/internal/risk"
 	"honestmeasure/internal/spotcheck"
 	"honestmeasure/internal/storage"
@@ -73,25 +68,11 @@ func drawWorker(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *dsn == "" {
-		return errors.New("draw-worker needs -dsn")
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	db, err := database.Open(ctx, database.Options{Driver: *driver, DSN: *dsn, Logger: log})
+	w, err := openWorker(ctx, drawCommand, *driver, *dsn)
 	if err != nil {
 		return err
 	}
-	if _, err := database.Migrate(ctx, db); err != nil {
-		return err
-	}
-	ref, err := reference.Load(configs.Changzhou())
-	if err != nil {
-		return err
-	}
-	auditLog, err := audit.New(audit.KeyFromSecret([]byte(benchSecret)))
-	if err != nil {
-		return err
-	}
+	db, ref, auditLog, log := w.db, w.ref, w.audit, w.log
 	st := storage.New(db)
 	city, err := st.AgencyByCode(ctx, "cz-city")
 	if err != nil {

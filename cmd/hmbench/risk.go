@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"gorm.io/gorm"
 	"io"
 	"log/slog"
 	"os"
@@ -120,26 +121,11 @@ func riskWorker(ctx context.Context, args []string, stdout io.Writer) error {
 		return perr
 	}
 	defer stopProfile()
-	if *dsn == "" {
-		return errors.New("risk-worker needs -dsn")
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	db, err := database.Open(ctx, database.Options{Driver: *driver, DSN: *dsn, Logger: log})
+	w, err := openWorker(ctx, riskCommand, *driver, *dsn)
 	if err != nil {
 		return err
 	}
-	if _, err := database.Migrate(ctx, db); err != nil {
-		return err
-	}
-	ref, err := reference.Load(configs.Changzhou())
-	if err != nil {
-		return err
-	}
-	auditLog, err := audit.New(audit.KeyFromSecret([]byte(benchSecret)))
-	if err != nil {
-		return err
-	}
-	svc := &risk.Service{Store: storage.New(db), Audit: auditLog, Rule: ref.Risk, Logger: log}
+	svc := &risk.Service{Store: storage.New(w.db), Audit: w.audit, Rule: w.ref.Risk, Logger: w.log}
 	started := time.Now()
 	sum, err := svc.Recompute(ctx, risk.AllUnits)
 	if err != nil {
@@ -151,4 +137,35 @@ func riskWorker(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	return json.NewEncoder(stdout).Encode(riskRun{Units: sum.Units, Changed: sum.Changed, Seconds: took, PeakMB: float64(hwm) / 1024})
+}
+
+// worker is what a child process of hmbench works with: the bench database
+// opened and migrated as cmd/honestmeasure does, the city's reference data
+// and the audit log.
+type worker struct {
+	db    *gorm.DB
+	ref   *reference.Data
+	audit *audit.Log
+	log   *slog.Logger
+}
+
+func openWorker(ctx context.Context, name, driver, dsn string) (*worker, error) {
+	if dsn == "" {
+		return nil, errors.New(name + " needs -dsn")
+	}
+	w := &worker{log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	var err error
+	if w.db, err = database.Open(ctx, database.Options{Driver: driver, DSN: dsn, Logger: w.log}); err != nil {
+		return nil, err
+	}
+	if _, err := database.Migrate(ctx, w.db); err != nil {
+		return nil, err
+	}
+	if w.ref, err = reference.Load(configs.Changzhou()); err != nil {
+		return nil, err
+	}
+	if w.audit, err = audit.New(audit.KeyFromSecret([]byte(benchSecret))); err != nil {
+		return nil, err
+	}
+	return w, nil
 }
