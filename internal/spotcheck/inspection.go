@@ -3,6 +3,7 @@ package spotcheck
 import (
 	"context"
 	"errors"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -229,10 +230,13 @@ func (s *Service) Publish(ctx context.Context, who audit.Actor, id int64, summar
 	return err
 }
 
-// looksPersonal is a first guard for public text: a run of 7 or more digits
-// (a phone, an ID or a bank card number) is refused. Issue 15's gate finds
-// every kind of personal data; until then this keeps the obvious out.
+// looksPersonal is a first guard for public text: a run of 7 or more
+// digits, spaces and dashes apart (a phone, an ID or a bank-card number),
+// is refused; dates ("2026-12-03", "2026年12月3日") are not such runs.
+// Issue 15's gate finds every kind of personal data; until then this keeps
+// the obvious out.
 func looksPersonal(s string) bool {
+	s = dateLike.ReplaceAllString(s, "·")
 	run := 0
 	for _, r := range s {
 		switch {
@@ -248,6 +252,8 @@ func looksPersonal(s string) bool {
 	}
 	return false
 }
+
+var dateLike = regexp.MustCompile(`[0-9]{4}\s*[-/.年]\s*[0-9]{1,2}\s*[-/.月]\s*[0-9]{1,2}\s*日?`)
 
 // Substitute replaces a drawn unit that cannot be checked (closed since
 // the draw, say) with the next reserve position of its cell, never a
