@@ -226,3 +226,10 @@ type CaseRating struct {
 }
 
 func (CaseRating) TableName() string { return "case_ratings" }
+
+// ExternalID is a report's id in other systems — the 12315/12345 hand-off
+// export and the Open311 facade: "HM-<city code>-<tracking number>". A
+// tracking number is never reused, so neither is this id.
+func ExternalID(cityCode, trackingNo string) string {
+	return "HM-" + cityCode + "-" + trackingNo
+}
