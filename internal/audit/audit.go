@@ -74,6 +74,8 @@ const (
 	ActionInspectionPublish    = "inspection_publish"
 	ActionInspectionCase       = "inspection_case" // a failed check opened a case
 	ActionRecusal              = "recusal"         // an officer declared a conflict of interest (回避)
+	ActionModerate             = "moderate"        // personal data was masked in a text on its way to the public (internal/moderation)
+	ActionModerationView       = "moderation_view" // a supervisor read back a masked text's original
 	ActionRiskClass            = "risk_class"      // a unit's risk class was (re)computed to a new value (internal/risk)
 )
 
@@ -92,7 +94,7 @@ var actions = map[string]bool{
 	ActionInstrumentSeal: true, ActionRiskClass: true,
 	ActionCheckItemChange: true, ActionPlanCreate: true, ActionDrawAnnounce: true, ActionDrawMade: true, ActionDrawVoid: true,
 	ActionInspectionResult: true, ActionInspectionSubstitute: true, ActionInspectionPublish: true, ActionInspectionCase: true,
-	ActionRecusal: true,
+	ActionRecusal: true, ActionModerate: true, ActionModerationView: true,
 }
 
 // KnownAction reports whether a is one of the Action constants.
@@ -122,13 +124,14 @@ const (
 	ObjectPlan           = "spot_check_plan"
 	ObjectDraw           = "draw"
 	ObjectInspection     = "inspection"
+	ObjectModeration     = "moderation"
 )
 
 // ObjectTypes lists the Object constants, for a picker.
 func ObjectTypes() []string {
 	return []string{ObjectUser, ObjectUnit, ObjectCase, ObjectAgency, ObjectDistrict, ObjectRoutingRule,
 		ObjectHoliday, ObjectPledgeText, ObjectInstrumentType, ObjectImport, ObjectConflict, ObjectBodyToken,
-		ObjectReplyTemplate, ObjectInstrument, ObjectCheckItem, ObjectPlan, ObjectDraw, ObjectInspection}
+		ObjectReplyTemplate, ObjectInstrument, ObjectCheckItem, ObjectPlan, ObjectDraw, ObjectInspection, ObjectModeration}
 }
 
 // Column widths of audit_log. Values must fit exactly: MySQL in strict mode

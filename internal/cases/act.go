@@ -7,10 +7,10 @@ import (
 	"unicode/utf8"
 
 	"honestmeasure/internal/audit"
-	"honestmeasure/internal/fail"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/locale"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/moderation"
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/units"
@@ -69,6 +69,9 @@ type Decision struct {
 	// PublicNotice (NeedOutcome) is what the public reads of the conclusion
 	// on the unit's scan page, optional; Reason goes to the reporter only.
 	PublicNotice string
+	// Confirmed are the moderation digests of the texts the officer agreed
+	// to publish with their personal data masked (moderation.ConfirmField).
+	Confirmed []string
 }
 
 // MaxPublicNotice bounds a conclusion's public notice (characters); the
@@ -132,8 +135,24 @@ func (s *Service) Act(ctx context.Context, who Actor, cs *model.Case, action Act
 			measure.Reason = notice
 		}
 	}
-	if errs.Any() {
-		return nil, fail.Fields(errs)
+	texts := []moderation.Text{{Field: "reason", Value: detail.Text}}
+	if tr.Needs == NeedOutcome {
+		texts = append(texts, moderation.Text{Field: "public_notice", Value: strings.TrimSpace(d.PublicNotice)})
+	}
+	checked, err := s.gate(ctx, cs, d.Confirmed, errs, texts...)
+	if err != nil {
+		return nil, err
+	}
+	if detail.Text != "" {
+		detail.Text = published(checked, "reason")
+	}
+	if tr.Needs == NeedOutcome {
+		set["outcome_detail"] = detail.Text
+		notice := published(checked, "public_notice")
+		set["public_notice"] = notice
+		if measure != nil {
+			measure.Reason = notice
+		}
 	}
 	if measure != nil {
 		if err := s.Units.CheckCaseMeasure(ctx, *measure); err != nil {
@@ -150,7 +169,22 @@ func (s *Service) Act(ctx context.Context, who Actor, cs *model.Case, action Act
 		AgencyID: &cs.AgencyID, CreatedAt: now}
 	detail.stamp(&event)
 	err = s.Store.Tx(ctx, func(tx *storage.Store) error {
-		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: []model.CaseEvent{event}}); err != nil {
+		events := []model.CaseEvent{event}
+		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: events}); err != nil {
+			return err
+		}
+		reasonAt := []moderation.Subject{eventBody(&events[0])}
+		noticeAt := []moderation.Subject{caseField(cs, "public_notice")}
+		if tr.Needs == NeedOutcome {
+			reasonAt = append(reasonAt, caseField(cs, "outcome_detail"))
+		}
+		if measure != nil {
+			noticeAt = append(noticeAt, moderation.Subject{ObjectType: audit.ObjectUnit, ObjectID: measure.UnitID, Field: "status_reason"})
+		}
+		if err := s.recordMasked(ctx, tx, who, cs, checked, "reason", reasonAt...); err != nil {
+			return err
+		}
+		if err := s.recordMasked(ctx, tx, who, cs, checked, "public_notice", noticeAt...); err != nil {
 			return err
 		}
 		if measure != nil {

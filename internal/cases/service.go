@@ -12,6 +12,7 @@ import (
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/locale"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/moderation"
 	"honestmeasure/internal/notices"
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/storage"
@@ -113,7 +114,8 @@ func (s *Service) record(ctx context.Context, tx *storage.Store, who Actor, acti
 // Move is a transfer or re-routing: where to and why.
 type Move struct {
 	AgencyCode string
-	Reason     string
+	Reason     string   // shown to the reporter: it passes the moderation gate
+	Confirmed  []string // moderation digests the person confirmed (moderation.ConfirmField)
 }
 
 // Transfer hands an open case to another agency; its deadlines run on.
@@ -156,9 +158,11 @@ func (s *Service) move(ctx context.Context, who Actor, cs *model.Case, m Move, r
 	if reason == "" {
 		errs.Add("transfer_reason", "review.reason_required")
 	}
-	if errs.Any() {
-		return nil, fail.Fields(errs)
+	checked, err := s.gate(ctx, cs, m.Confirmed, errs, moderation.Text{Field: "transfer_reason", Value: reason})
+	if err != nil {
+		return nil, err
 	}
+	reason = published(checked, "transfer_reason")
 	moved := *cs
 	moved.AgencyID, moved.AssigneeID = target.ID, nil
 	set := map[string]any{"agency_id": target.ID, "assignee_id": nil}
@@ -175,7 +179,13 @@ func (s *Service) move(ctx context.Context, who Actor, cs *model.Case, m Move, r
 	event := model.CaseEvent{Kind: "transfer", FromStatus: cs.Status, ToStatus: moved.Status, Public: true, ActorUserID: &who.User.ID,
 		AgencyID: &target.ID, Body: &body, CreatedAt: s.now()}
 	err = s.Store.Tx(ctx, func(tx *storage.Store) error {
-		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: []model.CaseEvent{event}}); err != nil {
+		events := []model.CaseEvent{event}
+		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: events}); err != nil {
+			return err
+		}
+		at := eventBody(&events[0])
+		at.Prefix = target.NameZh + "："
+		if err := s.recordMasked(ctx, tx, who, cs, checked, "transfer_reason", at); err != nil {
 			return err
 		}
 		r, err := tx.ReportByID(ctx, cs.ReportID)
@@ -458,7 +468,7 @@ func ExtensionLimit(cal *workdays.Calendar, cs *model.Case) time.Time {
 // Extend grants cs its one extension, to the end of the day until (a date
 // as typed, 2006-01-02) — after the current deadline, no later than
 // ExtensionLimit — with the reason the reporter is shown.
-func (s *Service) Extend(ctx context.Context, who Actor, cs *model.Case, reason, until string) error {
+func (s *Service) Extend(ctx context.Context, who Actor, cs *model.Case, reason, until string, confirmed []string) error {
 	if !MayHandle(who.User, cs) {
 		return errNotFound
 	}
@@ -494,9 +504,11 @@ func (s *Service) Extend(ctx context.Context, who Actor, cs *model.Case, reason,
 			due = limit
 		}
 	}
-	if errs.Any() {
-		return fail.Fields(errs)
+	checked, err := s.gate(ctx, cs, confirmed, errs, moderation.Text{Field: "text", Value: reason})
+	if err != nil {
+		return err
 	}
+	reason = published(checked, "text")
 	extended := *cs
 	set := map[string]any{"extended": true, "extension_reason": reason, "due_at": due}
 	extended.DueAt = &due
@@ -511,7 +523,11 @@ func (s *Service) Extend(ctx context.Context, who Actor, cs *model.Case, reason,
 	event := model.CaseEvent{Kind: "extend", ActorUserID: &who.User.ID, AgencyID: &cs.AgencyID, FromStatus: cs.Status, ToStatus: cs.Status,
 		Public: true, Body: &reason, CreatedAt: s.now()}
 	return conflictOr(s.Store.Tx(ctx, func(tx *storage.Store) error {
-		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: []model.CaseEvent{event}}); err != nil {
+		events := []model.CaseEvent{event}
+		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: events}); err != nil {
+			return err
+		}
+		if err := s.recordMasked(ctx, tx, who, cs, checked, "text", eventBody(&events[0]), caseField(cs, "extension_reason")); err != nil {
 			return err
 		}
 		if err := s.StatusNotices(ctx, tx, &extended, Detail{Text: reason}); err != nil {

@@ -427,7 +427,7 @@ func TestExtend(t *testing.T) {
 		{"需现场复核", "2026-04-27", "until"}, // not after the current deadline
 		{"需现场复核", "2026-05-21", "until"}, // after the limit
 	} {
-		err := r.svc.Extend(ctx, officer, tip, bad.reason, bad.until)
+		err := r.svc.Extend(ctx, officer, tip, bad.reason, bad.until, nil)
 		if e, ok := fail.As(err); !ok || e.Kind != fail.Invalid || !e.Fields.Has(bad.field) {
 			t.Fatalf("extension %q to %q: %v; want a message on %s", bad.reason, bad.until, err, bad.field)
 		}
@@ -440,7 +440,7 @@ func TestExtend(t *testing.T) {
 	if limit := cases.ExtensionLimit(cal, tip); !limit.Equal(time.Date(2026, 5, 20, 23, 59, 59, 0, model.Zone)) {
 		t.Fatalf("limit %v", limit)
 	}
-	if err := r.svc.Extend(ctx, officer, r.reload(tip), "x", "2026-05-04"); err != nil { // an earlier date is the officer's choice
+	if err := r.svc.Extend(ctx, officer, r.reload(tip), "x", "2026-05-04", nil); err != nil { // an earlier date is the officer's choice
 		t.Fatal(err)
 	}
 	if after := r.reload(tip); !after.DueAt.Equal(time.Date(2026, 5, 4, 23, 59, 59, 0, model.Zone)) {
@@ -448,7 +448,7 @@ func TestExtend(t *testing.T) {
 	}
 	r.store.DB().Model(&model.Case{}).Where("id = ?", tip.ID).Updates(map[string]any{"decision_due_at": decisionDue, "due_at": decisionDue, "extended": false})
 	tip = r.reload(tip)
-	if err := r.svc.Extend(ctx, officer, tip, "需现场复核计量器具", "2026-05-20"); err != nil {
+	if err := r.svc.Extend(ctx, officer, tip, "需现场复核计量器具", "2026-05-20", nil); err != nil {
 		t.Fatal(err)
 	}
 	after := r.reload(tip)
@@ -459,7 +459,7 @@ func TestExtend(t *testing.T) {
 	if !cases.Extendable(tip) || cases.Extendable(after) {
 		t.Fatal("Extendable disagrees with Extend")
 	}
-	if err := r.svc.Extend(ctx, officer, after, "再次延期", "2026-05-25"); kindOf(err) != fail.Conflict {
+	if err := r.svc.Extend(ctx, officer, after, "再次延期", "2026-05-25", nil); kindOf(err) != fail.Conflict {
 		t.Fatalf("second extension: %v", err)
 	}
 	var told int64
@@ -471,14 +471,14 @@ func TestExtend(t *testing.T) {
 	opened := r.newCase(model.KindTip, model.CaseOpened, "cz-tianning", "")
 	conclusionDue := time.Date(2026, 7, 5, 9, 0, 0, 0, model.Zone).UTC()
 	r.store.DB().Model(&model.Case{}).Where("id = ?", opened.ID).Updates(map[string]any{"conclusion_due_at": conclusionDue, "due_at": conclusionDue})
-	if err := r.svc.Extend(ctx, officer, r.reload(opened), "案情复杂", "2026-08-04"); err != nil {
+	if err := r.svc.Extend(ctx, officer, r.reload(opened), "案情复杂", "2026-08-04", nil); err != nil {
 		t.Fatal(err)
 	}
 	if after := r.reload(opened); after.ConclusionDueAt == nil || !after.ConclusionDueAt.Equal(conclusionDue.AddDate(0, 0, 30)) || !after.DueAt.Equal(*after.ConclusionDueAt) {
 		t.Fatalf("opened case after extension: %+v", after)
 	}
 	closed := r.newCase(model.KindTip, model.CaseClosed, "cz-tianning", "")
-	if err := r.svc.Extend(ctx, officer, closed, "x", "2026-08-04"); kindOf(err) != fail.Conflict {
+	if err := r.svc.Extend(ctx, officer, closed, "x", "2026-08-04", nil); kindOf(err) != fail.Conflict {
 		t.Fatalf("extension of a closed case: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"honestmeasure/internal/fail"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/moderation"
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/storage"
 )
@@ -26,15 +27,17 @@ const (
 
 // Note adds an internal note to cs's timeline.
 func (s *Service) Note(ctx context.Context, who Actor, cs *model.Case, text string) error {
-	return s.annotate(ctx, who, cs, UpdateNote, text)
+	return s.annotate(ctx, who, cs, UpdateNote, text, nil)
 }
 
 // Reply sets cs's public reply; the reporter is told, in their language.
-func (s *Service) Reply(ctx context.Context, who Actor, cs *model.Case, text string) error {
-	return s.annotate(ctx, who, cs, UpdateReply, text)
+// The reply passes the moderation gate; confirmed are the digests of the
+// texts the officer agreed to publish masked.
+func (s *Service) Reply(ctx context.Context, who Actor, cs *model.Case, text string, confirmed []string) error {
+	return s.annotate(ctx, who, cs, UpdateReply, text, confirmed)
 }
 
-func (s *Service) annotate(ctx context.Context, who Actor, cs *model.Case, what Update, text string) error {
+func (s *Service) annotate(ctx context.Context, who Actor, cs *model.Case, what Update, text string, confirmed []string) error {
 	if !MayHandle(who.User, cs) {
 		return errNotFound
 	}
@@ -45,6 +48,14 @@ func (s *Service) annotate(ctx context.Context, who Actor, cs *model.Case, what 
 	if form.TooLong(text, MaxReply) {
 		return refused(fail.Invalid, "text", "form.too_long", MaxReply)
 	}
+	var checked []moderation.Checked
+	if what == UpdateReply {
+		var err error
+		if checked, err = s.gate(ctx, cs, confirmed, nil, moderation.Text{Field: "text", Value: text}); err != nil {
+			return err
+		}
+		text = published(checked, "text")
+	}
 	event := model.CaseEvent{Kind: string(what), ActorUserID: &who.User.ID, AgencyID: &cs.AgencyID, FromStatus: cs.Status, ToStatus: cs.Status,
 		Body: &text, CreatedAt: s.now()}
 	set := map[string]any{}
@@ -53,7 +64,11 @@ func (s *Service) annotate(ctx context.Context, who Actor, cs *model.Case, what 
 		set["public_reply"], event.Public, action = text, true, audit.ActionCaseReply
 	}
 	return conflictOr(s.Store.Tx(ctx, func(tx *storage.Store) error {
-		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: []model.CaseEvent{event}}); err != nil {
+		events := []model.CaseEvent{event}
+		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: events}); err != nil {
+			return err
+		}
+		if err := s.recordMasked(ctx, tx, who, cs, checked, "text", eventBody(&events[0]), caseField(cs, "public_reply")); err != nil {
 			return err
 		}
 		if event.Public {

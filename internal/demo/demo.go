@@ -297,7 +297,7 @@ func (l *loader) spotChecks(ctx context.Context) error {
 			return err
 		}
 		if i == 0 {
-			if err := svc.Publish(ctx, sup, task.ID, "抽查计价秤均已检定，铅封完好，抽测合格。"); err != nil {
+			if err := svc.Publish(ctx, sup, task.ID, "抽查计价秤均已检定，铅封完好，抽测合格。", nil); err != nil {
 				return err
 			}
 		}

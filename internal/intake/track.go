@@ -8,6 +8,7 @@ import (
 
 	"honestmeasure/internal/fail"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/moderation"
 	"honestmeasure/internal/reports"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/throttle"
@@ -32,6 +33,10 @@ type Tracked struct {
 	MergedInto *MergedCase
 	// What the reporter may do now (MayAddInfo, MayWithdraw, MayRate).
 	CanAddInfo, CanWithdraw, CanRate bool
+	// Edited marks the texts staff masked on their way out (by timeline
+	// entry id; ReplyEdited the reply): "edited by <agency> on <date>".
+	Edited      map[int64]moderation.Mark
+	ReplyEdited *moderation.Mark
 }
 
 // MergedCase is what a reporter may see of the case their report was
@@ -112,6 +117,10 @@ func (s *Service) Track(ctx context.Context, trackingNo, accessCode, clientIP st
 	if err != nil {
 		return nil, err
 	}
+	edited, replyEdited, err := s.editMarks(ctx, c, events)
+	if err != nil {
+		return nil, err
+	}
 	// The reply is shown once, under its own heading: the timeline entry
 	// that carried it keeps its date and kind, not a second copy.
 	if c.PublicReply != nil {
@@ -122,7 +131,7 @@ func (s *Service) Track(ctx context.Context, trackingNo, accessCode, clientIP st
 		}
 	}
 	t := &Tracked{Report: r, Case: c, Events: events, Agency: agency, Progress: ProgressOf(c),
-		CanAddInfo: MayAddInfo(c), CanWithdraw: MayWithdraw(c)}
+		CanAddInfo: MayAddInfo(c), CanWithdraw: MayWithdraw(c), Edited: edited, ReplyEdited: replyEdited}
 	if MayRate(c) {
 		switch t.Rating, err = s.Store.CaseRatingOf(ctx, c.ID); {
 		case errors.Is(err, storage.ErrNotFound):
@@ -143,6 +152,26 @@ func (s *Service) Track(ctx context.Context, trackingNo, accessCode, clientIP st
 		t.MergedInto = &MergedCase{TrackingNo: ir.TrackingNo, Status: into.Status, PublicNotice: into.PublicNotice}
 	}
 	return t, nil
+}
+
+// editMarks finds which of case c's public texts staff masked: the
+// timeline entries among events, and the reply.
+func (s *Service) editMarks(ctx context.Context, c *model.Case, events []model.CaseEvent) (map[int64]moderation.Mark, *moderation.Mark, error) {
+	bodies := map[int64]string{}
+	for _, e := range events {
+		if e.Body != nil {
+			bodies[e.ID] = *e.Body
+		}
+	}
+	edited, err := moderation.Marks(ctx, s.Store, moderation.ObjectCaseEvent, "body", bodies)
+	if err != nil || c.PublicReply == nil {
+		return edited, nil, err
+	}
+	reply, err := moderation.Marks(ctx, s.Store, "case", "public_reply", map[int64]string{c.ID: *c.PublicReply})
+	if m, ok := reply[c.ID]; ok {
+		return edited, &m, err
+	}
+	return edited, nil, err
 }
 
 // ReceiptAgainWindow is how long after filing a report its form's key shows

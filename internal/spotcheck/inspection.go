@@ -3,7 +3,6 @@ package spotcheck
 import (
 	"context"
 	"errors"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +12,8 @@ import (
 	"honestmeasure/internal/fail"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/moderation"
+	"honestmeasure/internal/pii"
 	"honestmeasure/internal/storage"
 )
 
@@ -188,10 +189,11 @@ func (s *Service) Record(ctx context.Context, who audit.Actor, id int64, f Resul
 }
 
 // Publish makes a recorded result public: its summary on the unit's scan
-// page and on /spot-checks. The summary is public text: it must not carry
-// personal data (no phone numbers or ID numbers; the moderation gate of
-// issue 15 checks it fully).
-func (s *Service) Publish(ctx context.Context, who audit.Actor, id int64, summary string) error {
+// page and on /spot-checks. The summary is public text: it passes the
+// moderation gate (internal/moderation), which holds it while it carries
+// personal data the inspector has not confirmed masked (confirmed: the
+// digests of moderation.ConfirmField).
+func (s *Service) Publish(ctx context.Context, who audit.Actor, id int64, summary string, confirmed []string) error {
 	t, err := s.work(ctx, who, id)
 	if err != nil {
 		return err
@@ -202,12 +204,11 @@ func (s *Service) Publish(ctx context.Context, who audit.Actor, id int64, summar
 	}
 	errs := form.Errors{}
 	summary = text(summary, "summary", MaxSummary, true, errs)
-	if looksPersonal(summary) {
-		errs.Add("summary", "spotcheck.personal_data")
+	checked, err := moderation.Gate(pii.Known{}, confirmed, errs, moderation.Text{Field: "summary", Value: summary})
+	if err != nil {
+		return err
 	}
-	if errs.Any() {
-		return fail.Fields(errs)
-	}
+	summary = moderation.Published(checked, "summary")
 	result := "pass"
 	if in.Result == model.InspectionFail {
 		result = "fail"
@@ -217,6 +218,13 @@ func (s *Service) Publish(ctx context.Context, who audit.Actor, id int64, summar
 	err = s.Store.Tx(ctx, func(tx *storage.Store) error {
 		if err := tx.PublishInspection(ctx, in, sc); err != nil {
 			return err
+		}
+		if c, ok := moderation.Find(checked, "summary"); ok {
+			at := moderation.Subject{ObjectType: moderation.ObjectSpotCheck, ObjectID: sc.ID, Field: "summary",
+				AuditType: audit.ObjectInspection, AuditID: in.ID, AgencyID: &in.AgencyID}
+			if err := moderation.Record(ctx, tx, s.Audit, who, c, s.now(), at); err != nil {
+				return err
+			}
 		}
 		return s.record(ctx, tx, who, audit.ActionInspectionPublish, audit.ObjectInspection, in.ID, &in.AgencyID, nil,
 			map[string]any{"summary": summary, "spot_check_id": sc.ID})
@@ -229,31 +237,6 @@ func (s *Service) Publish(ctx context.Context, who audit.Actor, id int64, summar
 	}
 	return err
 }
-
-// looksPersonal is a first guard for public text: a run of 7 or more
-// digits, spaces and dashes apart (a phone, an ID or a bank-card number),
-// is refused; dates ("2026-12-03", "2026年12月3日") are not such runs.
-// Issue 15's gate finds every kind of personal data; until then this keeps
-// the obvious out.
-func looksPersonal(s string) bool {
-	s = dateLike.ReplaceAllString(s, "·")
-	run := 0
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9', r >= '０' && r <= '９':
-			run++
-			if run >= 7 {
-				return true
-			}
-		case r == ' ' || r == '-':
-		default:
-			run = 0
-		}
-	}
-	return false
-}
-
-var dateLike = regexp.MustCompile(`[0-9]{4}\s*[-/.年]\s*[0-9]{1,2}\s*[-/.月]\s*[0-9]{1,2}\s*日?`)
 
 // Substitute replaces a drawn unit that cannot be checked (closed since
 // the draw, say) with the next reserve position of its cell, never a

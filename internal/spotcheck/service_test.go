@@ -255,10 +255,10 @@ func TestInspectionToCaseAndPublication(t *testing.T) {
 	if _, err := r.svc.OpenCase(r.ctx, inspector, task.ID, model.CategoryCheatingDevice, open); !errors.Is(err, spotcheck.ErrChanged) {
 		t.Fatalf("a second case: %v", err)
 	}
-	if err := r.svc.Publish(r.ctx, r.supervisor, task.ID, "抽查发现作弊装置，已立案查处。联系电话 13812345678"); !fail.Is(err, fail.Invalid) {
+	if err := r.svc.Publish(r.ctx, r.supervisor, task.ID, "抽查发现作弊装置，已立案查处。联系电话 13812345678", nil); !fail.Is(err, fail.Invalid) {
 		t.Fatalf("a summary with a phone number was published: %v", err)
 	}
-	if err := r.svc.Publish(r.ctx, r.supervisor, task.ID, "抽查发现计价秤作弊装置，已立案查处。"); err != nil {
+	if err := r.svc.Publish(r.ctx, r.supervisor, task.ID, "抽查发现计价秤作弊装置，已立案查处。", nil); err != nil {
 		t.Fatal(err)
 	}
 	sc, err := r.a.Store.LatestSpotCheck(r.ctx, task.UnitID)

@@ -22,7 +22,7 @@ func (h *Handler) caseAction(c *gin.Context) {
 		Reason: c.PostForm("reason"), Ground: c.PostForm("ground"), Mediation: c.PostForm("mediation"),
 		Outcome: c.PostForm("outcome"), Fine: c.PostForm("fine"),
 		InstrumentMeasure: c.PostForm("instrument_measure"), UnitMeasure: c.PostForm("unit_measure"),
-		PublicNotice: c.PostForm("public_notice"),
+		PublicNotice: c.PostForm("public_notice"), Confirmed: confirmations(c),
 	})
 	if err != nil {
 		h.caseRefused(c, cs, err)

@@ -24,7 +24,7 @@ func (h *Handler) moveCase(c *gin.Context, move func(context.Context, cases.Acto
 	if !ok {
 		return
 	}
-	_, err := move(c.Request.Context(), h.caseActor(c), cs, cases.Move{AgencyCode: c.PostForm("agency"), Reason: c.PostForm("reason")})
+	_, err := move(c.Request.Context(), h.caseActor(c), cs, cases.Move{AgencyCode: c.PostForm("agency"), Reason: c.PostForm("reason"), Confirmed: confirmations(c)})
 	if err != nil {
 		h.caseRefused(c, cs, err)
 		return

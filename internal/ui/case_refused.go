@@ -8,6 +8,7 @@ import (
 	"honestmeasure/internal/cases"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/moderation"
 )
 
 func (h *Handler) caseActor(c *gin.Context) cases.Actor {
@@ -27,6 +28,6 @@ func (h *Handler) caseRefused(c *gin.Context, cs *model.Case, err error) {
 			}
 			cs = fresh
 		}
-		h.casePage(c, status, cs, errs)
+		h.caseHeldPage(c, status, cs, errs, moderation.Held(err))
 	})
 }

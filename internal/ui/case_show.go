@@ -15,6 +15,7 @@ import (
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/locale"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/moderation"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/workdays"
 )
@@ -56,6 +57,13 @@ type casePageData struct {
 	// "update/reply", "merge"…); Typed is what it carried, shown again.
 	Failed       string
 	Typed        url.Values
+	// Held are the previews of the refused form's texts that hold personal
+	// data (moderation.Check): each shows under its field.
+	Held         []moderation.Preview
+	// Masked are the case's public texts the gate masked, newest first;
+	// their originals are for the agency's supervisors (CanReadOriginal).
+	Masked []model.Moderation
+	Viewer *model.User
 	ExtensionDue *time.Time // the latest new deadline the extension may set
 	// Templates are the reply templates of the case's category; Template is
 	// the one the officer chose (?template=id), which fills the reply field.
@@ -67,9 +75,15 @@ type casePageData struct {
 }
 
 func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form.Errors) {
+	h.caseHeldPage(c, status, cs, errs, nil)
+}
+
+// caseHeldPage is the case page after a refusal that held texts with
+// personal data (moderation.Held): the refused form shows their previews.
+func (h *Handler) caseHeldPage(c *gin.Context, status int, cs *model.Case, errs form.Errors, held []moderation.Preview) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
-	d := casePageData{Case: cs, Errors: errs, Now: h.now(), Grounds: cases.NotAcceptedGrounds, Typed: url.Values{}}
+	d := casePageData{Case: cs, Errors: errs, Now: h.now(), Grounds: cases.NotAcceptedGrounds, Typed: url.Values{}, Held: held}
 	if errs.Any() && c.Request.Method == http.MethodPost {
 		d.Failed = strings.TrimPrefix(c.FullPath(), "/staff/cases/:id/")
 		d.Failed = strings.NewReplacer(":action", c.Param("action"), ":what", c.Param("what")).Replace(d.Failed)
@@ -118,6 +132,11 @@ func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form
 		h.serverError(c, err)
 		return
 	}
+	if d.Masked, err = h.maskedTexts(c, cs, d.Events); err != nil {
+		h.serverError(c, err)
+		return
+	}
+	d.Viewer = u
 	d.Offer = cases.AllowedActions(u.Role, cs, d.Report)
 	d.MergeHere = cases.AcceptsMerge(cs)
 	if d.Offer.Transfer || d.Offer.Reroute {
@@ -240,6 +259,40 @@ func (d casePageData) Val(name, field string) string {
 		return ""
 	}
 	return d.Typed.Get(field)
+}
+
+// CanReadOriginal says whether the viewer may read m's original.
+func (d casePageData) CanReadOriginal(m model.Moderation) bool {
+	return moderation.MayReadOriginal(d.Viewer, &m)
+}
+
+// maskedTexts lists the masked texts of case cs and its timeline entries.
+func (h *Handler) maskedTexts(c *gin.Context, cs *model.Case, events []model.CaseEvent) ([]model.Moderation, error) {
+	ctx := c.Request.Context()
+	out, err := h.Store.ModerationsOfObjects(ctx, audit.ObjectCase, []int64{cs.ID})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(events))
+	for i := range events {
+		ids[i] = events[i].ID
+	}
+	more, err := h.Store.ModerationsOfObjects(ctx, moderation.ObjectCaseEvent, ids)
+	return append(out, more...), err
+}
+
+// HeldFor is the preview of field's text if form name was refused for
+// the personal data in it, nil otherwise.
+func (d casePageData) HeldFor(name, field string) *moderation.Preview {
+	if d.Failed != name {
+		return nil
+	}
+	for i := range d.Held {
+		if d.Held[i].Field == field {
+			return &d.Held[i]
+		}
+	}
+	return nil
 }
 
 // ErrsFor is the refusal's messages if form name was refused, nil for

@@ -25,14 +25,14 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 	case cases.UpdateNote:
 		err = h.Cases.Note(ctx, who, cs, c.PostForm("text"))
 	case cases.UpdateReply:
-		err = h.Cases.Reply(ctx, who, cs, c.PostForm("text"))
+		err = h.Cases.Reply(ctx, who, cs, c.PostForm("text"), confirmations(c))
 	case cases.UpdateReward:
 		err = h.Cases.Reward(ctx, who, cs, c.PostForm("level"), c.PostForm("amount"))
 	case cases.UpdateAssign:
 		assignee, _ := strconv.ParseInt(c.PostForm("assignee_id"), 10, 64)
 		err = h.Cases.Assign(ctx, who, cs, assignee)
 	case cases.UpdateExtend:
-		err = h.Cases.Extend(ctx, who, cs, c.PostForm("text"), c.PostForm("until"))
+		err = h.Cases.Extend(ctx, who, cs, c.PostForm("text"), c.PostForm("until"), confirmations(c))
 	default:
 		h.ErrorPage(c, http.StatusNotFound)
 		return

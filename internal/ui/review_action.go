@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"honestmeasure/internal/form"
+	"honestmeasure/internal/moderation"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/units"
 )
@@ -22,9 +23,17 @@ func (h *Handler) reviewAction(c *gin.Context) {
 	}
 	action := units.Action(c.Param("action"))
 	reason := c.PostForm("reason")
-	tr, err := h.Units.Review(c.Request.Context(), h.actor(c), id, action, reason)
+	tr, err := h.Units.Review(c.Request.Context(), h.actor(c), id, action, reason, confirmations(c)...)
 	if err != nil {
-		h.refused(c, err, func(status int, errs form.Errors) { h.reviewRefused(c, status, form.Clean(reason), errs) })
+		h.refused(c, err, func(status int, errs form.Errors) {
+			f := reviewForm{Reason: form.Clean(reason), Errors: errs}
+			if held := moderation.Held(err); len(held) > 0 {
+				f.Held = &held[0]
+			}
+			if u, ok := h.jurisdictionUnit(c); ok {
+				h.reviewPageWith(c, status, u, f)
+			}
+		})
 		return
 	}
 	server.Logger(c).Info("unit status changed", "unit_id", id, "from", string(tr.From), "to", string(tr.To), "by", currentUser(c).ID)

@@ -8,6 +8,7 @@ import (
 
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/moderation"
 	"honestmeasure/internal/units"
 )
 
@@ -29,6 +30,9 @@ type reviewData struct {
 	// DecisionReason is the reason typed for a change request's decision.
 	DecisionReason string
 	Errors         form.Errors
+	// Held is the preview of the reason, if the moderation gate held it
+	// for personal data (a suspension's reason is public).
+	Held *moderation.Preview
 	// CanReleaseCode: the unit holds its credit code and the viewer may
 	// release it (units.CanReleaseCreditCode).
 	CanReleaseCode bool
@@ -38,6 +42,7 @@ type reviewData struct {
 type reviewForm struct {
 	Reason, DecisionReason string
 	Errors                 form.Errors
+	Held                   *moderation.Preview
 }
 
 func (h *Handler) reviewPage(c *gin.Context, status int, u *model.Unit, reason string, errs form.Errors) {
@@ -56,7 +61,7 @@ func (h *Handler) reviewPageWith(c *gin.Context, status int, u *model.Unit, f re
 		return
 	}
 	h.render(c, status, "staff_unit", h.page(c, u.Name, reviewData{unitPageData: d, Owner: owner,
-		Actions: units.Allowed(u.Status, units.ByOfficer), Reason: f.Reason, DecisionReason: f.DecisionReason, Errors: f.Errors,
+		Actions: units.Allowed(u.Status, units.ByOfficer), Reason: f.Reason, DecisionReason: f.DecisionReason, Errors: f.Errors, Held: f.Held,
 		CanReleaseCode: units.CanReleaseCreditCode(u, currentUser(c).Role)}))
 }
 

@@ -13,6 +13,7 @@ import (
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/moderation"
 	"honestmeasure/internal/photos"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/spotcheck"
@@ -263,9 +264,17 @@ type inspectionData struct {
 	Today       string
 	Errors      form.Errors
 	Categories  []model.Category
+	// Summary is the summary as typed, when publishing it was refused;
+	// Held its preview if the gate held it for personal data.
+	Summary string
+	Held    *moderation.Preview
 }
 
 func (h *Handler) inspectionPage(c *gin.Context, status int, errs form.Errors) {
+	h.inspectionHeldPage(c, status, errs, nil)
+}
+
+func (h *Handler) inspectionHeldPage(c *gin.Context, status int, errs form.Errors, held []moderation.Preview) {
 	ctx := c.Request.Context()
 	id, ok := h.idParam(c, "id")
 	if !ok {
@@ -278,6 +287,12 @@ func (h *Handler) inspectionPage(c *gin.Context, status int, errs form.Errors) {
 	}
 	d := inspectionData{Task: t, Supervisor: currentUser(c).Role == model.RoleSupervisor, Errors: errs, Names: map[int64]string{},
 		Today: h.now().In(model.Zone).Format("2006-01-02"), Categories: model.Categories}
+	if c.Request.Method == http.MethodPost {
+		d.Summary = c.PostForm("summary")
+	}
+	if len(held) > 0 {
+		d.Held = &held[0]
+	}
 	if d.Errors == nil {
 		d.Errors = form.Errors{}
 	}
@@ -344,7 +359,7 @@ func (h *Handler) inspectionAct(act func(c *gin.Context, id int64) error, done s
 			return
 		}
 		if err := act(c, id); err != nil {
-			h.refused(c, err, func(status int, errs form.Errors) { h.inspectionPage(c, status, errs) })
+			h.refused(c, err, func(status int, errs form.Errors) { h.inspectionHeldPage(c, status, errs, moderation.Held(err)) })
 			return
 		}
 		c.Redirect(http.StatusSeeOther, "/staff/inspections/"+strconv.FormatInt(id, 10)+"?ok="+done)
@@ -352,7 +367,7 @@ func (h *Handler) inspectionAct(act func(c *gin.Context, id int64) error, done s
 }
 
 func (h *Handler) inspectionPublish(c *gin.Context, id int64) error {
-	return h.spot().Publish(c.Request.Context(), h.actor(c), id, c.PostForm("summary"))
+	return h.spot().Publish(c.Request.Context(), h.actor(c), id, c.PostForm("summary"), confirmations(c))
 }
 
 func (h *Handler) inspectionCase(c *gin.Context, id int64) error {

@@ -18,6 +18,7 @@ import (
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/moderation"
 	"honestmeasure/internal/photos"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
@@ -55,6 +56,8 @@ type Handler struct {
 	Verification *verification.Service
 	ScanCache    *scan.PageCache // nil: every scan renders afresh
 	Reminders    *reminders.Service
+	// Moderation reads masked texts' originals back (supervisors only).
+	Moderation *moderation.Service
 	// Risk keeps units' risk classes; the unit pages show the stored class.
 	Risk *risk.Service
 	// DraftMaxAge is how long an unchanged unit draft is kept (0: for ever);
@@ -189,6 +192,7 @@ func (h *Handler) Register(e *gin.Engine) {
 	st.POST("/cases/:id/reroute", h.caseReroute)
 	st.POST("/cases/:id/merge", h.caseMerge)
 	st.POST("/cases/:id/tip", h.caseTip)
+	st.GET("/moderations/:id", h.moderationShow)
 	// Verification conflicts: a body's records against merchants' declarations.
 	st.GET("/conflicts", h.conflictList)
 	st.GET("/conflicts.csv", h.conflictsCSV)

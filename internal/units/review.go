@@ -7,7 +7,9 @@ import (
 	"honestmeasure/internal/fail"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/moderation"
 	"honestmeasure/internal/notices"
+	"honestmeasure/internal/pii"
 	"honestmeasure/internal/storage"
 )
 
@@ -16,7 +18,11 @@ import (
 // (StaffUnit). The reason, required where the table says so, is shown to
 // the merchant, and for suspension and revocation on the public page. It
 // returns the transition made.
-func (s *Service) Review(ctx context.Context, who audit.Actor, id int64, action Action, why string) (Transition, error) {
+//
+// A reason the public reads (suspension, revocation) passes the moderation
+// gate; confirmed are the digests of the texts the officer agreed to publish
+// masked (moderation.ConfirmField).
+func (s *Service) Review(ctx context.Context, who audit.Actor, id int64, action Action, why string, confirmed ...string) (Transition, error) {
 	u, err := s.StaffUnit(ctx, who, id)
 	if err != nil {
 		return Transition{}, err
@@ -27,8 +33,16 @@ func (s *Service) Review(ctx context.Context, who audit.Actor, id int64, action 
 	}
 	errs := form.Errors{}
 	why = reason(why, tr.NeedsReason, "reason", errs)
-	if errs.Any() {
-		return Transition{}, fail.Fields(errs)
+	var public []moderation.Text
+	if PublicReason(tr.To) {
+		public = append(public, moderation.Text{Field: "reason", Value: why})
+	}
+	checked, err := moderation.Gate(pii.Known{}, confirmed, errs, public...)
+	if err != nil {
+		return Transition{}, err
+	}
+	if PublicReason(tr.To) {
+		why = moderation.Published(checked, "reason")
 	}
 	told, err := s.ownerTold(ctx, s.Store, u, u.Status, tr.To, why)
 	if err != nil {
@@ -42,6 +56,13 @@ func (s *Service) Review(ctx context.Context, who audit.Actor, id int64, action 
 		if err := tx.Enqueue(ctx, told...); err != nil {
 			return err
 		}
+		if c, ok := moderation.Find(checked, "reason"); ok {
+			at := moderation.Subject{ObjectType: audit.ObjectUnit, ObjectID: u.ID, Field: "status_reason",
+				AuditType: audit.ObjectUnit, AuditID: u.ID, AgencyID: who.User.AgencyID}
+			if err := moderation.Record(ctx, tx, s.Audit, who, c, s.now(), at); err != nil {
+				return err
+			}
+		}
 		return s.record(ctx, tx, who, audit.ActionUnitStatus, u.ID, who.User.AgencyID,
 			map[string]any{"status": u.Status}, map[string]any{"status": tr.To, "reason": why})
 	})
@@ -49,6 +70,12 @@ func (s *Service) Review(ctx context.Context, who audit.Actor, id int64, action 
 		return Transition{}, changed(err)
 	}
 	return tr, nil
+}
+
+// PublicReason says whether a unit's reason for entering status is shown
+// to the public (a suspended or revoked unit's page says why).
+func PublicReason(status model.UnitStatus) bool {
+	return status == model.UnitSuspended || status == model.UnitRevoked
 }
 
 // ReleaseCreditCode makes unit id give up the credit code it holds, so the
