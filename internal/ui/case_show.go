@@ -55,15 +55,15 @@ type casePageData struct {
 	Errors    form.Errors
 	// Failed names the form whose submission was refused ("act/conclude",
 	// "update/reply", "merge"…); Typed is what it carried, shown again.
-	Failed       string
-	Typed        url.Values
+	Failed string
+	Typed  url.Values
 	// Held are the previews of the refused form's texts that hold personal
 	// data (moderation.Check): each shows under its field.
-	Held         []moderation.Preview
+	Held []moderation.Preview
 	// Masked are the case's public texts the gate masked, newest first;
 	// their originals are for the agency's supervisors (CanReadOriginal).
-	Masked []model.Moderation
-	Viewer *model.User
+	Masked       []model.Moderation
+	Viewer       *model.User
 	ExtensionDue *time.Time // the latest new deadline the extension may set
 	// Templates are the reply templates of the case's category; Template is
 	// the one the officer chose (?template=id), which fills the reply field.
