@@ -73,9 +73,26 @@ func TestCaseFromQueueToSuspension(t *testing.T) {
 	tn.Expect(http.StatusOK, "核查中")
 	tn.Submit(casePath, casePath+"/act/open_case", nil)
 	tn.Expect(http.StatusOK, "已立案")
-	tn.Submit(casePath, casePath+"/act/conclude", form("outcome", "substantiated", "fine", "5000", "instrument_measure", "sealed",
-		"unit_measure", "suspended", "reason", "罚款5000元，感谢孙先生的举报", "public_notice", "计价秤被改装，已封存"))
-	tn.Expect(http.StatusOK, "已办结", "处理结果已通知举报人")
+	conclude := form("outcome", "substantiated", "fine", "5000", "instrument_measure", "sealed",
+		"unit_measure", "suspended", "reason", "罚款5000元，感谢孙先生的举报", "public_notice", "计价秤被改装，已封存")
+	// The reason names the reporter: the moderation gate holds it, shows
+	// the name highlighted and keeps everything typed.
+	tn.Submit(casePath, casePath+"/act/conclude", conclude)
+	tn.Expect(http.StatusUnprocessableEntity, "发现个人信息", "<mark>孙先生</mark>", "罚款5000元，感谢＊＊＊的举报", "计价秤被改装，已封存")
+	var held model.Case
+	if a.DB.Take(&held, c.ID); held.Status != model.CaseOpened {
+		t.Fatalf("a held conclusion changed the case: %s", held.Status)
+	}
+	digest := regexp.MustCompile(`name="confirm_mask" value="([0-9a-f]+)"`).FindStringSubmatch(tn.Last.Body)
+	if digest == nil {
+		t.Fatal("no confirmation box")
+	}
+	conclude.Set("confirm_mask", digest[1])
+	tn.Post(casePath+"/act/conclude", conclude)
+	tn.Expect(http.StatusOK, "已办结", "处理结果已通知举报人", "已遮盖个人信息的公开文字")
+	if strings.Contains(tn.Last.Body, "查看原文") {
+		t.Error("an officer is offered the original")
+	}
 	c = model.Case{} // GORM leaves a pointer field as it was when the column is NULL
 	a.DB.Take(&c)
 	if c.Status != model.CaseConcluded || c.FineCents == nil || *c.FineCents != 500000 || c.UnitMeasure != "suspended" || c.DueAt != nil {
@@ -89,7 +106,10 @@ func TestCaseFromQueueToSuspension(t *testing.T) {
 	}
 	tn.Submit(casePath, casePath+"/update/reply", form("text", "经查属实，已依法处理。"))
 	v.Submit("/track", "/track", form("tracking_number", tracking, "access_code", code))
-	v.Expect(http.StatusOK, "已办结", "立案", "经查属实，已依法处理。")
+	v.Expect(http.StatusOK, "已办结", "立案", "经查属实，已依法处理。", "感谢＊＊＊的举报", "编辑）")
+	if strings.Contains(v.Last.Body, "孙先生") {
+		t.Error("the tracking page shows the reporter's name the gate masked")
+	}
 	if n := strings.Count(v.Last.Body, "经查属实，已依法处理。"); n != 1 {
 		t.Errorf("the reply appears %d times on the tracking page, want once", n)
 	}
