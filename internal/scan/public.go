@@ -6,7 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"honestmeasure/internal/audit"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/moderation"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/storage"
 )
@@ -78,6 +80,9 @@ type PublicUnit struct {
 	Tone           string
 	PledgeStanding PledgeStanding
 	SpotCheck      *model.SpotCheck
+	// ReasonEdited and SummaryEdited say that staff masked personal data in
+	// the public reason or the spot check's summary ("edited by … on …").
+	ReasonEdited, SummaryEdited *moderation.Mark
 	// HasPhoto: the shop-front photo is shown, so a citizen can tell a code
 	// moved from another shop.
 	HasPhoto bool
@@ -152,6 +157,9 @@ func LoadUnit(ctx context.Context, st *storage.Store, signer *qr.Signer, baseURL
 	if p.SpotCheck, err = st.LatestSpotCheck(ctx, u.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, err
 	}
+	if err := p.addEditMarks(ctx, st); err != nil {
+		return nil, err
+	}
 	if tok, err := st.LiveQRToken(ctx, model.QRUnit, u.ID); err == nil {
 		// A version that cannot be encoded leaves the page without the
 		// "current page" link rather than without the page.
@@ -160,6 +168,30 @@ func LoadUnit(ctx context.Context, st *storage.Store, signer *qr.Signer, baseURL
 		return nil, err
 	}
 	return p, nil
+}
+
+// addEditMarks finds whether staff masked the public reason or the spot
+// check's summary that p shows.
+func (p *PublicUnit) addEditMarks(ctx context.Context, st *storage.Store) error {
+	if reason := p.PublicReason(); reason != "" {
+		marks, err := moderation.Marks(ctx, st, audit.ObjectUnit, "status_reason", map[int64]string{p.Unit.ID: reason})
+		if err != nil {
+			return err
+		}
+		if m, ok := marks[p.Unit.ID]; ok {
+			p.ReasonEdited = &m
+		}
+	}
+	if sc := p.SpotCheck; sc != nil && sc.Summary != "" {
+		marks, err := moderation.Marks(ctx, st, moderation.ObjectSpotCheck, "summary", map[int64]string{sc.ID: sc.Summary})
+		if err != nil {
+			return err
+		}
+		if m, ok := marks[sc.ID]; ok {
+			p.SummaryEdited = &m
+		}
+	}
+	return nil
 }
 
 // Counts summarises the instruments' states for the page header.

@@ -17,6 +17,7 @@ import (
 	"honestmeasure/internal/fail"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/moderation"
 	"honestmeasure/internal/spotcheck"
 	"honestmeasure/internal/storage"
 )
@@ -255,8 +256,14 @@ func TestInspectionToCaseAndPublication(t *testing.T) {
 	if _, err := r.svc.OpenCase(r.ctx, inspector, task.ID, model.CategoryCheatingDevice, open); !errors.Is(err, spotcheck.ErrChanged) {
 		t.Fatalf("a second case: %v", err)
 	}
-	if err := r.svc.Publish(r.ctx, r.supervisor, task.ID, "抽查发现作弊装置，已立案查处。联系电话 13812345678", nil); !fail.Is(err, fail.Invalid) {
+	withPhone := "抽查发现作弊装置，已立案查处。联系电话 13812345678"
+	err = r.svc.Publish(r.ctx, r.supervisor, task.ID, withPhone, nil)
+	held := moderation.Held(err)
+	if !fail.Is(err, fail.Invalid) || len(held) != 1 || held[0].Field != "summary" {
 		t.Fatalf("a summary with a phone number was published: %v", err)
+	}
+	if _, err := r.a.Store.LatestSpotCheck(r.ctx, task.UnitID); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("a held summary published a result: %v", err)
 	}
 	if err := r.svc.Publish(r.ctx, r.supervisor, task.ID, "抽查发现计价秤作弊装置，已立案查处。", nil); err != nil {
 		t.Fatal(err)
