@@ -68,6 +68,9 @@ type Checked struct {
 	Original  string
 	Published string
 	Kinds     []pii.Kind
+	// Reason is why Published differs from Original: ReasonMasked for a
+	// mask confirmed at publishing, a person's words for a correction.
+	Reason string
 }
 
 // Masked says whether the published text differs from what was typed.
@@ -100,6 +103,16 @@ func Digest(field, text string) string {
 	sum := sha256.Sum256([]byte(field + "\x00" + text))
 	return hex.EncodeToString(sum[:12])
 }
+
+// Corrected is a correction of published text original to published, for
+// reason (a person's words), as Record stores it; kinds are what the
+// detector finds in the original.
+func Corrected(field, original, published, reason string, known pii.Known) Checked {
+	return Checked{Field: field, Original: original, Published: published, Reason: reason, Kinds: kindsOf(pii.Find(original, known))}
+}
+
+// MaxReason bounds a correction's reason (characters; the column holds 200).
+const MaxReason = 200
 
 // KnownOf is what report r tells the detector about its reporter.
 func KnownOf(r *model.Report) pii.Known {
@@ -137,7 +150,7 @@ func Check(known pii.Known, confirmed []string, texts ...Text) ([]Checked, error
 		c := Checked{Field: t.Field, Original: t.Value, Published: t.Value}
 		if len(hits) > 0 {
 			c.Kinds = kindsOf(hits)
-			c.Published = pii.Mask(t.Value, hits)
+			c.Published, c.Reason = pii.Mask(t.Value, hits), ReasonMasked
 			if digest := Digest(t.Field, t.Value); !ok[digest] {
 				held = append(held, Preview{Field: t.Field, Segments: pii.Segments(t.Value, hits), Kinds: c.Kinds, Masked: c.Published, Digest: digest})
 				errs.Add(t.Field, "moderation.held")
@@ -248,6 +261,10 @@ func Record(ctx context.Context, tx *storage.Store, log *audit.Log, who audit.Ac
 	for i, k := range c.Kinds {
 		kinds[i] = string(k)
 	}
+	reason := c.Reason
+	if reason == "" {
+		reason = ReasonMasked
+	}
 	var ids []int64
 	var places []string
 	for _, subj := range subjects {
@@ -256,7 +273,7 @@ func Record(ctx context.Context, tx *storage.Store, log *audit.Log, who audit.Ac
 			original, published = subj.Prefix+original, subj.Prefix+published
 		}
 		m := &model.Moderation{ObjectType: subj.ObjectType, ObjectID: subj.ObjectID, Field: subj.Field, AgencyID: subj.AgencyID,
-			Reason: ReasonMasked, Kinds: strings.Join(kinds, ","), Original: original, Published: published, CreatedAt: at}
+			Reason: reason, Kinds: strings.Join(kinds, ","), Original: original, Published: published, CreatedAt: at}
 		if who.User != nil {
 			m.ActorUserID = &who.User.ID
 		}
@@ -270,7 +287,7 @@ func Record(ctx context.Context, tx *storage.Store, log *audit.Log, who audit.Ac
 	return log.Record(ctx, tx, audit.Event{Action: audit.ActionModerate, ObjectType: first.AuditType, ObjectID: strconv.FormatInt(first.AuditID, 10),
 		AgencyID: first.AgencyID, At: at,
 		After: map[string]any{"moderation_ids": ids, "places": places, "form_field": c.Field,
-			"reason": ReasonMasked, "kinds": kinds, "published": c.Published}}.By(who))
+			"reason": reason, "kinds": kinds, "published": c.Published}}.By(who))
 }
 
 // Mark is what a public page says under a text staff edited.
