@@ -302,68 +302,128 @@ func cardGroups(gs []group, s string) bool {
 	return true
 }
 
-// email is an address as people type it; full-width ＠ and ． arrive here
-// as ASCII.
-var email = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
-
+// emails finds addresses as people type them (full-width ＠ and ． arrive
+// here as ASCII): from each @, the local part before it and a domain of at
+// least two labels after it, the last beginning with two letters. The
+// letters and digits that follow an address ("a@b.com123") are taken with
+// it: masking half a word would leave a stray number. Done by hand rather
+// than by a regular expression: it only looks near each @.
 func (v view) emails(hits []Hit) []Hit {
-	if !strings.Contains(v.s, "@") {
-		return hits
-	}
-	for _, m := range email.FindAllStringIndex(v.s, -1) {
-		end := m[1]
-		// "a@b.com123": the letters and digits that follow belong to the
-		// address as typed; masking half a word would leave a stray number.
-		for end < len(v.s) && isWord(v.s[end]) {
-			end++
+	s := v.s
+	done := 0 // addresses do not overlap: a@b.c@d.com is one
+	for at := strings.IndexByte(s, '@'); at >= 0; {
+		start := at
+		for start > done && localChar(s[start-1]) {
+			start--
 		}
-		hits = append(hits, Hit{Kind: Email, Start: m[0], End: end})
+		end := -1
+		if start < at {
+			end = domainEnd(s, at+1)
+		}
+		if end > 0 {
+			for end < len(s) && isWord(s[end]) {
+				end++
+			}
+			hits = append(hits, Hit{Kind: Email, Start: start, End: end})
+			done = end
+		} else {
+			end = at + 1
+		}
+		next := strings.IndexByte(s[end:], '@')
+		if next < 0 {
+			break
+		}
+		at = end + next
 	}
 	return hits
 }
 
-// plate is a province's abbreviation, the office's letter, an optional
-// separator and five characters (six for new-energy vehicles, four and 学,
-// 警, 挂, 港 or 澳 for special ones). I and O are never used.
-var plate = func() *regexp.Regexp {
-	re := regexp.MustCompile(`[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼] ?[A-HJ-NP-Za-hj-np-z][ ·•・･‧\-]?[0-9A-HJ-NP-Za-hj-np-z]{4,6}[学警挂港澳]?`)
-	re.Longest()
-	return re
+func localChar(c byte) bool {
+	return isWord(c) || c == '.' || c == '%' || c == '+' || c == '-'
+}
+
+// domainEnd is the end of the domain that starts at i, or -1: labels of
+// letters, digits and dashes joined by single dots, the address ending with
+// the last label that begins with two letters.
+func domainEnd(s string, i int) int {
+	end, labels := -1, 0
+	for i < len(s) {
+		j := i
+		for j < len(s) && (isDigit(s[j]) || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= 'a' && s[j] <= 'z' || s[j] == '-') {
+			j++
+		}
+		if j == i {
+			break
+		}
+		if labels > 0 && j-i >= 2 && isLetter(s[i]) && s[i] != '_' && isLetter(s[i+1]) && s[i+1] != '_' {
+			end = j
+		}
+		labels++
+		if j+1 >= len(s) || s[j] != '.' {
+			break
+		}
+		i = j + 1
+	}
+	return end
+}
+
+// provinces are the abbreviations a plate starts with.
+var provinces = func() map[rune]bool {
+	m := map[rune]bool{}
+	for _, r := range "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼" {
+		m[r] = true
+	}
+	return m
 }()
 
+// plates finds vehicle plates: a province's abbreviation, the office's
+// letter, an optional separator and five characters (six for new-energy
+// vehicles, four and 学, 警, 挂, 港 or 澳 for special ones), not followed
+// by a letter or digit. I and O are never used. It looks at each letter
+// that follows a CJK character.
 func (v view) plates(hits []Hit) []Hit {
-	for _, m := range plate.FindAllStringIndex(v.s, -1) {
-		if m[1] < len(v.s) && isWord(v.s[m[1]]) {
+	s := v.s
+	for i := 3; i < len(s); i++ {
+		if !plateChar(s[i]) || isDigit(s[i]) {
 			continue
 		}
-		// The tail: the characters after the office letter and separator.
-		match := v.s[m[0]:m[1]]
-		_, w := utf8.DecodeRuneInString(match)
-		rest := strings.TrimLeft(match[w:], " ")[1:]
-		if r, w := utf8.DecodeRuneInString(rest); r == '·' || r == '•' || r == '・' || r == '･' || r == '‧' || r == ' ' || r == '-' {
-			rest = rest[w:]
+		start := i - 3
+		if s[i-1] == ' ' && i >= 4 {
+			start = i - 4 // 苏 D12345
 		}
-		end := m[1]
-		tail := strings.ToUpper(rest)
-		if n := len(tail); n > 0 && tail[n-1] >= 0x80 {
-			_, w := utf8.DecodeLastRuneInString(tail)
-			tail = tail[:n-w]
-			if len(tail) == 4 {
-				if digitCount(tail) < 3 {
-					continue
-				}
-				hits = append(hits, Hit{Kind: Plate, Start: m[0], End: end})
-				continue
+		if r, w := utf8.DecodeRuneInString(s[start:]); !provinces[r] || start+w != i && s[start+w:i] != " " {
+			continue
+		}
+		j := i + 1
+		for _, sep := range []string{" ", "-", "·", "•", "・", "･", "‧"} {
+			if strings.HasPrefix(s[j:], sep) {
+				j += len(sep)
+				break
 			}
-			// 苏A12345学校: the plate ends before 学.
-			end -= w
 		}
-		if !plateTail(tail) {
+		k := j
+		for k < len(s) && plateChar(s[k]) {
+			k++
+		}
+		if k < len(s) && isWord(s[k]) {
 			continue
 		}
-		hits = append(hits, Hit{Kind: Plate, Start: m[0], End: end})
+		tail := strings.ToUpper(s[j:k])
+		switch r, w := utf8.DecodeRuneInString(s[k:]); {
+		case len(tail) == 4 && strings.ContainsRune("学警挂港澳", r) && digitCount(tail) >= 3:
+			k += w
+		case !plateTail(tail):
+			continue
+		}
+		hits = append(hits, Hit{Kind: Plate, Start: start, End: k})
+		i = k - 1
 	}
 	return hits
+}
+
+// plateChar: the letters and digits a plate uses, without I and O.
+func plateChar(c byte) bool {
+	return isDigit(c) || c >= 'A' && c <= 'Z' && c != 'I' && c != 'O' || c >= 'a' && c <= 'z' && c != 'i' && c != 'o'
 }
 
 // plateTail: five characters with at most two letters, or a new-energy
