@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"honestmeasure/internal/uscc"
 )
 
 // found is one hit as a test expects it: its kind and the text it covers.
@@ -101,7 +103,7 @@ var corpus = []struct {
 		[]found{{BankCard, "6217856100012345671"}, {Mobile, "187 5190 1234"}}},
 	{"我叫刘洋，身份证 320481199208305678，车牌苏D88888，邮箱liuyang@126.com，电话 0519-85123456 转 201。",
 		[]found{{IDCard, "320481199208305678"}, {Plate, "苏D88888"}, {Email, "liuyang@126.com"}, {Landline, "0519-85123456 转 201"}}},
-	{"Reply: we called 020 8765 4321 and 13612345678 on 2026-12-03 at 10:30; the shop's licence no. is 91320412MA1W2X3Y4Q.",
+	{"Reply: we called 020 8765 4321 and 13612345678 on 2026-12-03 at 10:30; the shop's licence no. is 91320412MA1W2X3Y40.",
 		[]found{{Landline, "020 8765 4321"}, {Mobile, "13612345678"}}},
 	{"证件号610113198805123452 的持有人已到场。",
 		[]found{{IDCard, "610113198805123452"}}},
@@ -116,8 +118,8 @@ var negatives = []string{
 	"2026-12-03 10:30 在常州市新北区买菜。",
 	"2026年12月3日下午3点，称重2.5公斤，实付￥128.50。",
 	"罚款3000元，没收违法所得1280.00元，共计4280元。",
-	"统一社会信用代码：91320412MA1W2X3Y4Q。",
-	"统一社会信用代码 913204001234567890，营业执照已公示。",
+	"统一社会信用代码：91320412MA1W2X3Y40。",
+	"统一社会信用代码 913204127202612021，营业执照已公示。",
 	"检定证书编号：JD2026-12345，出厂编号CZ20261203001，型式批准号2019F123-32。",
 	"计量器具许可证 (2021)苏制00000123号，证书编号 XK16-001-12345678901。",
 	"您的投诉编号 7KQ2-M9QX-4TPR，查询码请见短信。",
@@ -133,6 +135,22 @@ var negatives = []string{
 	"电话138****5678，身份证3204**********1234，已按规定隐去。",
 	"第1、2、3项整改完成，第4项 2026 年 12 月 31 日前完成。",
 	"价格从 12.80 元涨到 13.50 元，涨幅 5.5%。",
+	// A run longer than any number is not searched for one inside it.
+	"交易参考号 9913812345678110101199003071233。",
+	"条码 69012345678901234567890123",
+}
+
+// TestCreditCodes: the credit codes among the negatives are real ones, so
+// the test shows valid codes, the all-digit one too, pass unflagged.
+func TestCreditCodes(t *testing.T) {
+	for _, code := range []string{"91320412MA1W2X3Y40", "913204127202612021"} {
+		if err := uscc.Validate(code); err != nil {
+			t.Errorf("%s: %v", code, err)
+		}
+		if !slices.ContainsFunc(negatives, func(s string) bool { return strings.Contains(s, code) }) {
+			t.Errorf("%s is not among the negatives", code)
+		}
+	}
 }
 
 func hitTexts(text string, hits []Hit) []found {
@@ -385,7 +403,10 @@ func FuzzFind(f *testing.F) {
 		if b.String() != text {
 			t.Fatalf("Segments(%q) do not join to the text", text)
 		}
-		Redact(text)
+		// Masking never makes a number or an address appear.
+		if redacted := Redact(text); len(Find(redacted, Known{})) > 0 {
+			t.Fatalf("Find(Redact(%q)) = %v", text, Find(redacted, Known{}))
+		}
 	})
 }
 

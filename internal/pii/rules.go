@@ -92,8 +92,9 @@ func (g group) digits(s string) string {
 	return s[g.start:g.end]
 }
 
-// maxDigits is the most digits any number rule reads: a bank card's 19.
-const maxDigits = 19
+// minDigits and maxDigits bound the digits a number rule reads: from a
+// landline's 10 to a bank card's 19.
+const minDigits, maxDigits = 10, 19
 
 // numbers finds phone, ID and bank-card numbers: runs of digits, alone or
 // joined by single spaces or dashes (and an area code's parentheses) as
@@ -160,6 +161,9 @@ func (v view) token(hits []Hit, gs []group) []Hit {
 			d = append(d, g.digits(s)...)
 			if g.x {
 				d = append(d, 'X')
+			}
+			if len(d) < minDigits {
+				continue
 			}
 			if k := classify(d, gs[i:j+1], s); k != "" {
 				best, kind = j, k
