@@ -40,6 +40,9 @@ type Hit struct {
 
 // Known is what a case knows of its reporter: each value is looked for
 // literally (a phone also with its digits split by spaces or dashes).
+// Full-width letters and digits count as their ASCII selves and ASCII
+// letters match in either case; a phone is looked for by its digits
+// without +86, wherever they stand; a one-character name is not looked for.
 type Known struct {
 	Names, Phones, Emails []string
 }

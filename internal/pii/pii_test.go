@@ -261,7 +261,7 @@ func TestKnown(t *testing.T) {
 		{"tel13812345678abc", []found{{Reporter, "13812345678"}}},
 		{"１３８－１２３４－５６７８", []found{{Reporter, "１３８－１２３４－５６７８"}}},
 		{"she wrote 1-3-8-1-2-3-4-5-6-7-8", []found{{Reporter, "1-3-8-1-2-3-4-5-6-7-8"}}},
-		{"座机 051988881234，(0519)8888-1234 不算", []found{{Reporter, "051988881234"}, {Landline, "(0519)8888-1234"}}},
+		{"座机 051988881234，(0519)8888-1234，(0519)8888-1235", []found{{Reporter, "051988881234"}, {Reporter, "(0519)8888-1234"}, {Landline, "(0519)8888-1235"}}},
 		{"mail wang.fang@example.com or WANG.FANG＠EXAMPLE.COM", []found{{Reporter, "wang.fang@example.com"}, {Reporter, "WANG.FANG＠EXAMPLE.COM"}}},
 		{"Dear LI MING, dear Ｌｉ Ｍｉｎｇ", []found{{Reporter, "LI MING"}, {Reporter, "Ｌｉ Ｍｉｎｇ"}}},
 		// A one-character name and a five-digit "phone" are not looked for.

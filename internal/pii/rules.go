@@ -165,7 +165,7 @@ func (v view) token(hits []Hit, gs []group) []Hit {
 			if len(d) < minDigits {
 				continue
 			}
-			if k := classify(d, gs[i:j+1], s); k != "" {
+			if k := classify(d, gs[i:j+1]); k != "" {
 				best, kind = j, k
 			}
 		}
@@ -200,7 +200,7 @@ var extension = regexp.MustCompile(`^ ?(?:转|分机|[Ee][Xx][Tt]\.?) ?[0-9]{1,6
 
 // classify names the number d (digits, an ID's check X last) made of the
 // runs gs, or returns "".
-func classify(d []byte, gs []group, s string) Kind {
+func classify(d []byte, gs []group) Kind {
 	glued := gs[0].glued
 	if d[len(d)-1] == 'X' {
 		if isID(d) {
@@ -215,7 +215,7 @@ func classify(d []byte, gs []group, s string) Kind {
 		return Mobile
 	case isLandline(d):
 		return Landline
-	case !glued && len(d) >= 16 && luhn(d) && cardGroups(gs, s):
+	case !glued && len(d) >= 16 && luhn(d) && cardGroups(gs):
 		return BankCard
 	}
 	return ""
@@ -297,7 +297,7 @@ func luhn(d []byte) bool {
 
 // cardGroups: a card number is written whole or in blocks of four (or more)
 // digits; a date or a count before a number is not one of its blocks.
-func cardGroups(gs []group, s string) bool {
+func cardGroups(gs []group) bool {
 	for _, g := range gs[:len(gs)-1] {
 		if g.end-g.start < 4 {
 			return false
@@ -521,11 +521,21 @@ func phoneDigits(phone string) string {
 }
 
 // looseMatch is the end of d's digits in s from i on, each pair of them
-// perhaps split by one space or dash, or -1.
+// perhaps split as separator allows (one space or dash, an area code's
+// parenthesis), or -1.
 func looseMatch(s string, i int, d string) int {
 	for k := 0; k < len(d); k++ {
-		if k > 0 && i < len(s) && (s[i] == ' ' || s[i] == '-') && i+1 < len(s) && s[i+1] == d[k] {
-			i++
+		if k > 0 {
+			j := i
+			if j < len(s) && s[j] == ')' {
+				j++
+			}
+			if j < len(s) && (s[j] == ' ' || s[j] == '-') {
+				j++
+			}
+			if j < len(s) && s[j] == d[k] {
+				i = j
+			}
 		}
 		if i >= len(s) || s[i] != d[k] {
 			return -1
