@@ -428,3 +428,20 @@ func BenchmarkFind(b *testing.B) {
 		Find(bench, known)
 	}
 }
+
+// BenchmarkFindWorst: the longest text Find reads, made of what costs each
+// rule most: single digits split by spaces (every run starts a stretch of
+// up to 19), province and letter pairs, @s, and the reporter's phone.
+func BenchmarkFindWorst(b *testing.B) {
+	for _, c := range []struct{ name, unit string }{
+		{"split digits", "1 "}, {"plates", "京A"}, {"at signs", "a@b."}, {"full-width", "１"},
+	} {
+		text := strings.Repeat(c.unit, MaxText/len(c.unit))
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				Find(text, Known{Phones: []string{"11111111111"}, Names: []string{"京A"}})
+			}
+		})
+	}
+}

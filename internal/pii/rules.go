@@ -215,7 +215,7 @@ func classify(d []byte, gs []group) Kind {
 		return Mobile
 	case isLandline(d):
 		return Landline
-	case !glued && len(d) >= 16 && luhn(d) && cardGroups(gs):
+	case !glued && len(d) >= 16 && cardGroups(gs) && luhn(d):
 		return BankCard
 	}
 	return ""
