@@ -17,7 +17,7 @@ var known = pii.Known{Names: []string{"李四"}, Phones: []string{"13700001111"}
 // the detector finds nothing: nothing is publishable while a hit is open.
 func TestNothingPublishableWhileAHitIsOpen(t *testing.T) {
 	texts := []moderation.Text{
-		{Field: "reply", Value: "李四您好，商户电话 13812345678，身份证 320402199001011237。"},
+		{Field: "reply", Value: "李四您好，商户电话 13812345678，身份证 320402199001011239。"},
 		{Field: "notice", Value: "经查，该电子秤计量失准，已责令整改。"},
 		{Field: "reason", Value: "请拨 0519-88886666 或发邮件至 lisi@example.com"},
 	}
