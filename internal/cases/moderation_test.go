@@ -13,6 +13,7 @@ import (
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/moderation"
 	"honestmeasure/internal/pii"
+	"honestmeasure/internal/storage"
 )
 
 // withReporter gives cs's report a named reporter with a phone.
@@ -257,4 +258,76 @@ func TestEveryPublicTextOfACaseIsGated(t *testing.T) {
 			t.Fatalf("reply %v", got.PublicReply)
 		}
 	})
+}
+
+// A text published before the gate (or wrongly) can be corrected by a
+// supervisor, with a reason; the original is kept, the public reads the
+// correction, and an officer may not correct.
+func TestCorrectAPublishedText(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	officer := r.staff(model.RoleOfficer, "cz-zhonglou")
+	supervisor := r.staff(model.RoleSupervisor, "cz-zhonglou")
+	cs := r.newCase(model.KindComplaint, model.CaseAccepted, "cz-zhonglou", "")
+	old := "已转商户处理，商户老板手机 13812345678"
+	// As published before the gate existed.
+	if err := r.store.UpdateCase(ctx, storageUpdate(cs, map[string]any{"public_reply": old},
+		model.CaseEvent{Kind: "reply", Public: true, Body: &old, FromStatus: cs.Status, ToStatus: cs.Status, CreatedAt: r.now.UTC()},
+		model.CaseEvent{Kind: "accept", Public: true, Body: &old, FromStatus: cs.Status, ToStatus: cs.Status, CreatedAt: r.now.UTC()})); err != nil {
+		t.Fatal(err)
+	}
+	cs = r.reload(cs)
+	events, _ := r.store.PublicEvents(ctx, cs.ID)
+	accept := events[1]
+	fixed := "已转商户处理。"
+
+	if err := r.svc.Correct(ctx, officer, cs, cases.Correction{Place: cases.PlaceReply, Text: fixed, Reason: "删除手机号"}); !fail.Is(err, fail.NotFound) {
+		t.Fatalf("an officer corrects: %v", err)
+	}
+	for _, bad := range []cases.Correction{
+		{Place: "event:999999", Text: fixed, Reason: "x"},
+		{Place: cases.PlaceNotice, Text: fixed, Reason: "x"}, // no notice published
+		{Place: cases.PlaceReply, Text: old, Reason: "x"},
+		{Place: cases.PlaceReply, Text: fixed, Reason: ""},
+	} {
+		if err := r.svc.Correct(ctx, supervisor, cs, bad); !fail.Is(err, fail.Invalid) {
+			t.Errorf("%+v: %v", bad, err)
+		}
+	}
+	// The correction is itself gated.
+	err := r.svc.Correct(ctx, supervisor, cs, cases.Correction{Place: cases.PlaceReply, Text: "请拨 13912345678", Reason: "改号码"})
+	if len(moderation.Held(err)) != 1 {
+		t.Fatalf("a correction with a phone was not held: %v", err)
+	}
+	if err := r.svc.Correct(ctx, supervisor, cs, cases.Correction{Place: cases.PlaceReply, Text: fixed, Reason: "删除手机号"}); err != nil {
+		t.Fatal(err)
+	}
+	cs = r.reload(cs)
+	if err := r.svc.Correct(ctx, supervisor, cs, cases.Correction{Place: cases.PlaceOfEvent(accept.ID), Text: "已受理。", Reason: "删除手机号"}); err != nil {
+		t.Fatal(err)
+	}
+	cs = r.reload(cs)
+	if cs.PublicReply == nil || *cs.PublicReply != fixed {
+		t.Fatalf("reply %v", cs.PublicReply)
+	}
+	events, _ = r.store.PublicEvents(ctx, cs.ID)
+	for _, e := range events {
+		if e.Body != nil && strings.Contains(*e.Body, "13812345678") {
+			t.Errorf("entry %s still reads %q", e.Kind, *e.Body)
+		}
+	}
+	m := r.moderations(audit.ObjectCase, cs.ID)
+	if len(m) != 1 || m[0].Original != old || m[0].Reason != "删除手机号" || !strings.Contains(m[0].Kinds, "mobile") {
+		t.Fatalf("moderation %+v", m)
+	}
+	if m := r.moderations(moderation.ObjectCaseEvent, accept.ID); len(m) != 1 || m[0].Published != "已受理。" {
+		t.Fatalf("entry moderation %+v", m)
+	}
+	if n := r.auditCount(audit.ActionModerate, cs.ID); n != 2 {
+		t.Errorf("%d moderation audit entries, want 2", n)
+	}
+}
+
+func storageUpdate(cs *model.Case, set map[string]any, events ...model.CaseEvent) storage.CaseUpdate {
+	return storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set, Events: events}
 }

@@ -18,11 +18,12 @@ import (
 type Update string
 
 const (
-	UpdateNote   Update = "note"   // internal note, staff only
-	UpdateReply  Update = "reply"  // public reply: the reporter is told
-	UpdateReward Update = "reward" // reward eligibility of a substantiated tip
-	UpdateAssign Update = "assign" // see Assign
-	UpdateExtend Update = "extend" // see Extend
+	UpdateNote    Update = "note"    // internal note, staff only
+	UpdateReply   Update = "reply"   // public reply: the reporter is told
+	UpdateReward  Update = "reward"  // reward eligibility of a substantiated tip
+	UpdateAssign  Update = "assign"  // see Assign
+	UpdateExtend  Update = "extend"  // see Extend
+	UpdateCorrect Update = "correct" // see Correct
 )
 
 // Note adds an internal note to cs's timeline.

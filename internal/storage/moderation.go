@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -48,4 +49,35 @@ func (s *Store) ModerationsOfObjects(ctx context.Context, objectType string, ids
 	err := s.q(ctx).Select("id", "object_type", "object_id", "field", "agency_id", "actor_user_id", "reason", "kinds", "published", "created_at").
 		Where("object_type = ? AND object_id IN ?", objectType, ids).Order("id DESC").Limit(200).Find(&out).Error
 	return out, err
+}
+
+// CorrectEventBody replaces the public words of timeline entry eventID of
+// case caseID, when they still read old (a correction, internal/cases).
+// Entries of the reply that read old are corrected alike.
+func (s *Store) CorrectEventBody(ctx context.Context, caseID, eventID int64, old, corrected string) error {
+	res := s.q(ctx).Model(&model.CaseEvent{}).Where("case_id = ? AND id = ? AND public = ? AND body = ?", caseID, eventID, true, old).
+		Update("body", corrected)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return ErrConflict
+	}
+	return nil
+}
+
+// CorrectReplyEvents replaces the words of case caseID's public reply
+// entries that read old: the reply's timeline entries carry its text.
+func (s *Store) CorrectReplyEvents(ctx context.Context, caseID int64, old, corrected string) error {
+	return s.q(ctx).Model(&model.CaseEvent{}).Where("case_id = ? AND kind = ? AND public = ? AND body = ?", caseID, "reply", true, old).
+		Update("body", corrected).Error
+}
+
+// CorrectPublicReason replaces unit unitID's public status reason when it
+// reads old, and bumps the unit's public revision so cached pages go. It
+// reports whether the unit showed old.
+func (s *Store) CorrectPublicReason(ctx context.Context, unitID int64, old, corrected string) (bool, error) {
+	res := s.q(ctx).Model(&model.Unit{}).Where("id = ? AND status_reason = ?", unitID, old).
+		Updates(map[string]any{"status_reason": corrected, "public_rev": bumpPublicRev, "updated_at": time.Now().UTC()})
+	return res.RowsAffected == 1, res.Error
 }

@@ -62,8 +62,11 @@ type casePageData struct {
 	Held []moderation.Preview
 	// Masked are the case's public texts the gate masked, newest first;
 	// their originals are for the agency's supervisors (CanReadOriginal).
-	Masked       []model.Moderation
-	Viewer       *model.User
+	Masked []model.Moderation
+	Viewer *model.User
+	// Correctable are the published texts the viewer may correct
+	// (cases.Corrections), in page order.
+	Correctable  []correctable
 	ExtensionDue *time.Time // the latest new deadline the extension may set
 	// Templates are the reply templates of the case's category; Template is
 	// the one the officer chose (?template=id), which fills the reply field.
@@ -137,6 +140,9 @@ func (h *Handler) caseHeldPage(c *gin.Context, status int, cs *model.Case, errs 
 		return
 	}
 	d.Viewer = u
+	if cases.MayCorrect(u.Role) {
+		d.Correctable = correctables(cs, d.Events)
+	}
 	d.Offer = cases.AllowedActions(u.Role, cs, d.Report)
 	d.MergeHere = cases.AcceptsMerge(cs)
 	if d.Offer.Transfer || d.Offer.Reroute {
@@ -259,6 +265,30 @@ func (d casePageData) Val(name, field string) string {
 		return ""
 	}
 	return d.Typed.Get(field)
+}
+
+// correctable is one published text a supervisor may correct: the reply,
+// the public notice, or a timeline entry (Event).
+type correctable struct {
+	Place string
+	Event *model.CaseEvent
+	Text  string
+}
+
+func correctables(cs *model.Case, events []model.CaseEvent) []correctable {
+	texts := cases.Corrections(cs, events)
+	var out []correctable
+	for _, place := range []string{cases.PlaceReply, cases.PlaceNotice} {
+		if t, ok := texts[place]; ok {
+			out = append(out, correctable{Place: place, Text: t})
+		}
+	}
+	for i := range events {
+		if t, ok := texts[cases.PlaceOfEvent(events[i].ID)]; ok {
+			out = append(out, correctable{Place: cases.PlaceOfEvent(events[i].ID), Event: &events[i], Text: t})
+		}
+	}
+	return out
 }
 
 // CanReadOriginal says whether the viewer may read m's original.

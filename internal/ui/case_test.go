@@ -90,16 +90,23 @@ func TestCaseFromQueueToSuspension(t *testing.T) {
 	conclude.Set("confirm_mask", digest[1])
 	tn.Post(casePath+"/act/conclude", conclude)
 	tn.Expect(http.StatusOK, "已办结", "处理结果已通知举报人", "已遮盖个人信息的公开文字")
-	if strings.Contains(tn.Last.Body, "查看原文") {
-		t.Error("an officer is offered the original")
+	if strings.Contains(tn.Last.Body, "查看原文") || strings.Contains(tn.Last.Body, "更正已公开的文字") {
+		t.Error("an officer is offered the original or a correction")
 	}
+	// The supervisor may read the original and correct what was published.
+	sup.Get(casePath)
+	sup.Expect(http.StatusOK, "查看原文", "更正已公开的文字")
+	sup.Post(casePath+"/update/correct", form("place", "notice", "text", "计价秤被改装，已依法封存", "reason", ""))
+	sup.Expect(http.StatusUnprocessableEntity, "计价秤被改装，已依法封存")
+	sup.Post(casePath+"/update/correct", form("place", "notice", "text", "计价秤被改装，已依法封存", "reason", "措辞更准确"))
+	sup.Expect(http.StatusOK, "已更正公开的文字")
 	c = model.Case{} // GORM leaves a pointer field as it was when the column is NULL
 	a.DB.Take(&c)
 	if c.Status != model.CaseConcluded || c.FineCents == nil || *c.FineCents != 500000 || c.UnitMeasure != "suspended" || c.DueAt != nil {
 		t.Fatalf("concluded case %+v", c)
 	}
 	v.Get(unitPath)
-	v.Expect(http.StatusOK, "示范资格已暂停", "计价秤被改装，已封存")
+	v.Expect(http.StatusOK, "示范资格已暂停", "计价秤被改装，已依法封存", "编辑）")
 	// The public reads the public notice, never what the reporter is told.
 	if strings.Contains(v.Last.Body, "罚款") || strings.Contains(v.Last.Body, "孙先生") {
 		t.Fatal("the scan page shows the explanation meant for the reporter")

@@ -31,6 +31,9 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 	case cases.UpdateAssign:
 		assignee, _ := strconv.ParseInt(c.PostForm("assignee_id"), 10, 64)
 		err = h.Cases.Assign(ctx, who, cs, assignee)
+	case cases.UpdateCorrect:
+		err = h.Cases.Correct(ctx, who, cs, cases.Correction{Place: c.PostForm("place"), Text: c.PostForm("text"), Reason: c.PostForm("reason"),
+			Confirmed: confirmations(c)})
 	case cases.UpdateExtend:
 		err = h.Cases.Extend(ctx, who, cs, c.PostForm("text"), c.PostForm("until"), confirmations(c))
 	default:
@@ -47,5 +50,5 @@ func (h *Handler) caseUpdate(c *gin.Context) {
 // updateNotices are the confirmations of the updates, saying what happened.
 var updateNotices = map[cases.Update]string{
 	cases.UpdateNote: "case_noted", cases.UpdateReply: "case_replied", cases.UpdateReward: "case_rewarded",
-	cases.UpdateAssign: "case_assigned", cases.UpdateExtend: "case_extended",
+	cases.UpdateAssign: "case_assigned", cases.UpdateExtend: "case_extended", cases.UpdateCorrect: "case_corrected",
 }
