@@ -75,6 +75,8 @@ const (
 	ActionInspectionCase       = "inspection_case" // a failed check opened a case
 	ActionRecusal              = "recusal"         // an officer declared a conflict of interest (回避)
 	ActionRiskClass            = "risk_class"      // a unit's risk class was (re)computed to a new value (internal/risk)
+	ActionCaseHandoff          = "case_handoff"    // a case's registration number in 12315/12345 was recorded or corrected
+	ActionHandoffExport        = "handoff_export"  // the hand-off export (with reporters' details) was taken: counts and position, never the data
 )
 
 var actions = map[string]bool{
@@ -92,7 +94,7 @@ var actions = map[string]bool{
 	ActionInstrumentSeal: true, ActionRiskClass: true,
 	ActionCheckItemChange: true, ActionPlanCreate: true, ActionDrawAnnounce: true, ActionDrawMade: true, ActionDrawVoid: true,
 	ActionInspectionResult: true, ActionInspectionSubstitute: true, ActionInspectionPublish: true, ActionInspectionCase: true,
-	ActionRecusal: true,
+	ActionRecusal: true, ActionCaseHandoff: true, ActionHandoffExport: true,
 }
 
 // KnownAction reports whether a is one of the Action constants.
