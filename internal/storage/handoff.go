@@ -58,9 +58,10 @@ type HandoffFilter struct {
 	// after the position (Since, AfterID) in (updated_at, id) order.
 	Since   time.Time
 	AfterID int64
-	// Before, when not zero, leaves out rows changed at or after it (rows
-	// whose transactions may still be committing).
-	Before time.Time
+	// Settle, when not zero, leaves out rows changed less than this long
+	// ago by the clock that stamps updated_at (UpdateCase, TouchCase): their
+	// transactions may still be committing behind later ones.
+	Settle time.Duration
 	Limit  int
 }
 
@@ -118,8 +119,8 @@ func (s *Store) HandoffRows(ctx context.Context, f HandoffFilter) ([]HandoffRow,
 	} else if !f.Since.IsZero() {
 		q = q.Where("cases.updated_at >= ?", f.Since)
 	}
-	if !f.Before.IsZero() {
-		q = q.Where("cases.updated_at < ?", f.Before)
+	if f.Settle > 0 {
+		q = q.Where("cases.updated_at < ?", time.Now().UTC().Add(-f.Settle))
 	}
 	var rows []HandoffRow
 	if err := q.Order("cases.updated_at, cases.id").Limit(f.Limit).Scan(&rows).Error; err != nil {
