@@ -35,7 +35,7 @@ type Service struct {
 	// (DefaultHandoffSettle in the product; 0 in tests that stamp cases
 	// themselves).
 	HandoffSettle time.Duration
-	Now     func() time.Time
+	Now           func() time.Time
 	// Risk is told when a substantiated conclusion may change a unit's risk
 	// class (internal/risk); nil: the periodic recomputation finds it.
 	Risk RiskRecomputer
