@@ -219,7 +219,7 @@ func (s *Service) ExportHandoffs(ctx context.Context, who Actor, q HandoffQuery)
 			after[k] = v
 		}
 	}
-	err = s.Audit.Record(ctx, s.Store, audit.Event{Action: audit.ActionHandoffExport, ObjectType: audit.ObjectCase, ObjectID: "0",
+	err = s.Audit.Record(ctx, s.Store, audit.Event{Action: audit.ActionHandoffExport, ObjectType: audit.ObjectCase,
 		AgencyID: agency, After: after, At: s.now()}.By(who))
 	if err != nil {
 		return nil, err

@@ -39,3 +39,7 @@ type CaseHandoff struct {
 }
 
 func (CaseHandoff) TableName() string { return "case_handoffs" }
+
+// Corrected reports whether the number was changed after it was first
+// recorded.
+func (h CaseHandoff) Corrected() bool { return !h.UpdatedAt.Equal(h.CreatedAt) }
