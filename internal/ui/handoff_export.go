@@ -23,7 +23,7 @@ import (
 func (h *Handler) handoffExport(c *gin.Context) {
 	format := c.DefaultQuery("format", "jsonl")
 	if format != "jsonl" && format != "xlsx" {
-		h.handoffExportRefused(c, http.StatusBadRequest, form.Message{Key: "handoff.format_invalid"})
+		h.handoffExportRefused(c, http.StatusUnprocessableEntity, form.Message{Key: "handoff.format_invalid"})
 		return
 	}
 	q := cases.HandoffQuery{Since: c.Query("since"), Cursor: c.Query("cursor"), Target: c.Query("target"), Limit: c.Query("limit"), Format: format}
