@@ -66,9 +66,9 @@ type casePageData struct {
 	Handoffs       []model.CaseHandoff
 	HandoffBy      map[int64]string
 	HandoffTargets []model.HandoffTarget
-	Now       time.Time
-	DaysLeft  int
-	Overdue   bool
+	Now            time.Time
+	DaysLeft       int
+	Overdue        bool
 }
 
 func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form.Errors) {
