@@ -91,7 +91,8 @@ func New(opt Options) (http.Handler, error) {
 	unitService := &units.Service{Store: st, Audit: auditLog, BaseURL: opt.BaseURL, Now: opt.Now}
 	pages := &ui.Handler{Store: st, Audit: auditLog, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger, ScanCache: scan.NewPageCache(opt.ScanCacheBytes),
 		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now, DraftMaxAge: opt.DraftMaxAge,
-		Cases:    &cases.Service{Store: st, Audit: auditLog, Units: unitService, BaseURL: opt.BaseURL, Now: opt.Now},
+		Cases: &cases.Service{Store: st, Audit: auditLog, Units: unitService, BaseURL: opt.BaseURL, Now: opt.Now,
+			CityCode: opt.Ref.City.Code, HandoffSettle: cases.DefaultHandoffSettle},
 		Units:    unitService,
 		Photos:   photoLimiter,
 		Intake:   &intake.Service{Store: st, Photos: photoLimiter, Secret: opt.Secret, Limits: opt.ReportLimits, BaseURL: opt.BaseURL, Now: opt.Now},

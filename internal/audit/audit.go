@@ -77,6 +77,8 @@ const (
 	ActionModerate             = "moderate"        // personal data was masked in a text on its way to the public (internal/moderation)
 	ActionModerationView       = "moderation_view" // a supervisor read back a masked text's original
 	ActionRiskClass            = "risk_class"      // a unit's risk class was (re)computed to a new value (internal/risk)
+	ActionCaseHandoff          = "case_handoff"    // a case's registration number in 12315/12345 was recorded or corrected
+	ActionHandoffExport        = "handoff_export"  // the hand-off export (with reporters' details) was taken: counts and position, never the data
 )
 
 var actions = map[string]bool{
@@ -95,6 +97,7 @@ var actions = map[string]bool{
 	ActionCheckItemChange: true, ActionPlanCreate: true, ActionDrawAnnounce: true, ActionDrawMade: true, ActionDrawVoid: true,
 	ActionInspectionResult: true, ActionInspectionSubstitute: true, ActionInspectionPublish: true, ActionInspectionCase: true,
 	ActionRecusal: true, ActionModerate: true, ActionModerationView: true,
+	ActionCaseHandoff: true, ActionHandoffExport: true,
 }
 
 // KnownAction reports whether a is one of the Action constants.

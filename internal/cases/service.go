@@ -29,7 +29,14 @@ type Service struct {
 	Units   *units.Service // the unit measures a conclusion imposes
 	Tips    Tips           // the tips a complaint may reveal (TipFromComplaint)
 	BaseURL string         // for links in notices
-	Now     func() time.Time
+	// CityCode is the deployment's city code (city.yaml), the middle of a
+	// case's external id (model.ExternalID).
+	CityCode string
+	// HandoffSettle is the hand-off export's settling window
+	// (DefaultHandoffSettle in the product; 0 in tests that stamp cases
+	// themselves).
+	HandoffSettle time.Duration
+	Now           func() time.Time
 	// Risk is told when a substantiated conclusion may change a unit's risk
 	// class (internal/risk); nil: the periodic recomputation finds it.
 	Risk RiskRecomputer

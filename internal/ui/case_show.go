@@ -72,9 +72,14 @@ type casePageData struct {
 	// the one the officer chose (?template=id), which fills the reply field.
 	Templates []model.ReplyTemplate
 	Template  *model.ReplyTemplate
-	Now       time.Time
-	DaysLeft  int
-	Overdue   bool
+	// Handoffs are the case's registrations in 12315/12345, with the names
+	// of who recorded them (HandoffBy, by user id).
+	Handoffs       []model.CaseHandoff
+	HandoffBy      map[int64]string
+	HandoffTargets []model.HandoffTarget
+	Now            time.Time
+	DaysLeft       int
+	Overdue        bool
 }
 
 func (h *Handler) casePage(c *gin.Context, status int, cs *model.Case, errs form.Errors) {
@@ -160,6 +165,10 @@ func (h *Handler) caseHeldPage(c *gin.Context, status int, cs *model.Case, errs 
 		due := cases.ExtensionLimit(cal, cs)
 		d.ExtensionDue = &due
 	}
+	if err := h.caseHandoffs(c, cs, &d); err != nil {
+		h.serverError(c, err)
+		return
+	}
 	if d.Templates, err = h.Store.ReplyTemplates(ctx, cs.Category); err != nil {
 		h.serverError(c, err)
 		return
@@ -198,6 +207,29 @@ func (h *Handler) caseHeldPage(c *gin.Context, status int, cs *model.Case, errs 
 		}
 	}
 	h.render(c, status, "staff_case", h.page(c, d.Report.TrackingNo, d))
+}
+
+// caseHandoffs fills the page's hand-off block.
+func (h *Handler) caseHandoffs(c *gin.Context, cs *model.Case, d *casePageData) error {
+	ctx := c.Request.Context()
+	list, err := h.Cases.Handoffs(ctx, h.caseActor(c), cs.ID)
+	if err != nil {
+		return err
+	}
+	d.Handoffs, d.HandoffBy, d.HandoffTargets = list, map[int64]string{}, model.HandoffTargets
+	for _, x := range list {
+		for _, id := range []int64{x.CreatedBy, x.UpdatedBy} {
+			if _, ok := d.HandoffBy[id]; ok {
+				continue
+			}
+			u, err := h.Store.UserByID(ctx, id)
+			if err != nil {
+				return err
+			}
+			d.HandoffBy[id] = u.DisplayName
+		}
+	}
+	return nil
 }
 
 // relatedElsewhere is what an officer learns of another agency's cases on

@@ -193,6 +193,7 @@ func (h *Handler) Register(e *gin.Engine) {
 	st.POST("/cases/:id/merge", h.caseMerge)
 	st.POST("/cases/:id/tip", h.caseTip)
 	st.GET("/moderations/:id", h.moderationShow)
+	st.POST("/cases/:id/handoff", h.caseHandoff)
 	// Verification conflicts: a body's records against merchants' declarations.
 	st.GET("/conflicts", h.conflictList)
 	st.GET("/conflicts.csv", h.conflictsCSV)
@@ -219,6 +220,9 @@ func (h *Handler) Register(e *gin.Engine) {
 	dash := st.Group("", h.requireRole(dashboardRoles...))
 	dash.GET("/dashboard", h.dashboard)
 	dash.GET("/dashboard.csv", h.dashboardCSV)
+	// The hand-off export carries reporters' details: supervisors and the
+	// city admin only (cases.MayExportHandoffs), audited by the service.
+	dash.GET("/handoffs/export", h.handoffExport)
 
 	// The city admin's reference data; every change is audited (admin.go).
 	admin := s.Group("/admin", h.requireRole(model.RoleCityAdmin))
