@@ -84,6 +84,11 @@ func newClient(t *testing.T, a *apptest.App) *client {
 	for _, s := range doc.Servers {
 		s.URL = a.URL + s.URL
 	}
+	for _, item := range doc.Paths.Map() { // the Open311 paths have their own
+		for _, s := range item.Servers {
+			s.URL = a.URL + s.URL
+		}
+	}
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		t.Fatal(err)
