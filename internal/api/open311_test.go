@@ -286,6 +286,12 @@ func TestOpen311RequestsPublishConcludedCasesOnly(t *testing.T) {
 	if d := str(t, con["description"]); !strings.HasPrefix(d, "经查，该摊位器具正常。") || strings.Contains(d, secretNoticeTel) {
 		t.Fatalf("description %q: the public notice, its phone number masked", d)
 	}
+	// The day a report arrived, never the instant (which would tell the
+	// merchant which customer it was).
+	if at, err := time.Parse(time.RFC3339, str(t, con["requested_datetime"])); err != nil || !at.Equal(time.Date(
+		a.Now().In(model.Zone).Year(), a.Now().In(model.Zone).Month(), a.Now().In(model.Zone).Day(), 0, 0, 0, 0, model.Zone)) {
+		t.Fatalf("requested_datetime %s, want today's midnight in China time", con["requested_datetime"])
+	}
 	// A shop not in the directory: its district only, never what was typed.
 	if str(t, clo["address"]) != "钟楼区" || string(clo["description"]) != "null" || string(clo["media_url"]) != "null" ||
 		string(clo["lat"]) != "null" {

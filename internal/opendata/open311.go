@@ -132,6 +132,12 @@ func ParseQuery(v url.Values, cityCode string, now time.Time) (Query, error) {
 	if q.To.Sub(q.From) > MaxRange {
 		return Query{}, badQuery("start_date and end_date may not span more than 90 days")
 	}
+	// Whole days only, as requested_datetime is published: bisecting the
+	// window must not find the second a report arrived either.
+	q.From = dayStart(q.From)
+	if end := dayStart(q.To); !end.Equal(q.To) {
+		q.To = end.AddDate(0, 0, 1)
+	}
 	switch s := v.Get("status"); s {
 	case "", StatusOpen, StatusClosed:
 		q.Status = s
@@ -146,6 +152,12 @@ func ParseQuery(v url.Values, cityCode string, now time.Time) (Query, error) {
 		q.Page = n
 	}
 	return q, nil
+}
+
+// dayStart is the midnight (model.Zone) that starts t's calendar day.
+func dayStart(t time.Time) time.Time {
+	y, m, d := t.In(model.Zone).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, model.Zone).UTC()
 }
 
 // parseDatetime reads a W3C datetime: a full RFC 3339 instant, or a
@@ -185,10 +197,13 @@ type Request struct {
 	Description string
 	AgencyID    int64
 	DistrictID  int64
+	// Requested is the day the report was received (its midnight in
+	// model.Zone), never the instant: a merchant reading that a tip about
+	// the shop arrived at 10:42 would know which customer sent it.
+	Requested time.Time
 	// Address is the reported unit's address while it is listed in the
 	// public directory; "" otherwise (the edge then names the district).
-	Address   string
-	Requested time.Time
+	Address string
 	// Updated is the last public step: the closing, else the conclusion.
 	// Staff's internal edits (an assignment, a note) never show in it.
 	Updated time.Time
@@ -217,14 +232,14 @@ func Requests(ctx context.Context, st *storage.Store, cityCode string, q Query) 
 	for _, r := range rows {
 		req := Request{ID: model.ExternalID(cityCode, r.TrackingNo), Status: Open311Status(r.Status), Case: r.Status,
 			Outcome: r.Outcome, Category: r.Category, Description: pii.Redact(r.PublicNotice), AgencyID: r.AgencyID,
-			DistrictID: r.DistrictID, Address: r.UnitAddress, Requested: r.ReceivedAt}
+			DistrictID: r.DistrictID, Address: r.UnitAddress, Requested: dayStart(r.ReceivedAt)}
 		switch {
 		case r.ClosedAt != nil:
 			req.Updated = *r.ClosedAt
 		case r.ConcludedAt != nil:
 			req.Updated = *r.ConcludedAt
 		default:
-			req.Updated = r.ReceivedAt
+			req.Updated = req.Requested
 		}
 		out = append(out, req)
 	}
