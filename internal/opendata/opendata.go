@@ -16,9 +16,14 @@ import (
 	"honestmeasure/internal/model"
 )
 
-// Licence is the terms every download and Open311 answer is published
-// under: reuse for any purpose with attribution to the city's bureau.
-const Licence = "CC BY 4.0 https://creativecommons.org/licenses/by/4.0/"
+// The terms every download and Open311 answer is published under: reuse
+// for any purpose with attribution to the city's bureau. Licence is how the
+// files name them.
+const (
+	LicenceName = "CC BY 4.0"
+	LicenceURL  = "https://creativecommons.org/licenses/by/4.0/"
+	Licence     = LicenceName + " " + LicenceURL
+)
 
 // LicenceLine is the first line of a CSV download: the licence and the
 // calendar day (model.Zone) the file was generated on.

@@ -15,7 +15,7 @@ import (
 )
 
 type openDataData struct {
-	Licence, Source string
+	LicenceName, LicenceURL, Source string
 }
 
 // openDataSource names the publisher in both languages: a downloaded file
@@ -30,7 +30,7 @@ func (h *Handler) openData(c *gin.Context) {
 	l := server.Printer(c)
 	c.Header("Cache-Control", "public, max-age=300")
 	h.render(c, http.StatusOK, "open_data", h.page(c, l.T("opendata.title"),
-		openDataData{Licence: opendata.Licence, Source: l.T("opendata.source", l.Pick(h.Ref.City.NameZh, h.Ref.City.NameEn))}))
+		openDataData{LicenceName: opendata.LicenceName, LicenceURL: opendata.LicenceURL, Source: l.T("opendata.source", l.Pick(h.Ref.City.NameZh, h.Ref.City.NameEn))}))
 }
 
 func (h *Handler) openDataCSV(c *gin.Context) {
