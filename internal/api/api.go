@@ -189,14 +189,13 @@ func serverError(c *gin.Context, err error) {
 // recoverJSON answers a panic in an API handler with the documented JSON
 // 500 instead of the site's HTML error page. The stack goes to the log
 // only; the client never sees it and is never told its request succeeded.
-func recoverJSON(c *gin.Context) {
-	recoverAs(func(c *gin.Context) {
-		private(c)
-		c.JSON(http.StatusInternalServerError, errorJSON{Error: "internal error"})
-	})(c)
-}
+var recoverJSON = recoverAs(func(c *gin.Context) {
+	private(c)
+	c.JSON(http.StatusInternalServerError, errorJSON{Error: "internal error"})
+})
 
-// recoverAs is recoverJSON answering with answer.
+// recoverAs is recoverJSON answering with answer (the Open311 facade
+// answers in the spec's error array).
 func recoverAs(answer func(*gin.Context)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		defer func() {

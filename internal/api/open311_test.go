@@ -440,3 +440,30 @@ func TestOpenDataCarriesNoPersonalData(t *testing.T) {
 		}
 	}
 }
+
+// With the database gone, Open311 says so in its own error format, with
+// Retry-After, and nothing of the cause; the downloads fail before a byte.
+func TestOpen311DatabaseDown(t *testing.T) {
+	a := apptest.New(t)
+	c := newClient(t, a)
+	sqlDB, err := a.DB.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = sqlDB.Close()
+	for _, p := range []string{"/requests.json", "/requests/" + ext("ABCD-EFGH-JKMN") + ".json"} {
+		r := c.open311Get(p)
+		expectOpen311Error(t, r, http.StatusServiceUnavailable)
+		if r.Header.Get("Retry-After") == "" || r.Header.Get("Cache-Control") != "no-store" || strings.Contains(string(r.Body), "sql") {
+			t.Fatalf("%s: %v %s", p, r.Header, r.Body)
+		}
+	}
+	for _, p := range []string{"/open-data/units.csv", "/open-data/units.json"} {
+		r := a.Browser().Get(p)
+		if r.Status != http.StatusServiceUnavailable || r.Header.Get("Content-Disposition") != "" || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") ||
+			r.Header.Get("Cache-Control") != "no-store" ||
+			strings.Contains(r.Body, "sql") {
+			t.Fatalf("%s: %d %v", p, r.Status, r.Header)
+		}
+	}
+}

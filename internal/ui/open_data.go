@@ -50,6 +50,7 @@ func (h *Handler) openDataFile(c *gin.Context, contentType, ext string,
 	release, ok := opendata.Acquire()
 	if !ok {
 		c.Header("Retry-After", "10")
+		c.Header("Cache-Control", "no-store")
 		h.ErrorPage(c, http.StatusServiceUnavailable)
 		return
 	}
@@ -66,6 +67,7 @@ func (h *Handler) openDataFile(c *gin.Context, contentType, ext string,
 		}
 		if !c.Writer.Written() {
 			c.Header("Content-Disposition", "")
+			c.Header("Cache-Control", "no-store") // no cache keeps the failure
 			h.serverError(c, err)
 			return
 		}
