@@ -50,6 +50,9 @@ type Handler struct {
 	// RiskPublic: the city publishes units' risk classes (city.yaml
 	// risk_public); off, no response carries one.
 	RiskPublic bool
+	// CityCode is the city's code (city.yaml), part of every Open311
+	// service_request_id (model.ExternalID).
+	CityCode string
 }
 
 // Register declares every API route.
@@ -73,6 +76,12 @@ func (h *Handler) Register(e *gin.Engine) {
 	body := v1.Group("/body", h.bodyAuth)
 	body.GET("/me", h.bodyMe)
 	body.POST("/records", h.bodyRecords)
+
+	// Open311 GeoReport v2, read-only (open311.go), with the spec's errors.
+	o := e.Group("/open311/v2", recoverAs(func(c *gin.Context) { open311Refused(c, http.StatusInternalServerError, "internal error") }))
+	o.GET("/services.json", h.open311Services)
+	o.GET("/requests.json", h.open311Requests)
+	o.GET("/requests/:file", h.open311Request) // <service_request_id>.json
 }
 
 func (h *Handler) now() time.Time {
@@ -180,21 +189,29 @@ func serverError(c *gin.Context, err error) {
 // recoverJSON answers a panic in an API handler with the documented JSON
 // 500 instead of the site's HTML error page. The stack goes to the log
 // only; the client never sees it and is never told its request succeeded.
-func recoverJSON(c *gin.Context) {
-	defer func() {
-		r := recover()
-		if r == nil {
-			return
-		}
-		if r == http.ErrAbortHandler {
-			panic(r)
-		}
-		server.Logger(c).Error("panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-		if !c.Writer.Written() {
-			private(c)
-			c.JSON(http.StatusInternalServerError, errorJSON{Error: "internal error"})
-		}
-		c.Abort()
-	}()
-	c.Next()
+var recoverJSON = recoverAs(func(c *gin.Context) {
+	private(c)
+	c.JSON(http.StatusInternalServerError, errorJSON{Error: "internal error"})
+})
+
+// recoverAs is recoverJSON answering with answer (the Open311 facade
+// answers in the spec's error array).
+func recoverAs(answer func(*gin.Context)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			r := recover()
+			if r == nil {
+				return
+			}
+			if r == http.ErrAbortHandler {
+				panic(r)
+			}
+			server.Logger(c).Error("panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			if !c.Writer.Written() {
+				answer(c)
+			}
+			c.Abort()
+		}()
+		c.Next()
+	}
 }

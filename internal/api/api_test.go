@@ -84,7 +84,7 @@ func newClient(t *testing.T, a *apptest.App) *client {
 	for _, s := range doc.Servers {
 		s.URL = a.URL + s.URL
 	}
-	for _, item := range doc.Paths.Map() { // a path served elsewhere on the host (the staff export)
+	for _, item := range doc.Paths.Map() { // paths served elsewhere on the host: the staff export, Open311
 		for _, s := range item.Servers {
 			s.URL = a.URL + s.URL
 		}

@@ -114,7 +114,7 @@ func New(opt Options) (http.Handler, error) {
 	}
 	pages.Register(engine)
 	(&api.Handler{Store: st, Intake: pages.Intake, Accounts: pages.Accounts, QR: pages.QR, BaseURL: opt.BaseURL, Now: opt.Now,
-		Verification: pages.Verification, RiskPublic: opt.Ref.City.RiskPublic}).Register(engine)
+		Verification: pages.Verification, RiskPublic: opt.Ref.City.RiskPublic, CityCode: opt.Ref.City.Code}).Register(engine)
 	return engine, nil
 }
 

@@ -71,3 +71,29 @@ func (s *Store) SealInstrument(ctx context.Context, id, caseID int64, at time.Ti
 	}
 	return s.touchUnitOfInstrument(ctx, id)
 }
+
+// DirectoryBatch loads up to n units in one of statuses with an ID above
+// afterID, in ID order: the open-data downloads walk the whole directory
+// this way without holding it in memory.
+func (s *Store) DirectoryBatch(ctx context.Context, statuses []model.UnitStatus, afterID int64, n int) ([]model.Unit, error) {
+	var out []model.Unit
+	err := s.q(ctx).Where("status IN ? AND id > ?", statuses, afterID).Order("id").Limit(n).Find(&out).Error
+	return out, err
+}
+
+// CurrentPledges is CurrentPledge for several units at once, by unit ID
+// (a unit without a standing pledge is absent).
+func (s *Store) CurrentPledges(ctx context.Context, unitIDs []int64) (map[int64]model.Pledge, error) {
+	out := map[int64]model.Pledge{}
+	if len(unitIDs) == 0 {
+		return out, nil
+	}
+	var rows []model.Pledge
+	if err := s.q(ctx).Where("unit_id IN ? AND superseded_at IS NULL", unitIDs).Order("unit_id, signed_at, id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, p := range rows {
+		out[p.UnitID] = p // the latest signed wins, as in CurrentPledge
+	}
+	return out, nil
+}

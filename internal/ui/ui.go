@@ -98,6 +98,9 @@ func (h *Handler) Register(e *gin.Engine) {
 	e.GET("/units", h.directory)
 	e.GET("/spot-checks", h.publicSpotChecks)
 	e.GET("/spot-checks/draws/:file", h.drawFile) // <code>.json
+	e.GET("/open-data", h.openData)
+	e.GET("/open-data/units.csv", h.openDataCSV)
+	e.GET("/open-data/units.json", h.openDataJSON)
 
 	// Everything below knows who is signed in.
 	s := e.Group("/", h.loadSession)
