@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -37,6 +38,7 @@ import (
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/demo"
 	"honestmeasure/internal/intake"
+	"honestmeasure/internal/metrics"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/outbox"
 	"honestmeasure/internal/reference"
@@ -188,6 +190,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 		ScanCacheBytes: cfg.ScanCacheMB << 20, Spool: server.NewSpool("", int64(cfg.UploadSpoolMB)<<20), DraftMaxAge: draftMaxAge(cfg),
 		PhotoMemoryBytes: int64(cfg.PhotoMemoryMB) << 20, UnconfirmedAfterDays: cfg.UnconfirmedAfterDays,
 		ReminderOffsets: cfg.ExpiryReminderDays}
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		opts.Metrics = metrics.New()
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("cannot listen on %s (HM_METRICS_ADDR): %v", cfg.MetricsAddr, errors.Unwrap(err))
+		}
+		defer metricsLn.Close() // on the paths that return before serving it
+	}
 	handler, err := app.New(opts)
 	if err != nil {
 		return err
@@ -199,7 +209,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 
 	worker := &outbox.Worker{Store: st, Logger: log, Config: outbox.Config{SMTPAddr: cfg.SMTP.Addr, SMTPUser: cfg.SMTP.User,
 		SMTPPassword: cfg.SMTP.Password, From: cfg.SMTP.From, SMTPTLS: cfg.SMTP.StartTLS, WebhookSecret: []byte(cfg.WebhookSecret),
-		SMSWebhookURL: cfg.SMS.WebhookURL, SMSWebhookSecret: []byte(cfg.SMS.WebhookSecret)}}
+		SMSWebhookURL: cfg.SMS.WebhookURL, SMSWebhookSecret: []byte(cfg.SMS.WebhookSecret)},
+		Attempted: opts.Metrics.DeliveryAttempt}
 	if err := worker.Config.Check(); err != nil {
 		return fmt.Errorf("notification settings (HM_SMTP_*, HM_SMS_*): %v", err)
 	}
@@ -230,6 +241,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	}
 	log.Info("honestmeasure is listening", "addr", ln.Addr().String(), "base_url", cfg.PublicBaseURL(),
 		"database", cfg.Database.Driver, "mode", string(cfg.Mode))
+	metricsDone := make(chan error, 1)
+	if metricsLn != nil {
+		log.Info("metrics are served", "addr", metricsLn.Addr().String(), "path", "/metrics")
+		go func() { metricsDone <- serveMetrics(ctx, metricsLn, opts.Metrics, cfg.ShutdownTimeout, log) }()
+	} else {
+		metricsDone <- nil
+	}
 	if env.ready != nil {
 		env.ready(ln.Addr().String())
 	}
@@ -241,7 +259,19 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	if err := <-workerDone; err != nil {
 		return fmt.Errorf("notification worker: %w", err)
 	}
+	if err := <-metricsDone; err != nil {
+		return fmt.Errorf("metrics listener (HM_METRICS_ADDR): %w", err)
+	}
 	return nil
+}
+
+// serveMetrics answers GET /metrics on ln, and nothing else, until ctx
+// ends. The edge's timeouts apply (a slow client cannot hold a connection
+// by its headers).
+func serveMetrics(ctx context.Context, ln net.Listener, m *metrics.Metrics, grace time.Duration, log *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	return server.Serve(ctx, ln, mux, grace, log)
 }
 
 func draftMaxAge(cfg config.Config) time.Duration {

@@ -250,3 +250,42 @@ func (s *Store) CountCaseMessages(ctx context.Context, caseID int64, event strin
 	err := s.q(ctx).Model(&model.OutboxMessage{}).Where("case_id = ? AND event = ? AND created_at >= ?", caseID, event, outboxTime(since)).Count(&n).Error
 	return n, err
 }
+
+// OutboxPendingStat is what waits in one channel: how many messages and
+// since when the oldest of them.
+type OutboxPendingStat struct {
+	Channel string
+	Count   int64
+	Oldest  time.Time
+}
+
+// OutboxPending sums up the pending messages by channel, for the metrics
+// scraped every few seconds: one grouped count, then the oldest message of
+// each channel found (a handful of channels, each one indexed lookup over
+// the pending rows of idx_outbox_pending).
+func (s *Store) OutboxPending(ctx context.Context) ([]OutboxPendingStat, error) {
+	var rows []struct {
+		Channel string
+		N       int64
+	}
+	err := s.q(ctx).Model(&model.OutboxMessage{}).Select("channel, COUNT(*) AS n").
+		Where("status = ?", OutboxPending).Group("channel").Order("channel").Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make([]OutboxPendingStat, 0, len(rows))
+	for _, r := range rows {
+		var oldest []time.Time
+		err := s.q(ctx).Model(&model.OutboxMessage{}).Where("status = ? AND channel = ?", OutboxPending, r.Channel).
+			Order("created_at, id").Limit(1).Pluck("created_at", &oldest).Error
+		if err != nil {
+			return nil, err
+		}
+		st := OutboxPendingStat{Channel: r.Channel, Count: r.N}
+		if len(oldest) == 1 {
+			st.Oldest = oldest[0]
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
