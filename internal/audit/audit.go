@@ -75,6 +75,7 @@ const (
 	ActionInspectionCase       = "inspection_case" // a failed check opened a case
 	ActionRecusal              = "recusal"         // an officer declared a conflict of interest (回避)
 	ActionRiskClass            = "risk_class"      // a unit's risk class was (re)computed to a new value (internal/risk)
+	ActionOutboxRetry          = "outbox_retry"    // the city admin sent a failed or waiting notification again (internal/outbox.Operator)
 )
 
 var actions = map[string]bool{
@@ -92,7 +93,7 @@ var actions = map[string]bool{
 	ActionInstrumentSeal: true, ActionRiskClass: true,
 	ActionCheckItemChange: true, ActionPlanCreate: true, ActionDrawAnnounce: true, ActionDrawMade: true, ActionDrawVoid: true,
 	ActionInspectionResult: true, ActionInspectionSubstitute: true, ActionInspectionPublish: true, ActionInspectionCase: true,
-	ActionRecusal: true,
+	ActionRecusal: true, ActionOutboxRetry: true,
 }
 
 // KnownAction reports whether a is one of the Action constants.
@@ -122,13 +123,14 @@ const (
 	ObjectPlan           = "spot_check_plan"
 	ObjectDraw           = "draw"
 	ObjectInspection     = "inspection"
+	ObjectOutboxMessage  = "outbox_message"
 )
 
 // ObjectTypes lists the Object constants, for a picker.
 func ObjectTypes() []string {
 	return []string{ObjectUser, ObjectUnit, ObjectCase, ObjectAgency, ObjectDistrict, ObjectRoutingRule,
 		ObjectHoliday, ObjectPledgeText, ObjectInstrumentType, ObjectImport, ObjectConflict, ObjectBodyToken,
-		ObjectReplyTemplate, ObjectInstrument, ObjectCheckItem, ObjectPlan, ObjectDraw, ObjectInspection}
+		ObjectReplyTemplate, ObjectInstrument, ObjectCheckItem, ObjectPlan, ObjectDraw, ObjectInspection, ObjectOutboxMessage}
 }
 
 // Column widths of audit_log. Values must fit exactly: MySQL in strict mode

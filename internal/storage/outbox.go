@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"gorm.io/gorm"
+
 	"honestmeasure/internal/model"
 )
 
@@ -288,4 +290,46 @@ func (s *Store) OutboxPending(ctx context.Context) ([]OutboxPendingStat, error) 
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// OutboxFilter picks messages for the operator's list: of one status
+// (pending or failed) and, when set, one channel; newest first, a page at
+// a time.
+type OutboxFilter struct {
+	Status  string
+	Channel string
+	Page    int // from 1
+	PerPage int
+}
+
+// OutboxList returns the page of messages f picks and how many match in
+// all. The bodies are left out: the list never shows them.
+func (s *Store) OutboxList(ctx context.Context, f OutboxFilter) ([]model.OutboxMessage, int64, error) {
+	picked := func() *gorm.DB {
+		q := s.q(ctx).Model(&model.OutboxMessage{}).Where("status = ?", f.Status)
+		if f.Channel != "" {
+			q = q.Where("channel = ?", f.Channel)
+		}
+		return q
+	}
+	var total int64
+	if err := picked().Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var out []model.OutboxMessage
+	err := picked().Omit("body").Order("id DESC").Offset((max(f.Page, 1) - 1) * f.PerPage).Limit(f.PerPage).Find(&out).Error
+	return out, total, err
+}
+
+// RetryOutbox makes message id due at now again with a fresh count of
+// attempts (its tries stay in outbox_attempts): a failed message becomes
+// pending, a pending one waiting out its back-off is due at once. It
+// reports false, changing nothing, when the message is delivered or is
+// being delivered right now (leased): resetting it then could send it twice.
+func (s *Store) RetryOutbox(ctx context.Context, id int64, now time.Time) (bool, error) {
+	now = outboxTime(now)
+	res := s.q(ctx).Exec(`UPDATE outbox SET status = ?, attempts = 0, next_attempt_at = ?, locked_until = NULL
+WHERE id = ? AND status IN (?, ?) AND (locked_until IS NULL OR locked_until < ?)`,
+		OutboxPending, now, id, OutboxPending, OutboxFailed, now)
+	return res.RowsAffected == 1, res.Error
 }
