@@ -17,6 +17,7 @@ import (
 	"honestmeasure/internal/cases"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/metrics"
+	"honestmeasure/internal/outbox"
 	"honestmeasure/internal/photos"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
@@ -109,6 +110,7 @@ func New(opt Options) (http.Handler, error) {
 	pages.Cases.Tips = pages.Intake
 	pages.Cases.Risk = riskService
 	pages.Risk = riskService
+	pages.Outbox = &outbox.Operator{Store: st, Audit: auditLog, Now: opt.Now}
 	pages.Reminders = &reminders.Service{Store: st, Now: opt.Now, Offsets: opt.ReminderOffsets, BaseURL: opt.BaseURL}
 	uploads := maps.Clone(ui.Uploads)
 	maps.Copy(uploads, api.Uploads)
