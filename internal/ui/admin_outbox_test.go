@@ -77,6 +77,13 @@ func TestAdminOutboxShowsAndRetries(t *testing.T) {
 		t.Errorf("retry of no message: %d", b.Last.Status)
 	}
 
+	// The objects an admin opens link their history.
+	_, unitID, _ := a.ApprovedUnit("钟楼菜场 12号摊位")
+	b.Get("/staff/units/" + strconv.FormatInt(unitID, 10))
+	b.Expect(http.StatusOK, `/admin/audit?object_type=unit&amp;object_id=`+strconv.FormatInt(unitID, 10))
+	b.Get("/admin/audit")
+	b.Expect(http.StatusOK, `/admin/audit?object_id=`+strconv.FormatInt(unitID, 10)+`&amp;object_type=unit`)
+
 	officer := staffBrowser(t, a, "officer.outbox@example.org", model.RoleOfficer, "cz-tianning")
 	officer.Get("/admin/outbox")
 	if officer.Last.Status != http.StatusNotFound {
