@@ -4,6 +4,7 @@
 //	honestmeasure [-config FILE] migrate           apply database migrations and exit
 //	honestmeasure [-config FILE] user create ...   create an account
 //	honestmeasure [-config FILE] audit verify      check the audit log's hash chain and MACs
+//	honestmeasure [-config FILE] backup FILE       copy the embedded SQLite database while it runs
 //	honestmeasure draw verify FILE                 reproduce a published spot-check draw (no database, no config)
 //
 // Configuration comes from the optional YAML file and HM_* environment
@@ -81,7 +82,7 @@ func run(ctx context.Context, env environment) error {
 	configPath := fs.String("config", env.getenv("HM_CONFIG"), "YAML configuration file (HM_CONFIG)")
 	demoFlag := fs.Bool("demo", false, "load demo data into an empty database (HM_DEMO=1)")
 	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: honestmeasure [-config FILE] [-demo] [serve | migrate | user create -h | audit verify | draw verify FILE]")
+		fmt.Fprintln(env.stderr, "usage: honestmeasure [-config FILE] [-demo] [serve | migrate | user create -h | audit verify | backup FILE | draw verify FILE]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(env.args); err != nil {
@@ -124,13 +125,15 @@ func run(ctx context.Context, env environment) error {
 			return errors.New("usage: honestmeasure audit verify [-anchor ID:HASH]…")
 		}
 		return auditVerify(ctx, cfg, log, env, cmd[2:])
+	case "backup":
+		return backup(ctx, cfg, log, env, cmd[1:])
 	case "user":
 		if len(cmd) < 2 || cmd[1] != "create" {
 			return errors.New("usage: honestmeasure user create -login L -role R [-agency CODE] [-body CODE] [-name N] [-password-stdin]")
 		}
 		return userCreate(ctx, cfg, log, env, cmd[2:])
 	default:
-		return fmt.Errorf("unknown command %q: use serve, migrate, user create, audit verify or draw verify FILE", cmd[0])
+		return fmt.Errorf("unknown command %q: use serve, migrate, user create, audit verify, backup FILE or draw verify FILE", cmd[0])
 	}
 }
 
