@@ -36,7 +36,12 @@ func BackupSQLite(ctx context.Context, db *gorm.DB, path string) (BackupResult, 
 	if _, err := os.Lstat(abs); err == nil {
 		return BackupResult{}, fmt.Errorf("%s already exists: give a new file name (an old backup is never overwritten)", abs)
 	}
-	if err := db.WithContext(ctx).Exec("VACUUM INTO ?", abs).Error; err != nil {
+	// Through database/sql: GORM would log the copy as a slow query.
+	sqlDB, err := db.DB()
+	if err != nil {
+		return BackupResult{}, err
+	}
+	if _, err := sqlDB.ExecContext(ctx, "VACUUM INTO ?", abs); err != nil {
 		return BackupResult{}, fmt.Errorf("cannot write the backup to %s: %v", abs, err)
 	}
 	res := BackupResult{Path: abs}
