@@ -30,12 +30,12 @@ func TestOperatorListsAndRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	who := audit.Actor{User: admin, IP: "10.0.0.1"}
-	clk := newClock(time.Now())
-	op := &outbox.Operator{Store: st, Audit: log, Now: clk.Now}
-
 	r := newReceiver(t, secret, http.StatusBadRequest) // final: given up at once
 	ids := enqueue(t, st, webhook(t, r.srv.URL+"/hook?token=s3cret", map[string]string{"k": "v"}),
 		outbox.Email("zhang.san@example.cn", "s", "b", nil, "case.received"))
+	// After the enqueueing (due at the real now), whatever the engine rounds.
+	clk := newClock(time.Now().Add(time.Second))
+	op := &outbox.Operator{Store: st, Audit: log, Now: clk.Now}
 	var told []string
 	w := &outbox.Worker{Store: st, Config: outbox.Config{WebhookSecret: secret}, Now: clk.Now,
 		Attempted: func(channel, result string) { told = append(told, channel+"/"+result) }}
