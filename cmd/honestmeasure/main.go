@@ -4,6 +4,7 @@
 //	honestmeasure [-config FILE] migrate           apply database migrations and exit
 //	honestmeasure [-config FILE] user create ...   create an account
 //	honestmeasure [-config FILE] audit verify      check the audit log's hash chain and MACs
+//	honestmeasure [-config FILE] backup FILE       copy the embedded SQLite database while it runs
 //	honestmeasure draw verify FILE                 reproduce a published spot-check draw (no database, no config)
 //
 // Configuration comes from the optional YAML file and HM_* environment
@@ -19,6 +20,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -37,6 +39,7 @@ import (
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/demo"
 	"honestmeasure/internal/intake"
+	"honestmeasure/internal/metrics"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/outbox"
 	"honestmeasure/internal/reference"
@@ -79,7 +82,7 @@ func run(ctx context.Context, env environment) error {
 	configPath := fs.String("config", env.getenv("HM_CONFIG"), "YAML configuration file (HM_CONFIG)")
 	demoFlag := fs.Bool("demo", false, "load demo data into an empty database (HM_DEMO=1)")
 	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: honestmeasure [-config FILE] [-demo] [serve | migrate | user create -h | audit verify | draw verify FILE]")
+		fmt.Fprintln(env.stderr, "usage: honestmeasure [-config FILE] [-demo] [serve | migrate | user create -h | audit verify | backup FILE | draw verify FILE]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(env.args); err != nil {
@@ -122,13 +125,15 @@ func run(ctx context.Context, env environment) error {
 			return errors.New("usage: honestmeasure audit verify [-anchor ID:HASH]…")
 		}
 		return auditVerify(ctx, cfg, log, env, cmd[2:])
+	case "backup":
+		return backup(ctx, cfg, log, env, cmd[1:])
 	case "user":
 		if len(cmd) < 2 || cmd[1] != "create" {
 			return errors.New("usage: honestmeasure user create -login L -role R [-agency CODE] [-body CODE] [-name N] [-password-stdin]")
 		}
 		return userCreate(ctx, cfg, log, env, cmd[2:])
 	default:
-		return fmt.Errorf("unknown command %q: use serve, migrate, user create, audit verify or draw verify FILE", cmd[0])
+		return fmt.Errorf("unknown command %q: use serve, migrate, user create, audit verify, backup FILE or draw verify FILE", cmd[0])
 	}
 }
 
@@ -188,6 +193,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 		ScanCacheBytes: cfg.ScanCacheMB << 20, Spool: server.NewSpool("", int64(cfg.UploadSpoolMB)<<20), DraftMaxAge: draftMaxAge(cfg),
 		PhotoMemoryBytes: int64(cfg.PhotoMemoryMB) << 20, UnconfirmedAfterDays: cfg.UnconfirmedAfterDays,
 		ReminderOffsets: cfg.ExpiryReminderDays}
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		opts.Metrics = metrics.New()
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("cannot listen on %s (HM_METRICS_ADDR): %v", cfg.MetricsAddr, errors.Unwrap(err))
+		}
+		defer metricsLn.Close() // on the paths that return before serving it
+	}
 	handler, err := app.New(opts)
 	if err != nil {
 		return err
@@ -199,7 +212,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 
 	worker := &outbox.Worker{Store: st, Logger: log, Config: outbox.Config{SMTPAddr: cfg.SMTP.Addr, SMTPUser: cfg.SMTP.User,
 		SMTPPassword: cfg.SMTP.Password, From: cfg.SMTP.From, SMTPTLS: cfg.SMTP.StartTLS, WebhookSecret: []byte(cfg.WebhookSecret),
-		SMSWebhookURL: cfg.SMS.WebhookURL, SMSWebhookSecret: []byte(cfg.SMS.WebhookSecret)}}
+		SMSWebhookURL: cfg.SMS.WebhookURL, SMSWebhookSecret: []byte(cfg.SMS.WebhookSecret)},
+		Attempted: opts.Metrics.DeliveryAttempt}
 	if err := worker.Config.Check(); err != nil {
 		return fmt.Errorf("notification settings (HM_SMTP_*, HM_SMS_*): %v", err)
 	}
@@ -230,6 +244,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	}
 	log.Info("honestmeasure is listening", "addr", ln.Addr().String(), "base_url", cfg.PublicBaseURL(),
 		"database", cfg.Database.Driver, "mode", string(cfg.Mode))
+	metricsDone := make(chan error, 1)
+	if metricsLn != nil {
+		log.Info("metrics are served", "addr", metricsLn.Addr().String(), "path", "/metrics")
+		go func() { metricsDone <- serveMetrics(ctx, metricsLn, opts.Metrics, cfg.ShutdownTimeout, log) }()
+	} else {
+		metricsDone <- nil
+	}
 	if env.ready != nil {
 		env.ready(ln.Addr().String())
 	}
@@ -241,7 +262,19 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 	if err := <-workerDone; err != nil {
 		return fmt.Errorf("notification worker: %w", err)
 	}
+	if err := <-metricsDone; err != nil {
+		return fmt.Errorf("metrics listener (HM_METRICS_ADDR): %w", err)
+	}
 	return nil
+}
+
+// serveMetrics answers GET /metrics on ln, and nothing else, until ctx
+// ends. The edge's timeouts apply (a slow client cannot hold a connection
+// by its headers).
+func serveMetrics(ctx context.Context, ln net.Listener, m *metrics.Metrics, grace time.Duration, log *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	return server.Serve(ctx, ln, mux, grace, log)
 }
 
 func draftMaxAge(cfg config.Config) time.Duration {

@@ -13,6 +13,7 @@ import (
 
 	"honestmeasure/internal/fail"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/outbox"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/throttle"
 )
@@ -172,15 +173,7 @@ func spendCode(ctx context.Context, tx *storage.Store, oc *storage.OneTimeCode, 
 
 // Mask shows enough of a login to recognise it, not enough to read it off a
 // shoulder: 138****5678, w***@example.com.
-func Mask(login string) string {
-	if i := strings.LastIndexByte(login, '@'); i > 0 {
-		return login[:1] + "***" + login[i:]
-	}
-	if len(login) == 11 {
-		return login[:3] + "****" + login[7:]
-	}
-	return "***"
-}
+func Mask(login string) string { return outbox.MaskAddress(login) }
 
 // contactOf is where a user's codes go: the phone when there is one.
 func contactOf(u *model.User) (to string, email bool) {

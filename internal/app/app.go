@@ -16,7 +16,9 @@ import (
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/cases"
 	"honestmeasure/internal/intake"
+	"honestmeasure/internal/metrics"
 	"honestmeasure/internal/moderation"
+	"honestmeasure/internal/outbox"
 	"honestmeasure/internal/photos"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
@@ -70,6 +72,9 @@ type Options struct {
 	// on which its merchant is reminded (nil: reminders.DefaultOffsets);
 	// the dashboard lists certificates from the first of them on.
 	ReminderOffsets []int
+	// Metrics, when set, counts requests, reports, the pool, the scan
+	// cache and the outbox (served by the caller on its own listener).
+	Metrics *metrics.Metrics
 }
 
 // New returns the complete HTTP handler.
@@ -89,13 +94,18 @@ func New(opt Options) (http.Handler, error) {
 	}
 	riskService := newRisk(opt, st, auditLog)
 	unitService := &units.Service{Store: st, Audit: auditLog, BaseURL: opt.BaseURL, Now: opt.Now}
-	pages := &ui.Handler{Store: st, Audit: auditLog, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger, ScanCache: scan.NewPageCache(opt.ScanCacheBytes),
+	scanCache := scan.NewPageCache(opt.ScanCacheBytes)
+	if err := watch(opt, st, scanCache); err != nil {
+		return nil, err
+	}
+	pages := &ui.Handler{Store: st, Audit: auditLog, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger, ScanCache: scanCache,
 		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now, DraftMaxAge: opt.DraftMaxAge,
 		Cases: &cases.Service{Store: st, Audit: auditLog, Units: unitService, BaseURL: opt.BaseURL, Now: opt.Now,
 			CityCode: opt.Ref.City.Code, HandoffSettle: cases.DefaultHandoffSettle},
-		Units:    unitService,
-		Photos:   photoLimiter,
-		Intake:   &intake.Service{Store: st, Photos: photoLimiter, Secret: opt.Secret, Limits: opt.ReportLimits, BaseURL: opt.BaseURL, Now: opt.Now},
+		Units:  unitService,
+		Photos: photoLimiter,
+		Intake: &intake.Service{Store: st, Photos: photoLimiter, Secret: opt.Secret, Limits: opt.ReportLimits, BaseURL: opt.BaseURL, Now: opt.Now,
+			Received: opt.Metrics.ReportReceived},
 		Accounts: &accounts.Service{Store: st, Audit: auditLog, Secret: opt.Secret, Limits: opt.AccountLimits, Now: opt.Now, Logger: opt.Logger, LogCodes: opt.LogCodes}}
 	pages.Verification = &verification.Service{Store: st, Audit: auditLog, BaseURL: opt.BaseURL, Now: opt.Now,
 		UnconfirmedAfterDays: opt.UnconfirmedAfterDays, Tips: pages.Intake}
@@ -103,12 +113,13 @@ func New(opt Options) (http.Handler, error) {
 	pages.Cases.Risk = riskService
 	pages.Risk = riskService
 	pages.Moderation = &moderation.Service{Store: st, Audit: auditLog, Now: opt.Now}
+	pages.Outbox = &outbox.Operator{Store: st, Audit: auditLog, Now: opt.Now}
 	pages.Reminders = &reminders.Service{Store: st, Now: opt.Now, Offsets: opt.ReminderOffsets, BaseURL: opt.BaseURL}
 	uploads := maps.Clone(ui.Uploads)
 	maps.Copy(uploads, api.Uploads)
 	engine, err := server.NewEngine(server.Options{DB: opt.DB, Renderer: renderer, Logger: opt.Logger,
 		SecureCookies: opt.SecureCookies, TrustedProxies: opt.TrustedProxies, ErrorPage: pages.ErrorPage,
-		Uploads: uploads, Spool: opt.Spool})
+		Uploads: uploads, Spool: opt.Spool, Observe: opt.Metrics.Middleware()})
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +127,25 @@ func New(opt Options) (http.Handler, error) {
 	(&api.Handler{Store: st, Intake: pages.Intake, Accounts: pages.Accounts, QR: pages.QR, BaseURL: opt.BaseURL, Now: opt.Now,
 		Verification: pages.Verification, RiskPublic: opt.Ref.City.RiskPublic, CityCode: opt.Ref.City.Code}).Register(engine)
 	return engine, nil
+}
+
+// watch gives the metrics, when there are any, the pool, the scan cache and
+// the outbox to read at scrape time.
+func watch(opt Options, st *storage.Store, scanCache *scan.PageCache) error {
+	if opt.Metrics == nil {
+		return nil
+	}
+	sqlDB, err := opt.DB.DB()
+	if err != nil {
+		return err
+	}
+	if err := opt.Metrics.WatchDB(sqlDB); err != nil {
+		return err
+	}
+	if err := opt.Metrics.WatchScanCache(scanCache); err != nil {
+		return err
+	}
+	return opt.Metrics.WatchOutbox(st, opt.Now)
 }
 
 // Jobs are the services the background work of an instance calls, built

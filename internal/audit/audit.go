@@ -79,6 +79,7 @@ const (
 	ActionRiskClass            = "risk_class"      // a unit's risk class was (re)computed to a new value (internal/risk)
 	ActionCaseHandoff          = "case_handoff"    // a case's registration number in 12315/12345 was recorded or corrected
 	ActionHandoffExport        = "handoff_export"  // the hand-off export (with reporters' details) was taken: counts and position, never the data
+	ActionOutboxRetry          = "outbox_retry"    // the city admin sent a failed or waiting notification again (internal/outbox.Operator)
 )
 
 var actions = map[string]bool{
@@ -98,6 +99,7 @@ var actions = map[string]bool{
 	ActionInspectionResult: true, ActionInspectionSubstitute: true, ActionInspectionPublish: true, ActionInspectionCase: true,
 	ActionRecusal: true, ActionModerate: true, ActionModerationView: true,
 	ActionCaseHandoff: true, ActionHandoffExport: true,
+	ActionOutboxRetry: true,
 }
 
 // KnownAction reports whether a is one of the Action constants.
@@ -128,13 +130,14 @@ const (
 	ObjectDraw           = "draw"
 	ObjectInspection     = "inspection"
 	ObjectModeration     = "moderation"
+	ObjectOutboxMessage  = "outbox_message"
 )
 
 // ObjectTypes lists the Object constants, for a picker.
 func ObjectTypes() []string {
 	return []string{ObjectUser, ObjectUnit, ObjectCase, ObjectAgency, ObjectDistrict, ObjectRoutingRule,
 		ObjectHoliday, ObjectPledgeText, ObjectInstrumentType, ObjectImport, ObjectConflict, ObjectBodyToken,
-		ObjectReplyTemplate, ObjectInstrument, ObjectCheckItem, ObjectPlan, ObjectDraw, ObjectInspection, ObjectModeration}
+		ObjectReplyTemplate, ObjectInstrument, ObjectCheckItem, ObjectPlan, ObjectDraw, ObjectInspection, ObjectModeration, ObjectOutboxMessage}
 }
 
 // Column widths of audit_log. Values must fit exactly: MySQL in strict mode

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -30,11 +31,15 @@ const (
 // Config is everything the server needs to start. Field names follow the
 // YAML keys documented in configs/honestmeasure.example.yaml.
 type Config struct {
-	Mode    Mode   `yaml:"mode"`
-	Addr    string `yaml:"addr"`
-	BaseURL string `yaml:"base_url"`
-	DataDir string `yaml:"data_dir"`
-	Secret  string `yaml:"secret"`
+	Mode Mode   `yaml:"mode"`
+	Addr string `yaml:"addr"`
+	// MetricsAddr is where the Prometheus metrics are served (GET
+	// /metrics), on a listener of their own that the public one never
+	// answers for; empty (the default) serves none.
+	MetricsAddr string `yaml:"metrics_addr"`
+	BaseURL     string `yaml:"base_url"`
+	DataDir     string `yaml:"data_dir"`
+	Secret      string `yaml:"secret"`
 	// AuditKey keys the audit log's MACs (HM_AUDIT_KEY). Empty in
 	// development means one derived from the secret.
 	AuditKey string `yaml:"audit_key"`
@@ -194,6 +199,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		}
 	}
 	str("HM_ADDR", &cfg.Addr)
+	str("HM_METRICS_ADDR", &cfg.MetricsAddr)
 	str("HM_BASE_URL", &cfg.BaseURL)
 	str("HM_DATA_DIR", &cfg.DataDir)
 	str("HM_DB_DRIVER", &cfg.Database.Driver)
@@ -362,6 +368,14 @@ func (c Config) Validate() error {
 	}
 	if c.Addr == "" {
 		return errors.New("HM_ADDR must not be empty")
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+			return fmt.Errorf("HM_METRICS_ADDR must be host:port, such as 127.0.0.1:9090 (empty: no metrics), got %q", c.MetricsAddr)
+		}
+		if c.MetricsAddr == c.Addr {
+			return errors.New("HM_METRICS_ADDR must differ from HM_ADDR: the metrics have a listener of their own")
+		}
 	}
 	if c.DraftMaxAgeDays < 0 || c.DraftMaxAgeDays > 3650 {
 		return fmt.Errorf("draft_max_age_days (HM_DRAFT_MAX_AGE_DAYS) must be from 0 to 3650, got %d", c.DraftMaxAgeDays)

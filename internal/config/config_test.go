@@ -12,7 +12,8 @@ func TestDefaultsNeedNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Addr != ":8080" || cfg.Database.Driver != "sqlite" || cfg.BaseURL != "http://localhost:8080" || cfg.Mode != Development {
+	if cfg.Addr != ":8080" || cfg.Database.Driver != "sqlite" || cfg.BaseURL != "http://localhost:8080" || cfg.Mode != Development ||
+		cfg.MetricsAddr != "" {
 		t.Fatalf("defaults: %+v", cfg)
 	}
 }
@@ -73,6 +74,9 @@ func TestValidate(t *testing.T) {
 		{"unknown driver", map[string]string{"HM_DB_DRIVER": "oracle"}, "unknown database driver"},
 		{"mysql needs dsn", map[string]string{"HM_DB_DRIVER": "mysql"}, "HM_DB_DSN"},
 		{"base URL with path", map[string]string{"HM_BASE_URL": "https://x.cn/app"}, "path"},
+		{"metrics on a port of their own", map[string]string{"HM_METRICS_ADDR": "127.0.0.1:9090"}, ""},
+		{"metrics without a port", map[string]string{"HM_METRICS_ADDR": "localhost"}, "HM_METRICS_ADDR must be host:port"},
+		{"metrics on the public listener", map[string]string{"HM_ADDR": ":8080", "HM_METRICS_ADDR": ":8080"}, "HM_METRICS_ADDR must differ"},
 		{"bad pool size", map[string]string{"HM_DB_MAX_OPEN_CONNS": "0"}, "HM_DB_MAX_OPEN_CONNS"},
 		{"bad scan cache size", map[string]string{"HM_SCAN_CACHE_MB": "0"}, "HM_SCAN_CACHE_MB"},
 		{"bad upload spool size", map[string]string{"HM_UPLOAD_SPOOL_MB": "-1"}, "HM_UPLOAD_SPOOL_MB"},

@@ -68,6 +68,10 @@ type Service struct {
 	// Photos is the server's photo limiter (nil: one of
 	// photos.DefaultMemory for this service alone, made on first use).
 	Photos *photos.Limiter
+	// Received, when set, is told of every report stored (not of replays
+	// of one already stored), after its transaction committed: the
+	// metrics' count by kind and category.
+	Received func(kind model.ReportKind, category model.Category)
 
 	photosOnce sync.Once
 	mu         sync.Mutex
@@ -267,6 +271,9 @@ func (s *Service) Submit(ctx context.Context, req Request) (*Receipt, error) {
 	if err != nil {
 		refund()
 		return nil, err
+	}
+	if s.Received != nil {
+		s.Received(report.Kind, report.Category)
 	}
 	return &Receipt{Report: report, Case: c, AccessCode: code, PhotosLeftOut: leftOut}, nil
 }

@@ -127,6 +127,29 @@ type Worker struct {
 	Logger     *slog.Logger     // nil: discard
 	Now        func() time.Time // nil: time.Now; drives leases, back-off and the Date header
 	HTTPClient *http.Client     // nil: a client with Config.HTTPTimeout
+	// Attempted, when set, is told the channel and result (one of the
+	// Result constants) of every delivery try: the metrics' count.
+	Attempted func(channel, result string)
+}
+
+// Results of a delivery try, as Worker.Attempted is told them.
+const (
+	ResultDelivered   = "delivered"   // the receiver took it
+	ResultRetry       = "retry"       // refused or unreachable; tried again later
+	ResultGivenUp     = "given_up"    // refused for good, or out of attempts: the message is failed
+	ResultInterrupted = "interrupted" // cut short by shutdown; due again when its lease ends
+	ResultUnrecorded  = "unrecorded"  // the outcome could not be stored; the lease decides what follows
+)
+
+// Results lists the Result constants.
+func Results() []string {
+	return []string{ResultDelivered, ResultRetry, ResultGivenUp, ResultInterrupted, ResultUnrecorded}
+}
+
+func (w *Worker) tell(m model.OutboxMessage, result string) {
+	if w.Attempted != nil {
+		w.Attempted(m.Channel, result)
+	}
 }
 
 // Run delivers messages every Config.Poll until ctx is done, then returns
@@ -226,6 +249,7 @@ func (w *Worker) attempt(ctx context.Context, cfg Config, s sender, m model.Outb
 	dur := time.Since(start)
 	if derr != nil && ctx.Err() != nil {
 		log.Info("outbox delivery interrupted", append(attrs(m), "attempt", n)...)
+		w.tell(m, ResultInterrupted)
 		return interrupted, nil
 	}
 	at := w.now()
@@ -236,9 +260,11 @@ func (w *Worker) attempt(ctx context.Context, cfg Config, s sender, m model.Outb
 			// Sent but not recorded: the message will go out again when the
 			// lease ends (the at-least-once window).
 			log.Error("outbox delivery not recorded", append(attrs(m), "attempt", n, "error", err)...)
+			w.tell(m, ResultUnrecorded)
 			return sent, fmt.Errorf("outbox: record delivery of %d: %w", m.ID, err)
 		}
 		log.Info("outbox message delivered", append(attrs(m), "attempt", n, "duration", dur)...)
+		w.tell(m, ResultDelivered)
 		return sent, nil
 	}
 	giveUp := isPermanent(derr) || n >= cfg.MaxAttempts
@@ -249,13 +275,16 @@ func (w *Worker) attempt(ctx context.Context, cfg Config, s sender, m model.Outb
 	}
 	if err := w.Store.RecordAttempt(rctx, m.ID, at, false, derr.Error(), dur, next, giveUp); err != nil {
 		log.Error("outbox failure not recorded", append(attrs(m), "attempt", n, "error", err)...)
+		w.tell(m, ResultUnrecorded)
 		return notSent, fmt.Errorf("outbox: record failure of %d: %w", m.ID, err)
 	}
 	logged := append(attrs(m), "attempt", n, "error", redact(derr.Error(), m))
 	if giveUp {
 		log.Error("outbox message given up", append(logged, "permanent", isPermanent(derr))...)
+		w.tell(m, ResultGivenUp)
 	} else {
 		log.Warn("outbox delivery failed, will retry", append(logged, "retry_at", *next)...)
+		w.tell(m, ResultRetry)
 	}
 	return notSent, nil
 }

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"honestmeasure/internal/model"
@@ -30,6 +31,9 @@ type PageCache struct {
 	pages map[PageKey]*CachedPage
 	size  int
 	limit int
+	// hits and misses count Get's answers since start, for the metrics: a
+	// miss is a page rendered afresh (absent, or stale and dropped).
+	hits, misses atomic.Uint64
 }
 
 // PageKey names one cached page: a code in one language.
@@ -63,14 +67,22 @@ func (c *PageCache) Get(k PageKey, stamp storage.ScanStamp, now time.Time) *Cach
 	defer c.mu.Unlock()
 	p := c.pages[k]
 	if p == nil {
+		c.misses.Add(1)
 		return nil
 	}
 	if stamp.Revoked || p.UnitID != stamp.UnitID || p.Rev != stamp.PublicRev || !now.Before(p.Expires) {
 		c.drop(k, p)
+		c.misses.Add(1)
 		return nil
 	}
+	c.hits.Add(1)
 	return p
 }
+
+// Hits and Misses count Get's answers so far: a page served from memory, a
+// page that had to be rendered.
+func (c *PageCache) Hits() uint64   { return c.hits.Load() }
+func (c *PageCache) Misses() uint64 { return c.misses.Load() }
 
 // Put stores p under k, making room if needed. A page larger than the whole
 // cache is not stored.

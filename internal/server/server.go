@@ -40,6 +40,9 @@ type Options struct {
 	// Spool holds uploaded files on disk within its budget; nil means 512 MB
 	// in the system's temporary directory.
 	Spool *Spool
+	// Observe, when set, wraps every request after the request ID is
+	// given, the 404s included: the metrics (internal/metrics).
+	Observe gin.HandlerFunc
 }
 
 // DefaultSpoolBytes is the upload spool's budget when none is configured.
@@ -74,7 +77,11 @@ func NewEngine(opt Options) (*gin.Engine, error) {
 		}
 		c.JSON(status, body)
 	}
-	e.Use(requestID(), accessLog(opt.Logger), compress(), recovery(opt.Logger, opt.ErrorPage), securityHeaders(opt.SecureCookies), language(opt.SecureCookies),
+	e.Use(requestID())
+	if opt.Observe != nil {
+		e.Use(opt.Observe)
+	}
+	e.Use(accessLog(opt.Logger), compress(), recovery(opt.Logger, opt.ErrorPage), securityHeaders(opt.SecureCookies), language(opt.SecureCookies),
 		crossOrigin(opt.ErrorPage), bodyLimits(opt.Uploads, opt.Spool, refuse))
 	// Nothing parses a multipart body through Gin (bodyLimits has done it),
 	// but if something did, its memory would be bounded by this.

@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"gorm.io/gorm"
+
 	"honestmeasure/internal/model"
 )
 
@@ -249,4 +251,85 @@ func (s *Store) CountCaseMessages(ctx context.Context, caseID int64, event strin
 	var n int64
 	err := s.q(ctx).Model(&model.OutboxMessage{}).Where("case_id = ? AND event = ? AND created_at >= ?", caseID, event, outboxTime(since)).Count(&n).Error
 	return n, err
+}
+
+// OutboxPendingStat is what waits in one channel: how many messages and
+// since when the oldest of them.
+type OutboxPendingStat struct {
+	Channel string
+	Count   int64
+	Oldest  time.Time
+}
+
+// OutboxPending sums up the pending messages by channel, for the metrics
+// scraped every few seconds: one grouped count, then the oldest message of
+// each channel found (a handful of channels, each one indexed lookup over
+// the pending rows of idx_outbox_pending).
+func (s *Store) OutboxPending(ctx context.Context) ([]OutboxPendingStat, error) {
+	var rows []struct {
+		Channel string
+		N       int64
+	}
+	err := s.q(ctx).Model(&model.OutboxMessage{}).Select("channel, COUNT(*) AS n").
+		Where("status = ?", OutboxPending).Group("channel").Order("channel").Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make([]OutboxPendingStat, 0, len(rows))
+	for _, r := range rows {
+		var oldest []time.Time
+		err := s.q(ctx).Model(&model.OutboxMessage{}).Where("status = ? AND channel = ?", OutboxPending, r.Channel).
+			Order("created_at, id").Limit(1).Pluck("created_at", &oldest).Error
+		if err != nil {
+			return nil, err
+		}
+		st := OutboxPendingStat{Channel: r.Channel, Count: r.N}
+		if len(oldest) == 1 {
+			st.Oldest = oldest[0]
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// OutboxFilter picks messages for the operator's list: of one status
+// (pending or failed) and, when set, one channel; newest first, a page at
+// a time.
+type OutboxFilter struct {
+	Status  string
+	Channel string
+	Page    int // from 1
+	PerPage int
+}
+
+// OutboxList returns the page of messages f picks and how many match in
+// all. The bodies are left out: the list never shows them.
+func (s *Store) OutboxList(ctx context.Context, f OutboxFilter) ([]model.OutboxMessage, int64, error) {
+	picked := func() *gorm.DB {
+		q := s.q(ctx).Model(&model.OutboxMessage{}).Where("status = ?", f.Status)
+		if f.Channel != "" {
+			q = q.Where("channel = ?", f.Channel)
+		}
+		return q
+	}
+	var total int64
+	if err := picked().Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var out []model.OutboxMessage
+	err := picked().Omit("body").Order("id DESC").Offset((max(f.Page, 1) - 1) * f.PerPage).Limit(f.PerPage).Find(&out).Error
+	return out, total, err
+}
+
+// RetryOutbox makes message id due at now again with a fresh count of
+// attempts (its tries stay in outbox_attempts): a failed message becomes
+// pending, a pending one waiting out its back-off is due at once. It
+// reports false, changing nothing, when the message is delivered or is
+// being delivered right now (leased): resetting it then could send it twice.
+func (s *Store) RetryOutbox(ctx context.Context, id int64, now time.Time) (bool, error) {
+	now = outboxTime(now)
+	res := s.q(ctx).Exec(`UPDATE outbox SET status = ?, attempts = 0, next_attempt_at = ?, locked_until = NULL
+WHERE id = ? AND status IN (?, ?) AND (locked_until IS NULL OR locked_until < ?)`,
+		OutboxPending, now, id, OutboxPending, OutboxFailed, now)
+	return res.RowsAffected == 1, res.Error
 }

@@ -29,6 +29,7 @@ var adminSections = []struct{ Key, URL string }{
 	{"admin.nav.pledge_texts", "/admin/pledge-texts"},
 	{"admin.nav.reply_templates", "/admin/reply-templates"},
 	{"admin.nav.check_items", "/admin/check-items"},
+	{"admin.nav.outbox", "/admin/outbox"},
 	{"admin.nav.audit", "/admin/audit"},
 }
 

@@ -15,6 +15,7 @@ import (
 type adminAuditRow struct {
 	model.AuditEntry
 	ObjectURL, ActorURL string
+	HistoryURL          string // every entry about the same object
 	Before, After       string // cut to adminAuditCut; "" for none
 }
 
@@ -58,6 +59,10 @@ func (h *Handler) adminAudit(c *gin.Context) {
 	for i := range entries {
 		e := &entries[i]
 		r := adminAuditRow{AuditEntry: *e, ObjectURL: adminAuditObjectURL(e), ActorURL: adminAuditActorURL(e)}
+		// Listing one object's history already: no link to itself.
+		if form.ObjectType == "" || form.ObjectID == "" {
+			r.HistoryURL = adminAuditHistoryURL(e)
+		}
 		if e.BeforeJSON != nil {
 			r.Before = cutRunes(*e.BeforeJSON, adminAuditCut)
 		}

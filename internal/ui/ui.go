@@ -19,6 +19,7 @@ import (
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/moderation"
+	"honestmeasure/internal/outbox"
 	"honestmeasure/internal/photos"
 	"honestmeasure/internal/qr"
 	"honestmeasure/internal/reference"
@@ -60,6 +61,8 @@ type Handler struct {
 	Moderation *moderation.Service
 	// Risk keeps units' risk classes; the unit pages show the stored class.
 	Risk *risk.Service
+	// Outbox is the admin's view of the notifications that failed or wait.
+	Outbox *outbox.Operator
 	// DraftMaxAge is how long an unchanged unit draft is kept (0: for ever);
 	// the deletion itself runs in cmd/honestmeasure (storage.DeleteStaleDrafts).
 	DraftMaxAge time.Duration
@@ -281,6 +284,9 @@ func (h *Handler) Register(e *gin.Engine) {
 	admin.GET("/check-items", h.adminCheckItems)
 	admin.POST("/check-items", h.adminCheckItemSave)
 	admin.POST("/check-items/:id", h.adminCheckItemSave)
+
+	admin.GET("/outbox", h.adminOutbox)
+	admin.POST("/outbox/:id/retry", h.adminOutboxRetry)
 
 	admin.GET("/audit", h.adminAudit)
 	admin.GET("/audit/:id", h.adminAuditEntry)
