@@ -28,6 +28,8 @@ var Migrations = []Migration{
 	{Version: 14, Name: "pledge reminders", SQL: schemaV14},
 	{Version: 15, Name: "spot checks: items, plans, verifiable draws, inspections", SQL: schemaV15},
 	{Version: 16, Name: "risk classes of units", SQL: schemaV16},
+	{Version: 17, Name: "stand-in for another branch's migration", SQL: "CREATE TABLE standin17 (id INTEGER){{TABLE}};"},
+	{Version: 18, Name: "stand-in for another branch's migration", SQL: "CREATE TABLE standin18 (id INTEGER){{TABLE}};"},
 }
 
 // schemaV8: what legal verification bodies send (internal/verification,
