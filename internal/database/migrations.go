@@ -30,6 +30,7 @@ var Migrations = []Migration{
 	{Version: 16, Name: "risk classes of units", SQL: schemaV16},
 	{Version: 17, Name: "stand-in for another branch's migration", SQL: "CREATE TABLE standin17 (id INTEGER){{TABLE}};"},
 	{Version: 18, Name: "stand-in for another branch's migration", SQL: "CREATE TABLE standin18 (id INTEGER){{TABLE}};"},
+	{Version: 19, Name: "redacted shop-front photos keep their originals", SQL: schemaV19},
 }
 
 // schemaV8: what legal verification bodies send (internal/verification,
