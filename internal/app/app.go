@@ -87,7 +87,7 @@ func New(opt Options) (http.Handler, error) {
 		opt.ScanCacheBytes = 64 << 20
 	}
 	riskService := newRisk(opt, st, auditLog)
-	unitService := &units.Service{Store: st, Audit: auditLog, BaseURL: opt.BaseURL, Now: opt.Now}
+	unitService := &units.Service{Store: st, Audit: auditLog, Photos: photoLimiter, BaseURL: opt.BaseURL, Now: opt.Now}
 	pages := &ui.Handler{Store: st, Audit: auditLog, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger, ScanCache: scan.NewPageCache(opt.ScanCacheBytes),
 		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now, DraftMaxAge: opt.DraftMaxAge,
 		Cases:    &cases.Service{Store: st, Audit: auditLog, Units: unitService, BaseURL: opt.BaseURL, Now: opt.Now},

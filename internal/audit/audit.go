@@ -75,6 +75,10 @@ const (
 	ActionInspectionCase       = "inspection_case" // a failed check opened a case
 	ActionRecusal              = "recusal"         // an officer declared a conflict of interest (回避)
 	ActionRiskClass            = "risk_class"      // a unit's risk class was (re)computed to a new value (internal/risk)
+
+	// Redacted shop-front photos (units.Service.RedactPhoto, ViewPhotoOriginal).
+	ActionUnitPhotoRedact   = "unit_photo_redact"        // staff covered parts of the photo: reason, rectangle count, hashes
+	ActionUnitPhotoOriginal = "unit_photo_original_view" // a supervisor or the city admin was shown the original
 )
 
 var actions = map[string]bool{
@@ -90,6 +94,7 @@ var actions = map[string]bool{
 	ActionBodyTokenCreate: true, ActionBodyTokenRevoke: true,
 	ActionReplyTemplateChange: true, ActionCaseTip: true,
 	ActionInstrumentSeal: true, ActionRiskClass: true,
+	ActionUnitPhotoRedact: true, ActionUnitPhotoOriginal: true,
 	ActionCheckItemChange: true, ActionPlanCreate: true, ActionDrawAnnounce: true, ActionDrawMade: true, ActionDrawVoid: true,
 	ActionInspectionResult: true, ActionInspectionSubstitute: true, ActionInspectionPublish: true, ActionInspectionCase: true,
 	ActionRecusal: true,

@@ -44,11 +44,8 @@ const RedactField = "rects"
 // bad rectangle (1-based): none at all, more than MaxRedactRects, an empty
 // or negative size, or a corner outside the photo.
 func CheckRects(rects []Rect, w, h int) ([]image.Rectangle, error) {
-	switch {
-	case len(rects) == 0:
-		return nil, fail.Field(fail.Invalid, RedactField, "redact.rects_none")
-	case len(rects) > MaxRedactRects:
-		return nil, fail.Field(fail.Invalid, RedactField, "redact.rects_too_many", MaxRedactRects)
+	if err := CheckRectCount(len(rects)); err != nil {
+		return nil, err
 	}
 	out := make([]image.Rectangle, len(rects))
 	for i, r := range rects {
@@ -62,6 +59,18 @@ func CheckRects(rects []Rect, w, h int) ([]image.Rectangle, error) {
 		out[i] = image.Rect(r.X, r.Y, r.X+min(r.W, w-r.X), r.Y+min(r.H, h-r.Y))
 	}
 	return out, nil
+}
+
+// CheckRectCount is the part of CheckRects that needs no photo: there are
+// 1 to MaxRedactRects rectangles.
+func CheckRectCount(n int) *fail.Error {
+	switch {
+	case n == 0:
+		return fail.Field(fail.Invalid, RedactField, "redact.rects_none")
+	case n > MaxRedactRects:
+		return fail.Field(fail.Invalid, RedactField, "redact.rects_too_many", MaxRedactRects)
+	}
+	return nil
 }
 
 // Redact returns the JPEG photo in data with every rectangle filled with
