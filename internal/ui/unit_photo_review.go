@@ -59,11 +59,7 @@ func parseRedactForm(c *gin.Context) (redactForm, []photos.Rect, form.Errors) {
 	}
 	at := func(vs []string, i int) string {
 		if i < len(vs) {
-			v := strings.TrimSpace(vs[i])
-			if len(v) > redactNumberMax {
-				v = v[:redactNumberMax]
-			}
-			return v
+			return strings.TrimSpace(vs[i])
 		}
 		return ""
 	}
@@ -73,15 +69,22 @@ func parseRedactForm(c *gin.Context) (redactForm, []photos.Rect, form.Errors) {
 		if row == (redactRow{}) {
 			continue
 		}
-		f.Rows = append(f.Rows, row)
 		var v [4]int
 		for k, s := range []string{row.X, row.Y, row.W, row.H} {
 			x, err := strconv.Atoi(s)
-			if err != nil {
-				errs.Add(photos.RedactField, "redact.rect_number", len(f.Rows))
+			if err != nil || len(s) > redactNumberMax {
+				errs.Add(photos.RedactField, "redact.rect_number", len(f.Rows)+1)
 			}
 			v[k] = x
 		}
+		// Shown again as typed, but no longer than an input takes.
+		clip := func(s string) string {
+			if r := []rune(s); len(r) > redactNumberMax {
+				return string(r[:redactNumberMax])
+			}
+			return s
+		}
+		f.Rows = append(f.Rows, redactRow{X: clip(row.X), Y: clip(row.Y), W: clip(row.W), H: clip(row.H)})
 		rects = append(rects, photos.Rect{X: v[0], Y: v[1], W: v[2], H: v[3]})
 	}
 	if len(rects) > photos.MaxRedactRects {

@@ -85,6 +85,9 @@ func TestShopPhotoRedaction(t *testing.T) {
 	// Refusals: the page comes back with what was typed.
 	officer.Post(unit+"/photo/redact", redactRows("路人面部", [4]string{"10", "abc", "50", "60"}))
 	officer.Expect(http.StatusUnprocessableEntity, "第 1 个矩形：请用整数像素", `value="abc"`, "路人面部")
+	// A number too long for any photo is not cut short into another one.
+	officer.Post(unit+"/photo/redact", redactRows("路人面部", [4]string{"10", "10", "50", "60"}, [4]string{"1", "2", "3", "1000050"}))
+	officer.Expect(http.StatusUnprocessableEntity, "第 2 个矩形：请用整数像素", `value="100005"`)
 	officer.Post(unit+"/photo/redact", redactRows(" ", [4]string{"100", "120", "80", "90"}))
 	officer.Expect(http.StatusUnprocessableEntity, "请填写原因", `value="100"`, `value="120"`)
 	officer.Post(unit+"/photo/redact", redactRows("路人面部", [4]string{"", "", "", ""}, [4]string{"700", "10", "5", "5"}))

@@ -227,4 +227,20 @@ func TestRedactPhoto(t *testing.T) {
 	if o, err := r.svc.PhotoOriginal(ctx, admin, u.ID); err != nil || !bytes.Equal(o.Data, fresh.Data) {
 		t.Fatalf("the new photo's original: %v", err)
 	}
+
+	// The merchant sends the first photo again (Process makes the same
+	// bytes of the same file): its redaction names the original kept.
+	again := &model.UnitPhoto{UnitID: u.ID, ContentType: sent.ContentType, Width: sent.Width, Height: sent.Height, Data: sentData}
+	if err := r.store.SetUnitPhoto(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.svc.RedactPhoto(ctx, officer, u.ID, []photos.Rect{plate}, "车牌"); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.count("unit_photo_originals"); n != 2 {
+		t.Fatalf("%d originals kept after the first photo came back", n)
+	}
+	if p := r.publicPhoto(u.ID); *p.OriginalID != *pub.OriginalID || !blackIn(t, p.Data, plate) || blackIn(t, p.Data, face) {
+		t.Fatal("the first photo's new redaction does not name its kept original, or covers what it was not asked to")
+	}
 }
