@@ -2,7 +2,9 @@ package photos
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"errors"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -175,4 +177,37 @@ func errorsAs(err error, pe **Error) bool {
 	e, ok := err.(*Error)
 	*pe = e
 	return ok
+}
+
+// TestLimiterRedact: through a Limiter, a redaction holds its budget while
+// it runs and gives it all back; a photo over the per-photo budget is
+// refused, and a caller that gives up while waiting gets its context's
+// error.
+func TestLimiterRedact(t *testing.T) {
+	orig := storedPhoto(t)
+	want, err := Redact(orig, []Rect{{X: 5, Y: 5, W: 40, H: 40}}, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := NewLimiter(64<<20, 40<<20, 2)
+	got, err := l.Redact(t.Context(), orig, []Rect{{X: 5, Y: 5, W: 40, H: 40}}, DefaultOptions())
+	if err != nil || !bytes.Equal(got.Data, want.Data) {
+		t.Fatalf("through the limiter: %v", err)
+	}
+	if n := l.mem.inUse(); n != 0 {
+		t.Fatalf("%d bytes still held", n)
+	}
+	tiny := NewLimiter(readReserve, 1<<20, 1)
+	var pe *Error
+	if _, err := tiny.Redact(t.Context(), orig, []Rect{{X: 5, Y: 5, W: 4, H: 4}}, DefaultOptions()); !errorsAs(err, &pe) || pe.Kind != KindTooManyPixels {
+		t.Fatalf("over the per-photo budget: %v", err)
+	}
+	// Every slot taken: a caller whose context ends is not left waiting.
+	l.slots <- struct{}{}
+	l.slots <- struct{}{}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := l.Redact(ctx, orig, []Rect{{X: 5, Y: 5, W: 4, H: 4}}, DefaultOptions()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("with no slot free and the context ended: %v", err)
+	}
 }
