@@ -10,6 +10,7 @@ import (
 	"honestmeasure/internal/fail"
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/notices"
 	"honestmeasure/internal/photos"
 	"honestmeasure/internal/storage"
 )
@@ -43,7 +44,7 @@ func MayViewPhotoOriginal(role model.Role) bool {
 // sent it if it is not kept yet. who must be staff with jurisdiction
 // (StaffUnit: others get storage.ErrNotFound); why is required and goes to
 // the audit log with the number of rectangles and the photos' hashes, never
-// their bytes. Bad rectangles are fail.Invalid under photos.RedactField; a
+// their bytes, and to the owner by e-mail (notices.PhotoRedacted). Bad rectangles are fail.Invalid under photos.RedactField; a
 // change of the unit's public page since it was read is ErrChanged.
 func (s *Service) RedactPhoto(ctx context.Context, who audit.Actor, id int64, rects []photos.Rect, why string) error {
 	u, err := s.StaffUnit(ctx, who, id)
@@ -78,6 +79,10 @@ func (s *Service) RedactPhoto(ctx context.Context, who audit.Actor, id int64, re
 		}
 		return unexpected("redacting a stored photo", err)
 	}
+	owner, err := s.Store.UserByID(ctx, u.OwnerUserID)
+	if err != nil {
+		return unexpected("owner of unit", err)
+	}
 	now := s.now()
 	before := sha256Hex(current.Data)
 	next := &model.UnitPhoto{UnitID: u.ID, ContentType: redacted.ContentType, Width: redacted.Width, Height: redacted.Height,
@@ -89,6 +94,9 @@ func (s *Service) RedactPhoto(ctx context.Context, who audit.Actor, id int64, re
 	}
 	err = s.Store.Tx(ctx, func(tx *storage.Store) error {
 		if err := tx.RedactUnitPhoto(ctx, u.PublicRev, next, orig); err != nil {
+			return err
+		}
+		if err := tx.Enqueue(ctx, notices.PhotoRedacted(owner, u, why, s.BaseURL)...); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, who, audit.ActionUnitPhotoRedact, u.ID, who.User.AgencyID,

@@ -12,6 +12,7 @@ import (
 	"honestmeasure/internal/audit"
 	"honestmeasure/internal/fail"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/notices"
 	"honestmeasure/internal/photos"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/units"
@@ -141,6 +142,13 @@ func TestRedactPhoto(t *testing.T) {
 	expect(t, a[0], officer, `"reason":"路人面部 与 车牌"`, `"rects":2`, `"photo_sha256":"`)
 	if len(*a[0].AfterJSON) > 400 || a[0].BeforeJSON == nil || len(*a[0].BeforeJSON) > 200 {
 		t.Errorf("the audit entry carries more than hashes: %d bytes", len(*a[0].AfterJSON))
+	}
+	// The owner is told, in their language, with the reason.
+	var told []model.OutboxMessage
+	r.store.DB().Where("event = ?", notices.EventPhotoRedacted).Find(&told)
+	if len(told) != 1 || told[0].Recipient != owner.User.Email || !strings.Contains(told[0].Body, "路人面部 与 车牌") ||
+		!strings.Contains(told[0].Subject, "门头照片") {
+		t.Fatalf("notices to the owner: %+v", told)
 	}
 	// Nobody's page offers the original to the officer, and the service
 	// answers as if there were none.
