@@ -93,7 +93,7 @@ func New(opt Options) (http.Handler, error) {
 		opt.ScanCacheBytes = 64 << 20
 	}
 	riskService := newRisk(opt, st, auditLog)
-	unitService := &units.Service{Store: st, Audit: auditLog, BaseURL: opt.BaseURL, Now: opt.Now}
+	unitService := &units.Service{Store: st, Audit: auditLog, Photos: photoLimiter, BaseURL: opt.BaseURL, Now: opt.Now}
 	scanCache := scan.NewPageCache(opt.ScanCacheBytes)
 	if err := watch(opt, st, scanCache); err != nil {
 		return nil, err

@@ -80,6 +80,10 @@ const (
 	ActionCaseHandoff          = "case_handoff"    // a case's registration number in 12315/12345 was recorded or corrected
 	ActionHandoffExport        = "handoff_export"  // the hand-off export (with reporters' details) was taken: counts and position, never the data
 	ActionOutboxRetry          = "outbox_retry"    // the city admin sent a failed or waiting notification again (internal/outbox.Operator)
+
+	// Redacted shop-front photos (units.Service.RedactPhoto, ViewPhotoOriginal).
+	ActionUnitPhotoRedact   = "unit_photo_redact"        // staff covered parts of the photo: reason, rectangle count, hashes
+	ActionUnitPhotoOriginal = "unit_photo_original_view" // a supervisor or the city admin was shown the original
 )
 
 var actions = map[string]bool{
@@ -95,6 +99,7 @@ var actions = map[string]bool{
 	ActionBodyTokenCreate: true, ActionBodyTokenRevoke: true,
 	ActionReplyTemplateChange: true, ActionCaseTip: true,
 	ActionInstrumentSeal: true, ActionRiskClass: true,
+	ActionUnitPhotoRedact: true, ActionUnitPhotoOriginal: true,
 	ActionCheckItemChange: true, ActionPlanCreate: true, ActionDrawAnnounce: true, ActionDrawMade: true, ActionDrawVoid: true,
 	ActionInspectionResult: true, ActionInspectionSubstitute: true, ActionInspectionPublish: true, ActionInspectionCase: true,
 	ActionRecusal: true, ActionModerate: true, ActionModerationView: true,

@@ -30,6 +30,7 @@ var Migrations = []Migration{
 	{Version: 16, Name: "risk classes of units", SQL: schemaV16},
 	{Version: 17, Name: "texts masked on their way to the public", SQL: schemaV17},
 	{Version: 18, Name: "hand-offs to 12315 and 12345", SQL: schemaV18},
+	{Version: 19, Name: "redacted shop-front photos keep their originals", SQL: schemaV19},
 }
 
 // schemaV8: what legal verification bodies send (internal/verification,

@@ -106,10 +106,31 @@ type UnitPhoto struct {
 	Width       int
 	Height      int
 	Data        []byte
-	UpdatedAt   time.Time
+	// OriginalID names the UnitPhotoOriginal this photo was redacted from;
+	// nil for a photo as the merchant sent it.
+	OriginalID *int64
+	UpdatedAt  time.Time
 }
 
 func (UnitPhoto) TableName() string { return "unit_photos" }
+
+// UnitPhotoOriginal is a shop-front photo as the merchant sent it, kept
+// when staff redacted it (units.Service.RedactPhoto): only supervisors of
+// the unit's agency and the city admin may see it again.
+type UnitPhotoOriginal struct {
+	ID           int64
+	UnitID       int64
+	SHA256       string `gorm:"column:sha256"`
+	ContentType  string
+	Width        int
+	Height       int
+	Data         []byte
+	RedactedByID *int64
+	Reason       string // the first redaction's; each one's is in the audit log
+	CreatedAt    time.Time
+}
+
+func (UnitPhotoOriginal) TableName() string { return "unit_photo_originals" }
 
 // UnitEvent is one status change of a unit.
 type UnitEvent struct {

@@ -210,3 +210,28 @@ func (s *weighted) inUse() int64 {
 	defer s.mu.Unlock()
 	return s.cur
 }
+
+// Redact is the package's Redact once l has a slot and the memory the
+// photo's full-size decoding takes (a photo over l's per-photo budget is
+// refused by Redact, as by Process).
+func (l *Limiter) Redact(ctx context.Context, data []byte, rects []Rect, opt Options) (*Photo, error) {
+	opt = opt.withDefaults()
+	opt.MaxDimension = maxSide
+	opt.MaxMemory = min(opt.MaxMemory, l.perPhoto)
+	n, err := Budget(data, opt)
+	if err != nil {
+		return nil, err
+	}
+	n = min(n, l.perPhoto)
+	select {
+	case l.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-l.slots }()
+	if err := l.mem.acquire(ctx, n); err != nil {
+		return nil, err
+	}
+	defer l.mem.release(n)
+	return Redact(data, rects, opt)
+}

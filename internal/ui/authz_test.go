@@ -21,6 +21,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 	a.DB.Create(&model.ReportPhoto{ReportID: cs.ReportID, Seq: 1, ContentType: "image/jpeg", Width: 1, Height: 1, SizeBytes: 1, SHA256: "x", Data: []byte{1}})
 	casePath := "/staff/cases/" + strconv.FormatInt(cs.ID, 10)
 	unitPath := "/staff/units/" + strconv.FormatInt(unitID, 10)
+	// Its shop photo was redacted: the original is kept.
+	orig := model.UnitPhotoOriginal{UnitID: unitID, SHA256: "x", ContentType: "image/jpeg", Width: 1, Height: 1, Data: []byte{2}, Reason: "x", CreatedAt: a.Now()}
+	a.DB.Create(&orig)
+	a.DB.Create(&model.UnitPhoto{UnitID: unitID, ContentType: "image/jpeg", Width: 1, Height: 1, Data: []byte{1}, OriginalID: &orig.ID})
 	// Another merchant's unsubmitted draft in the same district, with a photo.
 	a.CreateUser("drafter@example.org", "matrix-password", model.RoleMerchant, "")
 	drafter := a.Browser()
@@ -86,9 +90,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 		// Zhonglou has no jurisdiction over a Tianning unit.
 		{"GET", unitPath, nil, ownStaff},
 		{"POST", unitPath + "/suspend", []string{"reason", ""}, ownStaff},
+		// Staff with jurisdiction redact the shop photo; only supervisors and
+		// the city admin see the original.
+		{"POST", unitPath + "/photo/redact", []string{"redact_reason", ""}, ownStaff},
+		{"GET", unitPath + "/photo/original", nil, ownSupervisorOrAdmin},
 		// A draft is the merchant's until submitted, even within jurisdiction.
 		{"GET", draftPath, nil, nobody},
 		{"GET", draftPath + "/photo", nil, nobody},
+		{"GET", draftPath + "/photo/original", nil, nobody},
+		{"POST", draftPath + "/photo/redact", []string{"redact_reason", "x", "rect_x", "0", "rect_y", "0", "rect_w", "1", "rect_h", "1"}, nobody},
 		{"POST", draftPath + "/approve", nil, nobody},
 		{"POST", draftPath + "/return", []string{"reason", "x"}, nobody},
 		{"GET", "/staff/dashboard", nil, cell{login, deny, deny, deny, deny, ok, ok, ok}},

@@ -9,6 +9,7 @@ import (
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/moderation"
+	"honestmeasure/internal/photos"
 	"honestmeasure/internal/units"
 )
 
@@ -36,6 +37,12 @@ type reviewData struct {
 	// CanReleaseCode: the unit holds its credit code and the viewer may
 	// release it (units.CanReleaseCreditCode).
 	CanReleaseCode bool
+	// Photo is the shop-front photo's moderation (nil: no photo); the
+	// redaction panel shows RedactRows and RedactReason as typed.
+	Photo        *units.PhotoReview
+	RedactRows   []redactRow
+	RedactReason string
+	MaxRects     int
 }
 
 // reviewForm is what the staff unit page's forms show again after a refusal.
@@ -43,6 +50,7 @@ type reviewForm struct {
 	Reason, DecisionReason string
 	Errors                 form.Errors
 	Held                   *moderation.Preview
+	Redact                 *redactForm // the redaction panel's form, nil: blank
 }
 
 func (h *Handler) reviewPage(c *gin.Context, status int, u *model.Unit, reason string, errs form.Errors) {
@@ -60,9 +68,19 @@ func (h *Handler) reviewPageWith(c *gin.Context, status int, u *model.Unit, f re
 		h.serverError(c, err)
 		return
 	}
-	h.render(c, status, "staff_unit", h.page(c, u.Name, reviewData{unitPageData: d, Owner: owner,
+	photo, err := h.Units.PhotoReviewOf(c.Request.Context(), h.actor(c), u)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	rd := reviewData{unitPageData: d, Owner: owner,
 		Actions: units.Allowed(u.Status, units.ByOfficer), Reason: f.Reason, DecisionReason: f.DecisionReason, Errors: f.Errors, Held: f.Held,
-		CanReleaseCode: units.CanReleaseCreditCode(u, currentUser(c).Role)}))
+		CanReleaseCode: units.CanReleaseCreditCode(u, currentUser(c).Role),
+		Photo:          photo, RedactRows: f.Redact.rowsShown(), MaxRects: photos.MaxRedactRects}
+	if f.Redact != nil {
+		rd.RedactReason = f.Redact.Reason
+	}
+	h.render(c, status, "staff_unit", h.page(c, u.Name, rd))
 }
 
 // reviewRefused shows the staff unit page, as the unit now is, with a

@@ -191,6 +191,8 @@ func (h *Handler) Register(e *gin.Engine) {
 	st.GET("/applications", h.applications)
 	st.GET("/units/:id", h.reviewUnit)
 	st.GET("/units/:id/photo", h.reviewPhoto)
+	st.GET("/units/:id/photo/original", h.photoOriginal)
+	st.POST("/units/:id/photo/redact", h.redactPhoto)
 	st.POST("/units/:id/:action", h.reviewAction)
 	st.POST("/units/:id/credit-code/release", h.releaseCode)
 	st.POST("/change-requests/:id/:decision", h.changeRequestDecide)

@@ -12,6 +12,7 @@ import (
 	"honestmeasure/internal/form"
 	"honestmeasure/internal/locale"
 	"honestmeasure/internal/model"
+	"honestmeasure/internal/photos"
 	"honestmeasure/internal/storage"
 )
 
@@ -19,8 +20,11 @@ import (
 // method owns its transaction, its audit entries and the notices it sends,
 // so the pages and the API share one set of rules.
 type Service struct {
-	Store   *storage.Store
-	Audit   *audit.Log
+	Store *storage.Store
+	Audit *audit.Log
+	// Photos is the server's photo limiter, through which photos to redact
+	// are decoded (nil: decoded at once, for tools and tests).
+	Photos  *photos.Limiter
 	BaseURL string // for links in notices
 	Now     func() time.Time
 }
