@@ -131,7 +131,7 @@ func crawl(t *testing.T, tab *browser, base string) []string {
 var idSegment = regexp.MustCompile(`[^/]*[0-9][^/]*`)
 
 // skippedSuffixes are links that are not pages to check: files.
-var skippedSuffixes = []string{".csv", ".xlsx", ".pdf", ".png", ".svg", ".json", ".jpg", ".txt", ".zip"}
+var skippedSuffixes = []string{".csv", ".xlsx", ".pdf", ".png", ".svg", ".json", ".jpg", ".txt", ".zip", "/export"}
 
 // pageKind names the kind of page link leads to, and whether the crawl
 // should visit it at all: our own pages only, no downloads, no fragments of
@@ -143,7 +143,7 @@ func pageKind(base, link string) (string, bool) {
 	}
 	path := u.Path
 	if slices.ContainsFunc(skippedSuffixes, func(s string) bool { return strings.HasSuffix(path, s) }) ||
-		strings.HasPrefix(path, "/static/") || strings.HasPrefix(path, "/api/") ||
+		strings.HasPrefix(path, "/static/") || strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/open311/") ||
 		strings.Contains(path, "/download") || strings.Contains(path, "logout") {
 		return "", false
 	}
