@@ -279,3 +279,15 @@ func fileName(s string) string {
 		return r
 	}, s)
 }
+
+// screen is a width a browser test runs at: a phone and a wide desktop.
+type screen struct {
+	name string
+	size chromedp.Action[chromedp.Void]
+}
+
+// screens are the two widths every browser test runs at: 360 px (a phone,
+// touch) and 1366 px.
+func screens() []screen {
+	return []screen{{"360", phone()}, {"1366", chromedp.EmulateViewport(1366, 900)}}
+}

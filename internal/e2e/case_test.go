@@ -41,20 +41,14 @@ func fileTips(t *testing.T, a *apptest.App, ins model.Instrument, n int) []model
 // typed kept, and concludes with a public notice apart from the reply: only
 // the notice reaches the public scan page. On a phone and on a desktop.
 func TestQueueAndCasePanel(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		view chromedp.Action[chromedp.Void]
-	}{
-		{"360", phone()},
-		{"1366", chromedp.EmulateViewport(1366, 900)},
-	} {
+	for _, tc := range screens() {
 		t.Run(tc.name, func(t *testing.T) {
 			a := apptest.New(t)
 			_, unitID, ins := a.ApprovedUnit(unitName)
 			filed := fileTips(t, a, ins[0], 3)
 			a.CreateUser("tn-officer@example.org", "officer-pass", model.RoleOfficer, "cz-tianning")
 			b := newBrowser(t)
-			officer := b.person(t, "officer", tc.view)
+			officer := b.person(t, "officer", tc.size)
 			officer.step(t, "login",
 				open(a.URL+"/login", 200),
 				chromedp.SendKeys(chromedp.CSS("#login"), "tn-officer@example.org"),

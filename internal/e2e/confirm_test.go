@@ -15,13 +15,7 @@ import (
 // happen; cancelling changes nothing; confirming retires the instrument,
 // which is then still listed under "retired".
 func TestNoOneTapDestruction(t *testing.T) {
-	for _, screen := range []struct {
-		name string
-		size chromedp.Action[chromedp.Void]
-	}{
-		{"360", phone()},
-		{"1366", chromedp.EmulateViewport(1366, 900)},
-	} {
+	for _, screen := range screens() {
 		t.Run(screen.name, func(t *testing.T) {
 			a := apptest.New(t)
 			_, unitID, ins := a.ApprovedUnit("钟楼菜场 12号摊位")

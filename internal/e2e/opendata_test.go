@@ -3,8 +3,6 @@ package e2e
 import (
 	"testing"
 
-	"github.com/chromedp/chromedp"
-
 	"honestmeasure/internal/app/apptest"
 )
 
@@ -12,13 +10,7 @@ import (
 // the home page and reads what it offers, in both languages, at 360 and
 // 1366 px (every step is checked for WCAG 2.1 AA and sideways scrolling).
 func TestOpenDataPage(t *testing.T) {
-	for _, screen := range []struct {
-		name string
-		size chromedp.Action[chromedp.Void]
-	}{
-		{"360", phone()},
-		{"1366", chromedp.EmulateViewport(1366, 900)},
-	} {
+	for _, screen := range screens() {
 		t.Run(screen.name, func(t *testing.T) {
 			a := apptest.New(t)
 			a.ApprovedUnit("红梅菜场 8号摊位")

@@ -16,13 +16,7 @@ import (
 // instruments to print labels for, is warned about the one never verified,
 // and downloads the labels as PDF.
 func TestPrintingFromAPhone(t *testing.T) {
-	for _, screen := range []struct {
-		name string
-		size chromedp.Action[chromedp.Void]
-	}{
-		{"360", phone()},
-		{"1366", chromedp.EmulateViewport(1366, 900)},
-	} {
+	for _, screen := range screens() {
 		t.Run(screen.name, func(t *testing.T) {
 			a := apptest.New(t)
 			_, unitID, ins := a.ApprovedUnit(unitName)

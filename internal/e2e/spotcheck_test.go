@@ -33,13 +33,7 @@ func setValue(sel, value string) chromedp.Action[chromedp.Void] {
 // it and publishes the result, which a shopper then sees on /spot-checks
 // and on the stall's scan page — at 360 and 1366 px.
 func TestSpotCheckInTheBrowser(t *testing.T) {
-	for _, screen := range []struct {
-		name string
-		size chromedp.Action[chromedp.Void]
-	}{
-		{"360", phone()},
-		{"1366", chromedp.EmulateViewport(1366, 900)},
-	} {
+	for _, screen := range screens() {
 		t.Run(screen.name, func(t *testing.T) {
 			a := apptest.New(t)
 			_, unitID, _ := a.ApprovedUnit("钟楼菜场 12号摊位")

@@ -15,13 +15,7 @@ import (
 // sees where the complaint stands, by when and what comes next; adds
 // information; withdraws it; rates the handling, once.
 func TestTrackingLikeTwelve315(t *testing.T) {
-	for _, screen := range []struct {
-		name string
-		size chromedp.Action[chromedp.Void]
-	}{
-		{"360", phone()},
-		{"1366", chromedp.EmulateViewport(1366, 900)},
-	} {
+	for _, screen := range screens() {
 		t.Run(screen.name, func(t *testing.T) {
 			a := apptest.New(t)
 			v := a.Browser()

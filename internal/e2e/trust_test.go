@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/chromedp/chromedp"
-
 	"honestmeasure/internal/app/apptest"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/storage"
@@ -17,13 +15,7 @@ import (
 // right category; a revoked unit's pledge is not shown as standing. On a
 // 360 px phone and a 1366 px desktop.
 func TestGreenTickMeansWhatItSays(t *testing.T) {
-	for _, vp := range []struct {
-		name string
-		size chromedp.Action[chromedp.Void]
-	}{
-		{"360", phone()},
-		{"1366", chromedp.EmulateViewport(1366, 900)},
-	} {
+	for _, vp := range screens() {
 		t.Run(vp.name, func(t *testing.T) {
 			a := apptest.New(t)
 			_, unitID, ins := a.ApprovedUnit(unitName)

@@ -22,13 +22,7 @@ import (
 // is made smaller on the phone before it is uploaded; the report arrives
 // with it, on a phone and on a wide screen.
 func TestReportOnAWeakConnection(t *testing.T) {
-	for _, screen := range []struct {
-		name string
-		size chromedp.Action[chromedp.Void]
-	}{
-		{"360", phone()},
-		{"1366", chromedp.EmulateViewport(1366, 900)},
-	} {
+	for _, screen := range screens() {
 		t.Run(screen.name, func(t *testing.T) {
 			a := apptest.New(t)
 			_, unitID, _ := a.ApprovedUnit(unitName)
