@@ -144,11 +144,11 @@ func (s *Service) Act(ctx context.Context, who Actor, cs *model.Case, action Act
 		return nil, err
 	}
 	if detail.Text != "" {
-		detail.Text = published(checked, "reason")
+		detail.Text = moderation.Published(checked, "reason")
 	}
 	if tr.Needs == NeedOutcome {
 		set["outcome_detail"] = detail.Text
-		notice := published(checked, "public_notice")
+		notice := moderation.Published(checked, "public_notice")
 		set["public_notice"] = notice
 		if measure != nil {
 			measure.Reason = notice

@@ -99,7 +99,7 @@ func (s *Service) Correct(ctx context.Context, who Actor, cs *model.Case, c Corr
 	if err != nil {
 		return err
 	}
-	text = published(checked, "text")
+	text = moderation.Published(checked, "text")
 	r, err := s.Store.ReportByID(ctx, cs.ReportID)
 	if err != nil {
 		return err

@@ -29,12 +29,6 @@ func (s *Service) gate(ctx context.Context, cs *model.Case, confirmed []string, 
 	return moderation.Gate(known, confirmed, errs, texts...)
 }
 
-// published is the text of field as the gate lets it out ("" if there was
-// none).
-func published(checked []moderation.Checked, field string) string {
-	return moderation.Published(checked, field)
-}
-
 // recordMasked records, in tx, the masking of field's text (if any) at
 // each of places, in cs's audit history.
 func (s *Service) recordMasked(ctx context.Context, tx *storage.Store, who Actor, cs *model.Case, checked []moderation.Checked, field string, places ...moderation.Subject) error {

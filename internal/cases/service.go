@@ -169,7 +169,7 @@ func (s *Service) move(ctx context.Context, who Actor, cs *model.Case, m Move, r
 	if err != nil {
 		return nil, err
 	}
-	reason = published(checked, "transfer_reason")
+	reason = moderation.Published(checked, "transfer_reason")
 	moved := *cs
 	moved.AgencyID, moved.AssigneeID = target.ID, nil
 	set := map[string]any{"agency_id": target.ID, "assignee_id": nil}
@@ -515,7 +515,7 @@ func (s *Service) Extend(ctx context.Context, who Actor, cs *model.Case, reason,
 	if err != nil {
 		return err
 	}
-	reason = published(checked, "text")
+	reason = moderation.Published(checked, "text")
 	extended := *cs
 	set := map[string]any{"extended": true, "extension_reason": reason, "due_at": due}
 	extended.DueAt = &due

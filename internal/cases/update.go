@@ -55,7 +55,7 @@ func (s *Service) annotate(ctx context.Context, who Actor, cs *model.Case, what 
 		if checked, err = s.gate(ctx, cs, confirmed, nil, moderation.Text{Field: "text", Value: text}); err != nil {
 			return err
 		}
-		text = published(checked, "text")
+		text = moderation.Published(checked, "text")
 	}
 	event := model.CaseEvent{Kind: string(what), ActorUserID: &who.User.ID, AgencyID: &cs.AgencyID, FromStatus: cs.Status, ToStatus: cs.Status,
 		Body: &text, CreatedAt: s.now()}
