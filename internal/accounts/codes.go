@@ -108,10 +108,16 @@ func (s *Service) issueCode(ctx context.Context, tx *storage.Store, purpose, log
 	if err != nil {
 		return "", err
 	}
-	if s.LogCodes && s.Logger != nil {
+	return code, nil
+}
+
+// logCode writes an issued code to the log in development mode. Callers
+// call it after their transaction commits: Tx may run the transaction
+// again, and the code of a rolled-back attempt would never work.
+func (s *Service) logCode(purpose, login, code string) {
+	if code != "" && s.LogCodes && s.Logger != nil {
 		s.Logger.Info("development mode: one-time code (never logged in production)", "purpose", purpose, "login", login, "code", code)
 	}
-	return code, nil
 }
 
 // cleanCode accepts what people type: digits with spaces or dashes.

@@ -24,7 +24,9 @@ func (s *Service) StartReset(ctx context.Context, loginInput string, c Client) (
 	if err := s.chargeCodeRequest(ctx, PurposeReset, login, c, now); err != nil {
 		return nil, err
 	}
+	issued := "" // the code stored by the attempt that committed
 	err = s.Store.Tx(ctx, func(tx *storage.Store) error {
+		issued = ""
 		u, err := tx.UserByLogin(ctx, login)
 		if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
 			if s.LogCodes && s.Logger != nil {
@@ -39,6 +41,7 @@ func (s *Service) StartReset(ctx context.Context, loginInput string, c Client) (
 		if err != nil {
 			return err
 		}
+		issued = code
 		to, email := contactOf(u)
 		m, err := codeMessage(msgResetCode, to, email, c.Locale, code)
 		if err != nil {
@@ -49,6 +52,7 @@ func (s *Service) StartReset(ctx context.Context, loginInput string, c Client) (
 	if err != nil {
 		return nil, err
 	}
+	s.logCode(PurposeReset, login, issued)
 	return &CodeSent{Login: login, To: Mask(login), Email: isEmail}, nil
 }
 

@@ -26,7 +26,9 @@ func (s *Service) StartSignUp(ctx context.Context, loginInput string, c Client) 
 	if err := s.chargeCodeRequest(ctx, PurposeSignUp, login, c, now); err != nil {
 		return nil, err
 	}
+	issued := "" // the code stored by the attempt that committed
 	err = s.Store.Tx(ctx, func(tx *storage.Store) error {
+		issued = ""
 		existing, err := tx.UserByLogin(ctx, login)
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return err
@@ -45,6 +47,7 @@ func (s *Service) StartSignUp(ctx context.Context, loginInput string, c Client) 
 			if err != nil {
 				return err
 			}
+			issued = code
 			if m, err = codeMessage(msgSignUpCode, login, isEmail, c.Locale, code); err != nil {
 				return err
 			}
@@ -54,6 +57,7 @@ func (s *Service) StartSignUp(ctx context.Context, loginInput string, c Client) 
 	if err != nil {
 		return nil, err
 	}
+	s.logCode(PurposeSignUp, login, issued)
 	return &CodeSent{Login: login, To: Mask(login), Email: isEmail}, nil
 }
 

@@ -41,26 +41,25 @@ func TestAnchorsCatchWhatTheMACCannot(t *testing.T) {
 	tests := []struct {
 		name   string
 		tamper func(t *testing.T, st *storage.Store, es []model.AuditEntry)
-		bad    int
-		reason string
+		reason string // about the newest entry, the anchored one
 	}{
 		{"tail cut off and the head set back", func(t *testing.T, st *storage.Store, es []model.AuditEntry) {
 			if err := st.DB().Exec("DELETE FROM audit_log WHERE id > ?", es[mid-1].ID).Error; err != nil {
 				t.Fatal(err)
 			}
 			exec(t, st.DB(), "UPDATE audit_head SET last_id = ?, last_hash = ? WHERE id = 1", es[mid-1].ID, es[mid-1].Hash)
-		}, n, "anchored entry is missing: the newest entries were deleted"},
+		}, "anchored entry is missing: the newest entries were deleted"},
 		{"rewritten by someone holding the key", func(t *testing.T, st *storage.Store, es []model.AuditEntry) {
 			es[mid-1].Action = audit.ActionCaseReward
 			rechain(t, st.DB(), es, mid-1, testLog)
-		}, n, "not the anchored one"},
+		}, "not the anchored one"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := storage.New(dbtest.Open(t))
 			record(t, st, 1, n)
 			anchor := verify(t, st).Head()
-			if anchor.ID != n {
+			if es := entries(t, st); anchor.ID != es[n-1].ID {
 				t.Fatalf("head anchor %v", anchor)
 			}
 			tt.tamper(t, st, entries(t, st))
@@ -68,15 +67,16 @@ func TestAnchorsCatchWhatTheMACCannot(t *testing.T) {
 				t.Fatalf("without an anchor this goes unnoticed, yet: %+v", r)
 			}
 			r := verify(t, st, anchor)
-			if r.OK || r.BadID != int64(tt.bad) || !strings.Contains(r.Reason, tt.reason) {
-				t.Fatalf("with anchor %v: %+v, want entry %d (…%s…)", anchor, r, tt.bad, tt.reason)
+			if r.OK || r.BadID != anchor.ID || !strings.Contains(r.Reason, tt.reason) {
+				t.Fatalf("with anchor %v: %+v, want entry %d (…%s…)", anchor, r, anchor.ID, tt.reason)
 			}
 		})
 	}
 
 	st := storage.New(dbtest.Open(t))
 	record(t, st, 1, 3)
-	if r := verify(t, st, audit.Anchor{ID: 2, Hash: strings.Repeat("a", 64)}); r.OK || r.BadID != 2 {
+	second := entries(t, st)[1].ID
+	if r := verify(t, st, audit.Anchor{ID: second, Hash: strings.Repeat("a", 64)}); r.OK || r.BadID != second {
 		t.Errorf("a wrong anchor matched: %+v", r)
 	}
 	// Entries appended after an anchor are checked as usual.

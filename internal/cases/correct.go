@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -106,16 +107,19 @@ func (s *Service) Correct(ctx context.Context, who Actor, cs *model.Case, c Corr
 	}
 	record := moderation.Corrected("text", current, text, reason, moderation.KnownOf(r))
 	set := map[string]any{}
-	var at []moderation.Subject
+	var fields []moderation.Subject
 	switch c.Place {
 	case PlaceReply:
 		set["public_reply"] = text
-		at = append(at, caseField(cs, "public_reply"))
+		fields = append(fields, caseField(cs, "public_reply"))
 	case PlaceNotice:
 		set["public_notice"] = text
-		at = append(at, caseField(cs, "public_notice"))
+		fields = append(fields, caseField(cs, "public_notice"))
 	}
 	return conflictOr(s.Store.Tx(ctx, func(tx *storage.Store) error {
+		// Built afresh on each attempt: Tx may run this function again,
+		// and a rolled-back attempt's subjects must not be recorded twice.
+		at := slices.Clone(fields)
 		// The case's version moves even when only an entry changes, so two
 		// corrections at once cannot both apply to the same text.
 		if err := tx.UpdateCase(ctx, storage.CaseUpdate{CaseID: cs.ID, LockVersion: cs.LockVersion, Set: set}); err != nil {

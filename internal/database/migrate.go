@@ -82,8 +82,10 @@ func Version(ctx context.Context, db *gorm.DB) (int, error) {
 }
 
 // Migrate applies every migration newer than the recorded version, in order.
-// Running it on an up-to-date database does nothing. Concurrent instances
-// starting together on MySQL serialise on a named lock.
+// Running it on an up-to-date database does nothing. Instances starting
+// together take turns through the migration lease (lease.go), which holds
+// across the nodes of a cluster: the first migrates, the others wait for it
+// and then find nothing to do.
 func Migrate(ctx context.Context, db *gorm.DB) (applied int, err error) {
 	for i, m := range Migrations {
 		if m.Version != i+1 {
@@ -91,17 +93,16 @@ func Migrate(ctx context.Context, db *gorm.DB) (applied int, err error) {
 		}
 	}
 	d := DialectOf(db)
+	upToDate := func() bool {
+		v, err := Version(ctx, db)
+		return err == nil && v == LatestVersion()
+	}
+	lease, err := takeMigrateLease(ctx, db, upToDate)
+	if err != nil || lease == nil {
+		return 0, err
+	}
+	defer lease.release()
 	err = db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
-		if d == MySQL {
-			var got int
-			if err := conn.Raw("SELECT GET_LOCK('honestmeasure_migrate', 60)").Scan(&got).Error; err != nil {
-				return err
-			}
-			if got != 1 {
-				return fmt.Errorf("another instance has been migrating for over 60 s")
-			}
-			defer conn.Exec("SELECT RELEASE_LOCK('honestmeasure_migrate')")
-		}
 		create := `CREATE TABLE IF NOT EXISTS schema_migrations (
   version INTEGER NOT NULL PRIMARY KEY,
   name VARCHAR(200) NOT NULL,
@@ -118,6 +119,9 @@ func Migrate(ctx context.Context, db *gorm.DB) (applied int, err error) {
 			return fmt.Errorf("database schema version %d is newer than this program (%d): run the newer release", current, LatestVersion())
 		}
 		for _, m := range Migrations[current:] {
+			if err := lease.check(); err != nil {
+				return err
+			}
 			if err := apply(conn, d, m); err != nil {
 				return err
 			}

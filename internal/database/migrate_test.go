@@ -183,3 +183,56 @@ func keys(s shape) []string {
 	sort.Strings(k)
 	return k
 }
+
+// Two instances starting together against two nodes of a Galera cluster
+// (where GET_LOCK would hold on one node only) migrate once: one takes the
+// lease and migrates, the other waits and finds nothing to do.
+func TestTwoMigratorsOnTwoClusterNodesMigrateOnce(t *testing.T) {
+	dsns := dbtest.GaleraNodes(t)
+	dbs := []*gorm.DB{dbtest.OpenEmpty(t, "mysql", dsns[0]), dbtest.OpenEmpty(t, "mysql", dsns[1])}
+	type result struct {
+		applied int
+		err     error
+	}
+	start := make(chan struct{})
+	results := make(chan result, len(dbs))
+	for _, db := range dbs {
+		go func() {
+			<-start
+			n, err := database.Migrate(context.Background(), db)
+			results <- result{n, err}
+		}()
+	}
+	close(start)
+	total := 0
+	for range dbs {
+		r := <-results
+		if r.err != nil {
+			t.Fatalf("migrate: %v", r.err)
+		}
+		total += r.applied
+	}
+	if total != database.LatestVersion() {
+		t.Errorf("%d migrations applied in all, want %d (each once)", total, database.LatestVersion())
+	}
+	for i, db := range dbs {
+		var rows []struct {
+			Version int
+			N       int
+		}
+		if err := db.Raw("SELECT version, COUNT(*) AS n FROM schema_migrations GROUP BY version ORDER BY version").Scan(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != database.LatestVersion() {
+			t.Errorf("node %d: %d versions recorded, want %d", i+1, len(rows), database.LatestVersion())
+		}
+		for _, r := range rows {
+			if r.N != 1 {
+				t.Errorf("node %d: version %d recorded %d times", i+1, r.Version, r.N)
+			}
+		}
+	}
+	if a, b := schemaShape(t, dbs[0]), schemaShape(t, dbs[1]); !reflect.DeepEqual(a, b) {
+		t.Errorf("the nodes' schemas differ:\n%v\n%v", a, b)
+	}
+}

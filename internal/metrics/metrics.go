@@ -74,9 +74,12 @@ func New() *Metrics {
 	m.deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Subsystem: "outbox",
 		Name: "delivery_attempts_total", Help: "Outbox delivery tries, by channel and result."}, []string{"channel", "result"})
 	txRetries := prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: namespace, Subsystem: "db",
-		Name: "tx_retries_total", Help: "Transactions run again after a deadlock or serialisation failure (none are retried yet: 0)."},
+		Name: "tx_retries_total", Help: "Transactions run again after a deadlock, lock wait timeout or (Galera) certification failure."},
 		func() float64 { return float64(storage.TxRetries.Load()) })
-	m.reg.MustRegister(m.requests, m.duration, m.inFlight, m.reports, m.deliveries, txRetries, buildInfo(),
+	txGaveUp := prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: namespace, Subsystem: "db",
+		Name: "tx_given_up_total", Help: "Transactions that still conflicted on their last attempt; the caller got the error."},
+		func() float64 { return float64(storage.TxGaveUp.Load()) })
+	m.reg.MustRegister(m.requests, m.duration, m.inFlight, m.reports, m.deliveries, txRetries, txGaveUp, buildInfo(),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Series that exist from the start read 0 instead of being absent, so
 	// a rate or an alert over them works before the first event.

@@ -140,6 +140,7 @@ func TestEndpointExposesFamilies(t *testing.T) {
 		`honestmeasure_outbox_delivery_attempts_total{channel="sms",result="retry"} 1`,
 		`honestmeasure_outbox_delivery_attempts_total{channel="webhook",result="delivered"} 0`,
 		"honestmeasure_db_tx_retries_total 0",
+		"honestmeasure_db_tx_given_up_total 0",
 		"honestmeasure_build_info{",
 		"go_goroutines",
 	} {

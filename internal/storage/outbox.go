@@ -109,6 +109,11 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration
 	until := outboxTime(now.Add(lease))
 	var claimed []model.OutboxMessage
 	err := s.Tx(ctx, func(tx *Store) error {
+		// Tx may run this again (on a cluster another instance's claim of
+		// the same rows wins certification, and this commit fails after
+		// the Find below filled claimed): the rows of a rolled-back
+		// attempt are not ours and must not be delivered.
+		claimed = nil
 		var ids []int64
 		err := tx.q(ctx).Model(&model.OutboxMessage{}).
 			Where("status = ? AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)", OutboxPending, now, now).

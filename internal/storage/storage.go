@@ -7,7 +7,6 @@ package storage
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 
 	"gorm.io/gorm"
 
@@ -36,26 +35,12 @@ type Store struct {
 // New returns a Store on db.
 func New(db *gorm.DB) *Store {
 	guardDrawTargets(db)
+	trackCreatedKeys(db)
 	return &Store{db: db, scanStmts: &scanStatements{}}
 }
 
 // DB exposes the handle for health checks and tests.
 func (s *Store) DB() *gorm.DB { return s.db }
-
-// TxRetries counts, process-wide, the transactions run again after the
-// database refused them for a deadlock or a serialisation failure. Nothing
-// retries yet, so it stays 0: Tx gives the first failure to its caller. It
-// is exported (as honestmeasure_db_tx_retries_total, internal/metrics) now so
-// that the dashboards and alerts exist before the issue that adds retries,
-// which must increment it once per retry.
-var TxRetries atomic.Uint64
-
-// Tx runs fn in one transaction: everything fn writes is stored, or nothing.
-func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, scanStmts: s.scanStmts})
-	})
-}
 
 func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
 

@@ -39,7 +39,9 @@ func (s *Store) RedactUnitPhoto(ctx context.Context, rev int64, p *model.UnitPho
 			case err == nil:
 				orig.ID = kept.ID
 			case errors.Is(err, gorm.ErrRecordNotFound):
-				orig.UnitID = p.UnitID
+				// A rolled-back attempt of this transaction may have set
+				// the id from a row found then.
+				orig.ID, orig.UnitID = 0, p.UnitID
 				if err := tx.q(ctx).Create(orig).Error; err != nil {
 					return err
 				}

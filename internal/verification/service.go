@@ -236,8 +236,12 @@ func (s *Service) applyOne(ctx context.Context, body *model.VerificationBody, ba
 	}
 	var out Outcome
 	err := s.Store.Tx(ctx, func(tx *storage.Store) error {
+		// apply fills in rec from what it reads (the record it supersedes,
+		// the matched unit and instrument): each attempt of the
+		// transaction starts again from the checked record.
+		attempt := *rec
 		var err error
-		out, err = s.apply(ctx, tx, body, batchID, r, rec)
+		out, err = s.apply(ctx, tx, body, batchID, r, &attempt)
 		return err
 	})
 	if errors.Is(err, errRaced) {
