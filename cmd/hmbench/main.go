@@ -316,11 +316,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if o.runs("staleness") {
-		other, err := b.startProduct(ctx, bin, work, "honestmeasure-b")
+		metricsAddr, err := freeAddr()
 		if err != nil {
 			return err
 		}
-		err = measureStaleness(ctx, b, srv, other, t, progress)
+		other, err := b.startProduct(ctx, bin, work, "honestmeasure-b", "HM_METRICS_ADDR="+metricsAddr)
+		if err != nil {
+			return err
+		}
+		err = measureStaleness(ctx, b, srv, other, "http://"+metricsAddr+"/metrics", t, progress)
 		if stopErr := other.stop(); err == nil {
 			err = stopErr
 		}

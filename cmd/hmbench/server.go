@@ -345,13 +345,13 @@ func moduleRoot(ctx context.Context) (string, error) {
 }
 
 // startProduct runs the built cmd/honestmeasure on the bench database.
-func (b *bench) startProduct(ctx context.Context, bin, work, name string) (*proc, error) {
+func (b *bench) startProduct(ctx context.Context, bin, work, name string, env ...string) (*proc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
 	b.progress.say("starting %s on %s", name, addr)
-	return startProc(ctx, name, bin, []string{"serve"}, b.serverEnv(addr), addr, work)
+	return startProc(ctx, name, bin, []string{"serve"}, append(b.serverEnv(addr), env...), addr, work)
 }
 
 // startCeiling runs this program's ceiling server on the bench database.

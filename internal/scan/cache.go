@@ -24,6 +24,10 @@ import (
 //     whichever comes first;
 //   - the token is still current (replaced codes are never cached).
 //
+// Without a query (Unqueried), the first and last are vouched for by the
+// unit's change counter, which moves with public_rev and with every reprint
+// of one of its codes (storage.PublicRevs).
+//
 // Memory is bounded by limit bytes; when full, arbitrary pages are dropped
 // (a popular page comes straight back on its next scan). Keys are canonical
 // tokens, so case variants of one URL cannot fill it.

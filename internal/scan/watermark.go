@@ -27,6 +27,10 @@ import (
 // saving does. Polling every Interval (250 ms) makes the usual delay a
 // quarter of a second plus the query.
 //
+// A page is marked with the reading taken before the query that found it
+// current, never one taken after: a change committed between the two would
+// be counted in the later reading but might be missing from the page.
+//
 // It lives here, beside PageCache, because it is only about when a cached
 // page may be trusted; the SQL is in storage.
 type Watermark struct {

@@ -21,7 +21,9 @@ import (
 // reference rows it names (agency, district, instrument type). A scan reads
 // the token and the revision in one query (ScanStamp); a cached page for an
 // older revision is thrown away. That is what lets several instances cache
-// the page and still show a suspension on the very next scan.
+// the page and still show a suspension on the very next scan — or, when the
+// instance's watermark shows the unit's change counter unmoved
+// (public_changes.go), within a second without any query.
 //
 // Every write to those tables lives in this package; each one calls a touch
 // function below or sets public_rev itself — and then, in the same
