@@ -22,8 +22,11 @@
 //	                    MySQL database or a -dsn file that already holds data)
 //	-keep               keep the work folder (server logs, built binary)
 //	-seed-only          seed (up to -reports) and stop, to prepare a database for -skip-seed
-//	-only LIST          measure only these phases, comma-separated: qr, scan, queue, intake, import,
-//	                    risk (default all; the table then lacks the others' rows)
+//	-only LIST          measure only these phases, comma-separated: qr, scan, staleness, queue, intake,
+//	                    import, risk, draw (default all; the table then lacks the others' rows)
+//	-scan-watermark=false
+//	                    run the ceiling server's scan pages without the scan watermark (every
+//	                    scan validates its cached page with one query, as before issue 16)
 //	-units N            published units to seed, 10 instruments each (default 2000; the
 //	                    risk phase of issue 14 is meant for -units 20000, in a database of
 //	                    its own: -dsn another file, or -fresh)
@@ -55,7 +58,10 @@
 //
 //  4. Builds cmd/honestmeasure with go build, runs it as its own process on
 //     the seeded database with the report limits off, repeats the scan load
-//     and reads the server's peak RSS (VmHWM); then measures the officer
+//     and reads the server's peak RSS (VmHWM); starts a second instance on
+//     the same database and measures staleness: an officer suspends and
+//     reinstates a unit through the first 50 times, and a citizen scans it
+//     through the second until each change shows; then measures the officer
 //     queue as a signed-in officer (in the 1M mode again after adding
 //     900,000 closed reports: history grows, each agency's open backlog does
 //     not), and last the report intake (JSON, and multipart with a 1 MB
@@ -119,6 +125,7 @@ type options struct {
 	seedOnly      bool
 	cpuProfile    string
 	serverProfile string
+	scanWatermark bool            // the ceiling server's scans use the watermark
 	units         int             // published units to seed (multiple of 10)
 	only          map[string]bool // phases to run; all when empty
 	defaultDSN    bool            // dsn is the bench's own file, which may be replaced freely
@@ -164,20 +171,21 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.seedOnly, "seed-only", false, "seed the database and stop (for later runs with -skip-seed)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write hmbench's own CPU profile (seeding, QR, load generator) to this file")
 	fs.StringVar(&o.serverProfile, "server-cpuprofile", "", "write the ceiling server's CPU profile (scan and ceiling phases) to this file")
-	only := fs.String("only", "", "measure only these phases, comma-separated: qr, scan, queue, intake, import, risk, draw")
+	fs.BoolVar(&o.scanWatermark, "scan-watermark", true, "the ceiling server's scans skip the query while the scan watermark shows nothing changed")
+	only := fs.String("only", "", "measure only these phases, comma-separated: qr, scan, staleness, queue, intake, import, risk, draw")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	for _, p := range strings.Split(*only, ",") {
 		switch p = strings.TrimSpace(p); p {
 		case "":
-		case "qr", "scan", "queue", "intake", "import", "risk", "draw":
+		case "qr", "scan", "staleness", "queue", "intake", "import", "risk", "draw":
 			if o.only == nil {
 				o.only = map[string]bool{}
 			}
 			o.only[p] = true
 		default:
-			return o, fmt.Errorf("-only: unknown phase %q (qr, scan, queue, intake, import, risk or draw)", p)
+			return o, fmt.Errorf("-only: unknown phase %q (qr, scan, staleness, queue, intake, import, risk or draw)", p)
 		}
 	}
 	if fs.NArg() > 0 {
@@ -278,7 +286,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	if o.only != nil && !o.runs("qr") && !o.runs("scan") && !o.runs("queue") && !o.runs("intake") && !o.runs("import") {
+	if o.only != nil && !o.runs("qr") && !o.runs("scan") && !o.runs("staleness") && !o.runs("queue") && !o.runs("intake") && !o.runs("import") {
 		t.print(stdout) // nothing else needs the server
 		return nil
 	}
@@ -304,6 +312,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer func() { _ = srv.stop() }()
 	if o.runs("scan") {
 		if err := measureScanMemory(ctx, b, o, srv, t, progress); err != nil {
+			return err
+		}
+	}
+	if o.runs("staleness") {
+		metricsAddr, err := freeAddr()
+		if err != nil {
+			return err
+		}
+		other, err := b.startProduct(ctx, bin, work, "honestmeasure-b", "HM_METRICS_ADDR="+metricsAddr)
+		if err != nil {
+			return err
+		}
+		err = measureStaleness(ctx, b, srv, other, "http://"+metricsAddr+"/metrics", t, progress)
+		if stopErr := other.stop(); err == nil {
+			err = stopErr
+		}
+		if err != nil {
 			return err
 		}
 	}

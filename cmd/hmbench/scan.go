@@ -98,6 +98,11 @@ func measureScanVsCeiling(ctx context.Context, b *bench, o options, work string,
 	}
 	defer srv.stop()
 	p.say("scan vs ceiling: ceiling page is the label page of a unit with %d instruments", n)
+	mode := "off: every scan validates its cached page with one query"
+	if o.scanWatermark {
+		mode = "on: a cached page current by a reading under 1 s old is sent without a query"
+	}
+	t.info("scan watermark on the ceiling server (-scan-watermark)", mode)
 	first := b.scanEveryCode(ctx, srv)
 	p.say("  first scan of each code: %s", loadFigure(first))
 	t.info(fmt.Sprintf("first scan of each of the %d codes (fills the page cache) @%d conns", first.ok+first.failed, scanConns[0]),

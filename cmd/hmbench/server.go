@@ -27,6 +27,7 @@ import (
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/intake"
 	"honestmeasure/internal/reference"
+	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
 )
@@ -48,8 +49,9 @@ const ceilingGzipPath = "/bench/ceiling-gz"
 // serveCeiling is the ceiling server: it starts like cmd/honestmeasure's
 // serve (database.Open, Migrate, SeedReference, app.New with the same
 // logger), renders the scan page of -token once through the engine, and
-// adds ceilingPath serving those bytes. The notification worker is left out:
-// nothing it does is on the scan path.
+// adds ceilingPath serving those bytes. Like serve it runs the scan
+// watermark (unless -watermark=false, to measure scans that query). The
+// notification worker is left out: nothing it does is on the scan path.
 func serveCeiling(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet(ceilingCommand, flag.ContinueOnError)
 	driver := fs.String("db", "sqlite", "sqlite or mysql")
@@ -57,6 +59,7 @@ func serveCeiling(ctx context.Context, args []string, stdout io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
 	token := fs.String("token", "", "token of the scan page served as the ceiling")
 	profile := fs.String("cpuprofile", "", "write the server's CPU profile to this file")
+	watermark := fs.Bool("watermark", true, "run the scan watermark, as cmd/honestmeasure serve does")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -80,8 +83,20 @@ func serveCeiling(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := storage.New(db).SeedReference(ctx, ref); err != nil {
 		return err
 	}
-	h, err := app.New(app.Options{DB: db, Ref: ref, Logger: log, BaseURL: "http://" + *addr, Secret: []byte(benchSecret),
-		AuditKey: audit.KeyFromSecret([]byte(benchSecret)), ReportLimits: intake.Limits{}})
+	opts := app.Options{DB: db, Ref: ref, Logger: log, BaseURL: "http://" + *addr, Secret: []byte(benchSecret),
+		AuditKey: audit.KeyFromSecret([]byte(benchSecret)), ReportLimits: intake.Limits{}}
+	if *watermark {
+		w, err := scan.NewWatermark(storage.New(db), log)
+		if err != nil {
+			return err
+		}
+		wctx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- w.Run(wctx) }()
+		defer func() { stop(); <-done }()
+		opts.ScanWatermark = w
+	}
+	h, err := app.New(opts)
 	if err != nil {
 		return err
 	}
@@ -330,13 +345,13 @@ func moduleRoot(ctx context.Context) (string, error) {
 }
 
 // startProduct runs the built cmd/honestmeasure on the bench database.
-func (b *bench) startProduct(ctx context.Context, bin, work, name string) (*proc, error) {
+func (b *bench) startProduct(ctx context.Context, bin, work, name string, env ...string) (*proc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
 	b.progress.say("starting %s on %s", name, addr)
-	return startProc(ctx, name, bin, []string{"serve"}, b.serverEnv(addr), addr, work)
+	return startProc(ctx, name, bin, []string{"serve"}, append(b.serverEnv(addr), env...), addr, work)
 }
 
 // startCeiling runs this program's ceiling server on the bench database.
@@ -350,7 +365,8 @@ func (b *bench) startCeiling(ctx context.Context, work, token string) (*proc, er
 		return nil, err
 	}
 	b.progress.say("starting the ceiling server on %s", addr)
-	args := []string{ceilingCommand, "-db", b.o.driver, "-dsn", b.o.dsn, "-addr", addr, "-token", token}
+	args := []string{ceilingCommand, "-db", b.o.driver, "-dsn", b.o.dsn, "-addr", addr, "-token", token,
+		"-watermark=" + strconv.FormatBool(b.o.scanWatermark)}
 	if b.o.serverProfile != "" {
 		args = append(args, "-cpuprofile", b.o.serverProfile)
 	}

@@ -45,6 +45,7 @@ import (
 	"honestmeasure/internal/reference"
 	"honestmeasure/internal/reminders"
 	"honestmeasure/internal/risk"
+	"honestmeasure/internal/scan"
 	"honestmeasure/internal/server"
 	"honestmeasure/internal/storage"
 	"honestmeasure/internal/verification"
@@ -183,6 +184,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 			return err
 		}
 	}
+	// The watermark polls until serve returns (ctx ended, or start-up
+	// failed); it lets go of its connection before the database closes.
+	watermark, err := scan.NewWatermark(st, log)
+	if err != nil {
+		return err
+	}
+	watermarkCtx, stopWatermark := context.WithCancel(ctx)
+	watermarkDone := make(chan error, 1)
+	go func() { watermarkDone <- watermark.Run(watermarkCtx) }()
+	defer func() { stopWatermark(); <-watermarkDone }()
 	opts := app.Options{DB: db, Ref: ref, Logger: log, BaseURL: cfg.PublicBaseURL(), Secret: secret, AuditKey: auditKey,
 		SecureCookies: cfg.SecureCookies(), TrustedProxies: cfg.TrustedProxies,
 		ReportLimits:  intake.Limits{PerIPPerHour: cfg.ReportLimitPerIP, UnitBurstPerHour: cfg.ReportBurstPerUnit},
@@ -190,7 +201,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, env environ
 		// A developer without an SMS gateway reads sign-up and reset codes
 		// from the log; production never logs them.
 		LogCodes:       cfg.Mode == config.Development,
-		ScanCacheBytes: cfg.ScanCacheMB << 20, Spool: server.NewSpool("", int64(cfg.UploadSpoolMB)<<20), DraftMaxAge: draftMaxAge(cfg),
+		ScanCacheBytes: cfg.ScanCacheMB << 20, ScanWatermark: watermark, Spool: server.NewSpool("", int64(cfg.UploadSpoolMB)<<20), DraftMaxAge: draftMaxAge(cfg),
 		PhotoMemoryBytes: int64(cfg.PhotoMemoryMB) << 20, UnconfirmedAfterDays: cfg.UnconfirmedAfterDays,
 		ReminderOffsets: cfg.ExpiryReminderDays}
 	var metricsLn net.Listener

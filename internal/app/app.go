@@ -59,6 +59,10 @@ type Options struct {
 	// ScanCacheBytes bounds the rendered scan pages kept in memory; 0 means
 	// 64 MB.
 	ScanCacheBytes int
+	// ScanWatermark, when set (and running: the caller runs and stops it),
+	// lets a cached scan page be sent without a query while nothing it
+	// shows changed on any instance; nil: every scan makes one query.
+	ScanWatermark *scan.Watermark
 	// DraftMaxAge is how long an unchanged unit draft is kept (0: for ever);
 	// merchants are told on their draft's page.
 	DraftMaxAge time.Duration
@@ -99,6 +103,7 @@ func New(opt Options) (http.Handler, error) {
 		return nil, err
 	}
 	pages := &ui.Handler{Store: st, Audit: auditLog, Renderer: renderer, Ref: opt.Ref, Logger: opt.Logger, ScanCache: scanCache,
+		ScanWatermark: opt.ScanWatermark,
 		SecureCookies: opt.SecureCookies, BaseURL: opt.BaseURL, QR: qr.NewSigner(opt.Secret), Now: opt.Now, DraftMaxAge: opt.DraftMaxAge,
 		Cases: &cases.Service{Store: st, Audit: auditLog, Units: unitService, BaseURL: opt.BaseURL, Now: opt.Now,
 			CityCode: opt.Ref.City.Code, HandoffSettle: cases.DefaultHandoffSettle},
@@ -130,7 +135,7 @@ func New(opt Options) (http.Handler, error) {
 }
 
 // watch gives the metrics, when there are any, the pool, the scan cache and
-// the outbox to read at scrape time.
+// its watermark, and the outbox to read at scrape time.
 func watch(opt Options, st *storage.Store, scanCache *scan.PageCache) error {
 	if opt.Metrics == nil {
 		return nil
@@ -143,6 +148,9 @@ func watch(opt Options, st *storage.Store, scanCache *scan.PageCache) error {
 		return err
 	}
 	if err := opt.Metrics.WatchScanCache(scanCache); err != nil {
+		return err
+	}
+	if err := opt.Metrics.WatchScanWatermark(opt.ScanWatermark); err != nil {
 		return err
 	}
 	return opt.Metrics.WatchOutbox(st, opt.Now)

@@ -31,6 +31,7 @@ var Migrations = []Migration{
 	{Version: 17, Name: "texts masked on their way to the public", SQL: schemaV17},
 	{Version: 18, Name: "hand-offs to 12315 and 12345", SQL: schemaV18},
 	{Version: 19, Name: "redacted shop-front photos keep their originals", SQL: schemaV19},
+	{Version: 20, Name: "counters of public page changes, polled by every instance", SQL: schemaV20},
 }
 
 // schemaV8: what legal verification bodies send (internal/verification,

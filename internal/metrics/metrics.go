@@ -18,6 +18,7 @@ package metrics
 
 import (
 	"database/sql"
+	"math"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -231,6 +232,8 @@ func (m *Metrics) WatchScanCache(c *scan.PageCache) error {
 	for _, col := range []prometheus.Collector{
 		prometheus.NewCounterFunc(opts("hits_total", "Scan pages served from memory."), func() float64 { return float64(c.Hits()) }),
 		prometheus.NewCounterFunc(opts("misses_total", "Scan pages rendered because none valid was in memory."), func() float64 { return float64(c.Misses()) }),
+		prometheus.NewCounterFunc(opts("unqueried_hits_total", "Scan pages served from memory without a database query (a fresh watermark showed nothing changed); part of hits_total."),
+			func() float64 { return float64(c.UnqueriedHits()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts(opts("pages", "Scan pages held in memory.")), func() float64 { return float64(c.Len()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts(opts("bytes", "Memory the held scan pages take, approximately.")), func() float64 { return float64(c.Size()) }),
 	} {
@@ -239,6 +242,24 @@ func (m *Metrics) WatchScanCache(c *scan.PageCache) error {
 		}
 	}
 	return nil
+}
+
+// WatchScanWatermark exports how old the scan watermark's last successful
+// poll is, in seconds (+Inf before the first). Past 1 s every scan queries
+// the database again: the watermark is down or lagging.
+func (m *Metrics) WatchScanWatermark(w *scan.Watermark) error {
+	if m == nil || w == nil {
+		return nil
+	}
+	return m.reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace, Subsystem: "scan_watermark",
+		Name: "poll_age_seconds", Help: "Time since the last successful poll of the public change counters started (+Inf before the first)."},
+		func() float64 {
+			age, ok := w.PollAge(time.Now())
+			if !ok {
+				return math.Inf(1)
+			}
+			return age.Seconds()
+		}))
 }
 
 // WatchOutbox exports what waits in the outbox, by channel, read from the

@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"context"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 
 	"honestmeasure/internal/app"
 	"honestmeasure/internal/app/apptest"
+	"honestmeasure/internal/database/dbtest"
 	"honestmeasure/internal/metrics"
 	"honestmeasure/internal/model"
 	"honestmeasure/internal/outbox"
@@ -228,5 +230,44 @@ func TestNilMetricsDoNothing(t *testing.T) {
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("nil metrics served %d", rec.Code)
+	}
+}
+
+// TestScanWatermarkSeries: with a watermark, the poll's age is exported
+// and scans of a cached page served without a query are counted as such.
+func TestScanWatermarkSeries(t *testing.T) {
+	m := metrics.New()
+	db := dbtest.Open(t)
+	a := apptest.NewOn(t, db, func(o *app.Options) {
+		o.Metrics = m
+		apptest.WithScanWatermark(t, db)(o)
+	})
+	_, unitID, _ := a.ApprovedUnit("钟楼菜场 8号摊位")
+	path := a.ScanPath(model.QRUnit, unitID)
+	v := a.Browser()
+	value := func(name string) float64 {
+		f := family(t, m, name)
+		if f == nil || len(f.GetMetric()) != 1 {
+			t.Fatalf("no series %s", name)
+		}
+		mt := f.GetMetric()[0]
+		if c := mt.GetCounter(); c != nil {
+			return c.GetValue()
+		}
+		return mt.GetGauge().GetValue()
+	}
+	for deadline := time.Now().Add(10 * time.Second); value("honestmeasure_scan_cache_unqueried_hits_total") == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("no scan was counted as served without a query within 10 s")
+		}
+		v.Get(path)
+		v.Expect(http.StatusOK)
+		time.Sleep(50 * time.Millisecond)
+	}
+	if age := value("honestmeasure_scan_watermark_poll_age_seconds"); math.IsInf(age, 0) || age < 0 {
+		t.Fatalf("poll age %v after polls", age)
+	}
+	if hits, unqueried := value("honestmeasure_scan_cache_hits_total"), value("honestmeasure_scan_cache_unqueried_hits_total"); unqueried > hits {
+		t.Fatalf("unqueried hits %v exceed hits %v", unqueried, hits)
 	}
 }

@@ -12,7 +12,8 @@ import (
 
 // PageCache keeps rendered, gzipped scan pages in memory, so that a scan
 // costs one indexed query (storage.ScanStamp) and a copy instead of ten
-// queries, a template and a compression.
+// queries, a template and a compression — and, with a fresh Watermark
+// reading that shows nothing changed (Unqueried), no query at all.
 //
 // A page is used only while all three hold:
 //   - the unit's public revision is the one it was rendered at (any change
@@ -23,6 +24,10 @@ import (
 //     whichever comes first;
 //   - the token is still current (replaced codes are never cached).
 //
+// Without a query (Unqueried), the first and last are vouched for by the
+// unit's change counter, which moves with public_rev and with every reprint
+// of one of its codes (storage.PublicRevs).
+//
 // Memory is bounded by limit bytes; when full, arbitrary pages are dropped
 // (a popular page comes straight back on its next scan). Keys are canonical
 // tokens, so case variants of one URL cannot fill it.
@@ -31,9 +36,10 @@ type PageCache struct {
 	pages map[PageKey]*CachedPage
 	size  int
 	limit int
-	// hits and misses count Get's answers since start, for the metrics: a
-	// miss is a page rendered afresh (absent, or stale and dropped).
-	hits, misses atomic.Uint64
+	// hits and misses count Get's and Unqueried's answers since start,
+	// for the metrics: a miss is a page rendered afresh (absent, or stale
+	// and dropped). unqueried counts the hits that asked no database.
+	hits, misses, unqueried atomic.Uint64
 }
 
 // PageKey names one cached page: a code in one language.
@@ -49,6 +55,19 @@ type CachedPage struct {
 	Expires time.Time
 	Gzip    []byte // the whole HTML document, gzipped
 	ETag    string
+	// slotRev is the unit's watermark counter in a reading taken before
+	// the page was last found current by a query (set and read under the
+	// cache's lock); marked is false until then.
+	slotRev int64
+	marked  bool
+}
+
+// Mark records that p was found current by a query made after reading r
+// (nil: no watermark, nothing recorded). Call it before Put.
+func (p *CachedPage) Mark(r *Reading) {
+	if r != nil {
+		p.slotRev, p.marked = r.Rev(p.UnitID), true
+	}
 }
 
 // cost approximates the memory a page holds: its bytes plus map entry, key
@@ -61,8 +80,10 @@ func NewPageCache(limit int) *PageCache {
 }
 
 // Get returns the cached page for k if it is still valid for stamp at now,
-// and nil otherwise (dropping a stale page).
-func (c *PageCache) Get(k PageKey, stamp storage.ScanStamp, now time.Time) *CachedPage {
+// and nil otherwise (dropping a stale page). r is the watermark reading
+// taken before the query that gave stamp (nil: none): a valid page is
+// marked with it, so the next scans may skip the query (Unqueried).
+func (c *PageCache) Get(k PageKey, stamp storage.ScanStamp, now time.Time, r *Reading) *CachedPage {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p := c.pages[k]
@@ -75,7 +96,31 @@ func (c *PageCache) Get(k PageKey, stamp storage.ScanStamp, now time.Time) *Cach
 		c.misses.Add(1)
 		return nil
 	}
+	// Another unit of the same slot changed, or the page was cached
+	// without a reading: the query says this one did not.
+	p.Mark(r)
 	c.hits.Add(1)
+	return p
+}
+
+// Unqueried returns the cached page for k without any query when r, the
+// latest watermark reading, is fresh at wall (the process clock) and the
+// page's unit's counter has not moved since the page was last found current;
+// now (the application's clock) must be before the page's expiry. Otherwise
+// it returns nil and the caller validates with a query (Get): an unqueried
+// miss is not a miss.
+func (c *PageCache) Unqueried(k PageKey, r *Reading, wall, now time.Time) *CachedPage {
+	if !r.Fresh(wall) {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.pages[k]
+	if p == nil || !p.marked || p.slotRev != r.Rev(p.UnitID) || !now.Before(p.Expires) {
+		return nil
+	}
+	c.hits.Add(1)
+	c.unqueried.Add(1)
 	return p
 }
 
@@ -83,6 +128,9 @@ func (c *PageCache) Get(k PageKey, stamp storage.ScanStamp, now time.Time) *Cach
 // page that had to be rendered.
 func (c *PageCache) Hits() uint64   { return c.hits.Load() }
 func (c *PageCache) Misses() uint64 { return c.misses.Load() }
+
+// UnqueriedHits counts the hits served without a query (Unqueried).
+func (c *PageCache) UnqueriedHits() uint64 { return c.unqueried.Load() }
 
 // Put stores p under k, making room if needed. A page larger than the whole
 // cache is not stored.

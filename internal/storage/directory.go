@@ -61,15 +61,17 @@ func (s *Store) UnitsInOrder(ctx context.Context, ids []int64) ([]model.Unit, ma
 // SealInstrument marks instrument id sealed by caseID at at, and moves its
 // unit's public revision so every cached scan page shows the seal.
 func (s *Store) SealInstrument(ctx context.Context, id, caseID int64, at time.Time) error {
-	res := s.q(ctx).Model(&model.Instrument{}).Where("id = ?", id).
-		Updates(map[string]any{"sealed_at": at, "sealed_case_id": caseID, "updated_at": at})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return s.touchUnitOfInstrument(ctx, id)
+	return s.atomic(ctx, func(tx *Store) error {
+		res := tx.q(ctx).Model(&model.Instrument{}).Where("id = ?", id).
+			Updates(map[string]any{"sealed_at": at, "sealed_case_id": caseID, "updated_at": at})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return tx.touchUnitOfInstrument(ctx, id)
+	})
 }
 
 // DirectoryBatch loads up to n units in one of statuses with an ID above

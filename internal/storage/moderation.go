@@ -77,7 +77,14 @@ func (s *Store) CorrectReplyEvents(ctx context.Context, caseID int64, old, corre
 // reads old, and bumps the unit's public revision so cached pages go. It
 // reports whether the unit showed old.
 func (s *Store) CorrectPublicReason(ctx context.Context, unitID int64, old, corrected string) (bool, error) {
-	res := s.q(ctx).Model(&model.Unit{}).Where("id = ? AND status_reason = ?", unitID, old).
-		Updates(map[string]any{"status_reason": corrected, "public_rev": bumpPublicRev, "updated_at": time.Now().UTC()})
-	return res.RowsAffected == 1, res.Error
+	shown := false
+	err := s.atomic(ctx, func(tx *Store) error {
+		res := tx.q(ctx).Model(&model.Unit{}).Where("id = ? AND status_reason = ?", unitID, old).
+			Updates(map[string]any{"status_reason": corrected, "public_rev": bumpPublicRev, "updated_at": time.Now().UTC()})
+		if shown = res.RowsAffected == 1; res.Error != nil || !shown {
+			return res.Error
+		}
+		return tx.publicChanged(ctx, unitPages(unitID))
+	})
+	return shown && err == nil, err
 }

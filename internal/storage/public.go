@@ -21,36 +21,56 @@ import (
 // reference rows it names (agency, district, instrument type). A scan reads
 // the token and the revision in one query (ScanStamp); a cached page for an
 // older revision is thrown away. That is what lets several instances cache
-// the page and still show a suspension on the very next scan.
+// the page and still show a suspension on the very next scan — or, when the
+// instance's watermark shows the unit's change counter unmoved
+// (public_changes.go), within a second without any query.
 //
 // Every write to those tables lives in this package; each one calls a touch
-// function below or sets public_rev itself.
+// function below or sets public_rev itself — and then, in the same
+// transaction, publicChanged, which tells the other instances' pollers
+// (public_changes.go).
 
-// bumpPublicRev is the SET expression for an Updates map on units.
+// bumpPublicRev is the SET expression for an Updates map on units. Whoever
+// uses it calls publicChanged in the same transaction.
 var bumpPublicRev = gorm.Expr("public_rev + 1")
 
 // touchUnit marks the public page of unitID changed. The unit's own
 // content changed too (pledge, instruments, records), so updated_at moves:
 // it is what a draft's age is counted from (DeleteStaleDrafts).
 func (s *Store) touchUnit(ctx context.Context, unitID int64) error {
-	return s.q(ctx).Model(&model.Unit{}).Where("id = ?", unitID).
-		Updates(map[string]any{"public_rev": bumpPublicRev, "updated_at": time.Now().UTC()}).Error
+	return s.atomic(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Model(&model.Unit{}).Where("id = ?", unitID).
+			Updates(map[string]any{"public_rev": bumpPublicRev, "updated_at": time.Now().UTC()}).Error; err != nil {
+			return err
+		}
+		return tx.publicChanged(ctx, unitPages(unitID))
+	})
 }
 
 // touchUnitOfInstrument marks the public page of the unit owning
 // instrumentID changed, like touchUnit.
 func (s *Store) touchUnitOfInstrument(ctx context.Context, instrumentID int64) error {
-	return s.q(ctx).Model(&model.Unit{}).
-		Where("id = (?)", s.q(ctx).Model(&model.Instrument{}).Select("unit_id").Where("id = ?", instrumentID)).
-		Updates(map[string]any{"public_rev": bumpPublicRev, "updated_at": time.Now().UTC()}).Error
+	return s.atomic(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Model(&model.Unit{}).
+			Where("id = (?)", tx.q(ctx).Model(&model.Instrument{}).Select("unit_id").Where("id = ?", instrumentID)).
+			Updates(map[string]any{"public_rev": bumpPublicRev, "updated_at": time.Now().UTC()}).Error; err != nil {
+			return err
+		}
+		return tx.publicChanged(ctx, pagesOfInstrument(instrumentID))
+	})
 }
 
 // touchAllUnits marks every public page changed: a reference row that many
 // pages show (an agency's name, a district's bureau, an instrument type's
 // name) was edited. Rare, and a few thousand rows.
 func (s *Store) touchAllUnits(ctx context.Context) error {
-	return s.q(ctx).Session(&gorm.Session{AllowGlobalUpdate: true}).Model(&model.Unit{}).
-		Update("public_rev", bumpPublicRev).Error
+	return s.atomic(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Session(&gorm.Session{AllowGlobalUpdate: true}).Model(&model.Unit{}).
+			Update("public_rev", bumpPublicRev).Error; err != nil {
+			return err
+		}
+		return tx.publicChanged(ctx, everyUnitPage())
+	})
 }
 
 // ScanStamp is what a scan needs to know before it may use a cached page.

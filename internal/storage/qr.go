@@ -43,7 +43,15 @@ func (s *Store) IssueQRToken(ctx context.Context, kind model.QRKind, targetID in
 			}
 		}
 		tok = &model.QRToken{Kind: kind, TargetID: targetID, Version: next, CreatedBy: by, CreatedAt: now}
-		return tx.q(ctx).Create(tok).Error
+		if err := tx.q(ctx).Create(tok).Error; err != nil {
+			return err
+		}
+		// A cached page of the old code must now say "replaced", and the
+		// unit's pages link to its current code: they all changed.
+		if kind == model.QRInstrument {
+			return tx.touchUnitOfInstrument(ctx, targetID)
+		}
+		return tx.touchUnit(ctx, targetID)
 	})
 	if isDuplicate(err) {
 		return nil, ErrDuplicate

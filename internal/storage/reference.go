@@ -76,7 +76,7 @@ func (s *Store) SeedReference(ctx context.Context, d *reference.Data) error {
 					"regulation_next_from": it.NextFrom()}).Error; err != nil {
 					return fmt.Errorf("seed instrument type %s: %w", it.Code, err)
 				}
-				if err := (&Store{db: db}).touchAllUnits(ctx); err != nil {
+				if err := tx.touchAllUnits(ctx); err != nil {
 					return err
 				}
 			}

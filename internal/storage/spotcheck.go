@@ -455,7 +455,10 @@ func (s *Store) PublishInspection(ctx context.Context, in *model.Inspection, sc 
 		if err := tx.UpdateInspection(ctx, in.ID, in.LockVersion, map[string]any{"spot_check_id": sc.ID, "summary": sc.Summary}); err != nil {
 			return err
 		}
-		return tx.q(ctx).Model(&model.Unit{}).Where("id = ?", in.UnitID).Update("public_rev", bumpPublicRev).Error
+		if err := tx.q(ctx).Model(&model.Unit{}).Where("id = ?", in.UnitID).Update("public_rev", bumpPublicRev).Error; err != nil {
+			return err
+		}
+		return tx.publicChanged(ctx, unitPages(in.UnitID))
 	})
 }
 

@@ -104,23 +104,27 @@ func (s *Store) UnitForOwner(ctx context.Context, id, ownerID int64) (*model.Uni
 // depends on it): otherwise nothing is written and ErrConflict is returned.
 func (s *Store) UpdateUnitDetails(ctx context.Context, u *model.Unit) error {
 	u.UpdatedAt = time.Now().UTC()
-	res := s.q(ctx).Model(&model.Unit{}).Where("id = ? AND status = ?", u.ID, u.Status).Updates(map[string]any{
-		"name": u.Name, "uscc": u.USCC, "uscc_live": gorm.Expr("CASE WHEN uscc_live IS NULL THEN NULL ELSE ? END", u.USCC),
-		"business_type": u.BusinessType, "address": u.Address,
-		"district_id": u.DistrictID, "contact_name": u.ContactName, "contact_phone": u.ContactPhone,
-		"opening_hours": u.OpeningHours, "updated_at": u.UpdatedAt, "public_rev": bumpPublicRev,
+	err := s.atomic(ctx, func(tx *Store) error {
+		res := tx.q(ctx).Model(&model.Unit{}).Where("id = ? AND status = ?", u.ID, u.Status).Updates(map[string]any{
+			"name": u.Name, "uscc": u.USCC, "uscc_live": gorm.Expr("CASE WHEN uscc_live IS NULL THEN NULL ELSE ? END", u.USCC),
+			"business_type": u.BusinessType, "address": u.Address,
+			"district_id": u.DistrictID, "contact_name": u.ContactName, "contact_phone": u.ContactPhone,
+			"opening_hours": u.OpeningHours, "updated_at": u.UpdatedAt, "public_rev": bumpPublicRev,
+		})
+		switch {
+		case res.Error != nil:
+			return res.Error
+		case res.RowsAffected != 1:
+			// public_rev always changes, so a matched row is an affected one
+			// on MySQL too.
+			return ErrConflict
+		}
+		return tx.publicChanged(ctx, unitPages(u.ID))
 	})
-	switch {
-	case isDuplicate(res.Error):
+	if isDuplicate(err) {
 		return ErrDuplicate
-	case res.Error != nil:
-		return res.Error
-	case res.RowsAffected != 1:
-		// public_rev always changes, so a matched row is an affected one
-		// on MySQL too.
-		return ErrConflict
 	}
-	return nil
+	return err
 }
 
 // UnitChange is one status change to apply.
@@ -165,6 +169,9 @@ func (s *Store) ChangeUnitStatus(ctx context.Context, c UnitChange) error {
 		}
 		if res.RowsAffected != 1 {
 			return ErrConflict
+		}
+		if err := tx.publicChanged(ctx, unitPages(c.UnitID)); err != nil {
+			return err
 		}
 		if c.From == model.UnitSubmitted && c.To == model.UnitApproved {
 			// A published unit has a public URL from the first moment, for
@@ -243,10 +250,19 @@ func (s *Store) DeleteStaleDrafts(ctx context.Context, before time.Time, limit i
 		Order("id").Limit(limit).Pluck("id", &ids).Error; err != nil || len(ids) == 0 {
 		return 0, err
 	}
-	res := s.q(ctx).Where("id IN ? AND status = ? AND updated_at < ?", ids, model.UnitDraft, before).
-		Where("id NOT IN (?)", s.q(ctx).Table("reports").Select("unit_id").Where("unit_id IS NOT NULL")).
-		Delete(&model.Unit{})
-	return res.RowsAffected, res.Error
+	var n int64
+	err := s.Tx(ctx, func(tx *Store) error {
+		res := tx.q(ctx).Where("id IN ? AND status = ? AND updated_at < ?", ids, model.UnitDraft, before).
+			Where("id NOT IN (?)", tx.q(ctx).Table("reports").Select("unit_id").Where("unit_id IS NOT NULL")).
+			Delete(&model.Unit{})
+		if n = res.RowsAffected; res.Error != nil || n == 0 {
+			return res.Error
+		}
+		// A page cached for a code of a deleted unit must go too; the ids
+		// kept are counted as well, which costs nothing but a check.
+		return tx.publicChanged(ctx, unitPages(ids...))
+	})
+	return n, err
 }
 
 // UnitEvents lists a unit's status history, newest first.

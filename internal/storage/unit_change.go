@@ -93,7 +93,7 @@ func (s *Store) ApplyChangeRequest(ctx context.Context, r *model.UnitChangeReque
 		case res.RowsAffected != 1:
 			return ErrConflict
 		}
-		return nil
+		return tx.publicChanged(ctx, unitPages(r.UnitID))
 	})
 	if isDuplicate(err) {
 		return ErrDuplicate

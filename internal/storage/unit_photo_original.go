@@ -32,6 +32,9 @@ func (s *Store) RedactUnitPhoto(ctx context.Context, rev int64, p *model.UnitPho
 		if res.RowsAffected == 0 {
 			return ErrConflict
 		}
+		if err := tx.publicChanged(ctx, unitPages(p.UnitID)); err != nil {
+			return err
+		}
 		if orig != nil {
 			var kept model.UnitPhotoOriginal
 			err := tx.q(ctx).Select("id").Where("unit_id = ? AND sha256 = ?", p.UnitID, orig.SHA256).Take(&kept).Error

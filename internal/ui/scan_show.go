@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -34,9 +35,12 @@ func (d scanData) Replaced() bool { return d.Status == scan.Replaced }
 
 // scanPage is /q/{token}: the URL printed on every code. It must work
 // without JavaScript and arrive in the first round trip, for thousands of
-// shoppers at once. One indexed query (ScanStamp) tells whether the code is
-// genuine and which revision of its unit's page is current; a page already
-// rendered at that revision is sent from memory (see scan.PageCache).
+// shoppers at once. A page cached here and known current by a fresh
+// watermark reading is sent from memory at once, without a query (changes
+// made on any instance show within scan.WatermarkWindow). Otherwise one
+// indexed query (ScanStamp) tells whether the code is genuine and which
+// revision of its unit's page is current; a page already rendered at that
+// revision is sent from memory (see scan.PageCache).
 func (h *Handler) scanPage(c *gin.Context) {
 	ctx := c.Request.Context()
 	raw := strings.TrimSpace(c.Param("token"))
@@ -44,6 +48,20 @@ func (h *Handler) scanPage(c *gin.Context) {
 	if err != nil {
 		h.scanInvalid(c, raw)
 		return
+	}
+	now := h.now()
+	l := server.Printer(c)
+	key := scan.PageKey{Ref: ref, Lang: l.Lang}
+	gzipOK := h.ScanCache != nil && server.AcceptsGzip(c)
+	// Read before the query: a page that the query finds current is marked
+	// with this reading, never a later one (scan.Watermark explains why).
+	reading := h.ScanWatermark.Latest()
+	if gzipOK {
+		if p := h.ScanCache.Unqueried(key, reading, time.Now(), now); p != nil {
+			c.Header("Cache-Control", "no-cache")
+			writeCachedPage(c, p)
+			return
+		}
 	}
 	stamp, err := h.Store.ScanStamp(ctx, ref.Kind, ref.ID, ref.Version)
 	if errors.Is(err, storage.ErrNotFound) {
@@ -61,12 +79,9 @@ func (h *Handler) scanPage(c *gin.Context) {
 	// browsers and proxies must ask again every time (a cached page answers
 	// with its ETag, so asking again costs a few bytes).
 	c.Header("Cache-Control", "no-cache")
-	now := h.now()
-	l := server.Printer(c)
-	key := scan.PageKey{Ref: ref, Lang: l.Lang}
-	cacheable := h.ScanCache != nil && !stamp.Revoked && server.AcceptsGzip(c)
+	cacheable := gzipOK && !stamp.Revoked
 	if cacheable {
-		if p := h.ScanCache.Get(key, stamp, now); p != nil {
+		if p := h.ScanCache.Get(key, stamp, now, reading); p != nil {
 			writeCachedPage(c, p)
 			return
 		}
@@ -120,6 +135,7 @@ func (h *Handler) scanPage(c *gin.Context) {
 		return
 	}
 	p.UnitID, p.Rev, p.Expires = stamp.UnitID, stamp.PublicRev, d.Unit.StableUntil(now)
+	p.Mark(reading)
 	h.ScanCache.Put(key, p)
 	writeCachedPage(c, p)
 }

@@ -56,7 +56,10 @@ type Handler struct {
 	// Verification takes bodies' records and works the conflict queue.
 	Verification *verification.Service
 	ScanCache    *scan.PageCache // nil: every scan renders afresh
-	Reminders    *reminders.Service
+	// ScanWatermark lets a cached scan page be sent without a query while
+	// nothing it shows changed (nil: every scan queries once).
+	ScanWatermark *scan.Watermark
+	Reminders     *reminders.Service
 	// Moderation reads masked texts' originals back (supervisors only).
 	Moderation *moderation.Service
 	// Risk keeps units' risk classes; the unit pages show the stored class.

@@ -63,7 +63,14 @@ func New(t testing.TB) *App {
 // client address by setting X-Forwarded-For.
 func NewWith(t testing.TB, tune func(*app.Options)) *App {
 	t.Helper()
-	db := dbtest.Open(t)
+	return NewOn(t, dbtest.Open(t), tune)
+}
+
+// NewOn is NewWith on db, a migrated database that other instances may
+// already serve (seeding the reference data again changes nothing): each
+// App is one instance, with its own caches, behind its own server.
+func NewOn(t testing.TB, db *gorm.DB, tune func(*app.Options)) *App {
+	t.Helper()
 	ref, err := reference.Load(configs.Changzhou())
 	if err != nil {
 		t.Fatal(err)
