@@ -52,7 +52,10 @@ func NginxConfig(upstreams []string, listen string) string {
 	w("error_log logs/error.log warn;")
 	w("events { worker_connections 4096; }")
 	w("http {")
-	w("  access_log logs/access.log combined buffer=64k flush=1s;")
+	// Which instance served each request, and how long it took there.
+	w(`  log_format upstreams '$remote_addr [$time_local] "$request" $status $body_bytes_sent '`)
+	w(`                       'upstream=$upstream_addr rt=$request_time urt=$upstream_response_time';`)
+	w("  access_log logs/access.log upstreams buffer=64k flush=1s;")
 	w("  client_body_temp_path tmp/body;")
 	w("  proxy_temp_path tmp/proxy;")
 	w("  fastcgi_temp_path tmp/fastcgi;")

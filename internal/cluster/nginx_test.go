@@ -24,7 +24,7 @@ func TestNginxConfigShape(t *testing.T) {
 		"upstream honestmeasure {", "least_conn;", "keepalive 64;",
 		"server 127.0.0.1:9001 ", "server 127.0.0.1:9002 ", "server 127.0.0.1:9003 ",
 		"listen 127.0.0.1:8088;", "proxy_pass http://honestmeasure;",
-		"proxy_http_version 1.1;", `proxy_set_header Connection "";`,
+		"proxy_http_version 1.1;", "upstream=$upstream_addr", `proxy_set_header Connection "";`,
 		"proxy_set_header X-Forwarded-For $remote_addr;", "proxy_set_header X-Real-IP $remote_addr;",
 		fmt.Sprintf("client_max_body_size %d;", MaxUploadBytes()),
 	} {
