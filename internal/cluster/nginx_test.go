@@ -21,7 +21,7 @@ func TestNginxConfigShape(t *testing.T) {
 	cfg := NginxConfig([]string{"127.0.0.1:9001", "127.0.0.1:9002", "127.0.0.1:9003"}, "127.0.0.1:8088")
 	for _, want := range []string{
 		"daemon off;", "master_process on;", "pid nginx.pid;",
-		"upstream honestmeasure {", "least_conn;", "keepalive 64;",
+		"upstream honestmeasure {", "keepalive 64;",
 		"server 127.0.0.1:9001 ", "server 127.0.0.1:9002 ", "server 127.0.0.1:9003 ",
 		"listen 127.0.0.1:8088;", "proxy_pass http://honestmeasure;",
 		"proxy_http_version 1.1;", "upstream=$upstream_addr", `proxy_set_header Connection "";`,
@@ -92,7 +92,6 @@ func TestNginxBalancesAndNamesTheClient(t *testing.T) {
 		}
 	})
 
-	// Requests one after another: least_conn then goes round the instances.
 	for range 10 {
 		req, _ := http.NewRequest(http.MethodGet, "http://"+listen+"/q/x", nil)
 		req.Header.Set("X-Forwarded-For", "203.0.113.9")

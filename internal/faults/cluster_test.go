@@ -354,6 +354,7 @@ func TestFailoverUnderReportLoad(t *testing.T) {
 		accepted  []string
 		phase     atomic.Int32 // 0 before the faults, 1 during, 2 after the node is back
 		perPhase  [3]struct{ ok, failed int }
+		statuses  [3]map[int]int
 		n         atomic.Int64
 		wg        sync.WaitGroup
 		firstFail [3]string
@@ -371,6 +372,10 @@ func TestFailoverUnderReportLoad(t *testing.T) {
 					perPhase[p].ok++
 				} else if ctx.Err() == nil {
 					perPhase[p].failed++
+					if statuses[p] == nil {
+						statuses[p] = map[int]int{}
+					}
+					statuses[p][status]++
 					if firstFail[p] == "" {
 						firstFail[p] = fmt.Sprintf("status %d, %v", status, err)
 					}
@@ -425,7 +430,8 @@ func TestFailoverUnderReportLoad(t *testing.T) {
 	t.Logf("201s before the faults %d (failed %d), with an instance killed and node 2 down %d (failed %d; first: %s), after node 2 rejoined %d (failed %d; first: %s)",
 		perPhase[0].ok, perPhase[0].failed, perPhase[1].ok, perPhase[1].failed, firstFail[1], perPhase[2].ok, perPhase[2].failed, firstFail[2])
 	mu.Unlock()
-	t.Logf("node 2 was down for %s", rejoined.Round(100*time.Millisecond))
+	t.Logf("node 2 was down for %s; failed answers by status (0: no answer) per phase: %v", rejoined.Round(100*time.Millisecond), statuses)
+	t.Logf("nginx error log: %s", d.nginx.ErrorLog())
 
 	// Every promise is kept, on the node that was stopped too.
 	for i, db := range []*gorm.DB{d.db(t, 0), d.db(t, 1)} {
