@@ -319,6 +319,9 @@ func TestFailoverUnderReportLoad(t *testing.T) {
 	}
 	requireNginx(t)
 	offset := os.Getenv("HM_TEST_GALERA_CHAOS_OFFSET")
+	if offset == "" {
+		t.Fatal("HM_TEST_GALERA_CHAOS_OFFSET must be set with HM_TEST_GALERA_CHAOS_DIR: the port offset that cluster was started with")
+	}
 	galera := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command("../../.ci/galera", args...)
@@ -330,6 +333,13 @@ func TestFailoverUnderReportLoad(t *testing.T) {
 		return strings.TrimSpace(string(out))
 	}
 	nodes := strings.Split(galera("dsns"), ",")
+	for _, shared := range dbtest.GaleraDSNs() {
+		for _, n := range nodes {
+			if shared == n {
+				t.Fatalf("the chaos cluster (%s) is the shared one of %s: stopping its node would break other tests", n, dbtest.EnvGaleraDSNs)
+			}
+		}
+	}
 	// A run that failed half-way may have left node 2 stopped.
 	galera("start", "2")
 	var b [4]byte
