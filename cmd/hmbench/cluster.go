@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -146,7 +147,7 @@ func runCluster(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	p.say("scan straight to instance 1, %d connections, %s", o.conns, o.duration)
 	direct := loadProcs(ctx, instances[:1], o.conns, o.duration, b.scanRequest(instances[0].base))
 	t.info(fmt.Sprintf("scan GET /q/{token} straight to 1 instance @%d conns", o.conns),
-		loadFigure(direct)+fmt.Sprintf(", instances' CPU %s/req", ms(direct.cpuPerRequest())))
+		loadFigure(direct)+", "+cpuText(direct))
 	for k := 1; k <= 3; k++ {
 		out, err := throughNginx(ctx, work, instances[:k], func(base string) outcome {
 			p.say("scan through nginx over %d instance(s), %d connections, %s", k, o.conns, o.duration)
@@ -156,7 +157,7 @@ func runCluster(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		t.info(fmt.Sprintf("scan through nginx over %d instance(s) @%d conns", k, o.conns),
-			loadFigure(out)+fmt.Sprintf(", instances' CPU %s/req; %.0f%% of straight", ms(out.cpuPerRequest()), 100*out.rate()/direct.rate()))
+			loadFigure(out)+fmt.Sprintf(", %s; %.0f%% of straight", cpuText(out), 100*out.rate()/direct.rate()))
 		if out.failed > 0 {
 			t.note(fmt.Sprintf("scan over %d instances: answers other than 200: %s", k, statusList(out.statuses)))
 		}
@@ -227,7 +228,8 @@ func dbAddr(dsn string) string {
 	return "?"
 }
 
-// throughNginx runs measure against nginx in front of instances.
+// throughNginx runs measure against nginx in front of instances, and
+// records the CPU time nginx (master and workers) used meanwhile.
 func throughNginx(ctx context.Context, work string, instances []*proc, measure func(base string) outcome) (outcome, error) {
 	var upstreams []string
 	for _, s := range instances {
@@ -252,7 +254,32 @@ func throughNginx(ctx context.Context, work string, instances []*proc, measure f
 		return get(ctx, c, "http://"+listen+"/healthz")
 	})
 	warm.CloseIdleConnections()
-	return measure("http://" + listen), nil
+	before := nginxCPU(ng.Pid())
+	out := measure("http://" + listen)
+	out.proxyCPU = nginxCPU(ng.Pid()) - before
+	return out, nil
+}
+
+// nginxCPU is the CPU time nginx's master and its live workers have used.
+func nginxCPU(master int) time.Duration {
+	sum := pidCPU(master)
+	raw, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", master, master))
+	for _, f := range strings.Fields(string(raw)) {
+		if pid, err := strconv.Atoi(f); err == nil {
+			sum += pidCPU(pid)
+		}
+	}
+	return sum
+}
+
+// cpuText is the CPU per request of a phase: the instances', and nginx's
+// when it was in front.
+func cpuText(o outcome) string {
+	s := fmt.Sprintf("instances' CPU %s/req", ms(o.cpuPerRequest()))
+	if o.proxyCPU > 0 && o.ok+o.failed > 0 {
+		s += fmt.Sprintf(", nginx %s/req", ms(o.proxyCPU/time.Duration(o.ok+o.failed)))
+	}
+	return s
 }
 
 // loadProcs runs a load phase and records the CPU time the instances used.
@@ -307,8 +334,8 @@ func measureIntakeVia(ctx context.Context, b *bench, o clusterOptions, work stri
 	}
 	p.say("  %.1f/s, %d answered 201, %d of their tracking numbers stored, %d photos stored", out.rate(), out.ok, found, photosAfter-photosBefore)
 	t.info(fmt.Sprintf("%s @%d conns", what, o.intakeConns),
-		fmt.Sprintf("%.1f/s (%d × 201 in %.1f s; p50 %s, p99 %s; %s), instances' CPU %s/report", out.rate(), out.ok, out.elapsed.Seconds(),
-			ms(out.pct(50)), ms(out.pct(99)), out.errorsText(), ms(out.cpuPerRequest())))
+		fmt.Sprintf("%.1f/s (%d × 201 in %.1f s; p50 %s, p99 %s; %s), %s", out.rate(), out.ok, out.elapsed.Seconds(),
+			ms(out.pct(50)), ms(out.pct(99)), out.errorsText(), cpuText(out)))
 	ok := found == int64(out.ok) && photosAfter-photosBefore == int64(out.ok)
 	t.add(what+": every 201 stored", fmt.Sprintf("%d × 201, %d tracking numbers and %d photos stored", out.ok, found, photosAfter-photosBefore),
 		"equal (nothing lost)", ok)

@@ -186,6 +186,9 @@ func (n *Nginx) Stop() error {
 	return nil
 }
 
+// Pid is the nginx master's process id (its workers are its children).
+func (n *Nginx) Pid() int { return n.cmd.Process.Pid }
+
 // ErrorLog is the tail of nginx's error log, for failure messages.
 func (n *Nginx) ErrorLog() string {
 	b, _ := os.ReadFile(filepath.Join(n.Dir, "logs", "error.log"))
