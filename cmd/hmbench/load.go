@@ -58,6 +58,8 @@ type outcome struct {
 	// (0 when not measured): with the load generator on the same cores,
 	// CPU per request compares two pages better than requests per second.
 	serverCPU time.Duration
+	// proxyCPU is the CPU time of the balancer in front, when there was one.
+	proxyCPU time.Duration
 }
 
 func (o outcome) cpuPerRequest() time.Duration {

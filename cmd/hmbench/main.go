@@ -6,6 +6,9 @@
 //	go run ./cmd/hmbench -reports 1000000       also 1,000,000 reports (queue ratio)
 //	go run ./cmd/hmbench -db mysql -dsn 'hm:hm@tcp(127.0.0.1:3306)/hm_bench'
 //	go run ./cmd/hmbench -skip-seed             reuse the database seeded last time
+//	go run ./cmd/hmbench cluster -dsns "$(.ci/galera dsns)" -single-dsn DSN
+//	                                            1, 2, 3 instances on a Galera cluster behind
+//	                                            nginx (see cluster.go)
 //
 // Flags:
 //
@@ -142,6 +145,8 @@ func main() {
 		err = riskWorker(ctx, os.Args[2:], os.Stdout)
 	case len(os.Args) > 1 && os.Args[1] == drawCommand:
 		err = drawWorker(ctx, os.Args[2:], os.Stdout)
+	case len(os.Args) > 1 && os.Args[1] == clusterCommand:
+		err = runCluster(ctx, os.Args[2:], os.Stdout, os.Stderr)
 	default:
 		err = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	}

@@ -268,8 +268,12 @@ func statusKB(pid int, key string) (int64, error) {
 }
 
 // cpuTime is the CPU time (user and system) the process has used so far.
-func (p *proc) cpuTime() time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+func (p *proc) cpuTime() time.Duration { return pidCPU(p.cmd.Process.Pid) }
+
+// pidCPU is the CPU time (user and system) process pid has used so far; 0
+// when it cannot be read.
+func pidCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
 	}
