@@ -285,10 +285,22 @@ func newGormLogger(l *slog.Logger) logger.Interface {
 
 // IsUnavailable reports whether err means the database could not be reached
 // (as opposed to a bad query): the UI answers those with 503 "not saved, try
-// again" instead of 500.
+// again" instead of 500. A conflict storage.Tx gave up retrying is one too:
+// nothing was written, and the same request a moment later normally goes
+// through.
 func IsUnavailable(err error) bool {
 	if err == nil {
 		return false
+	}
+	if IsRetryable(err) {
+		return true
+	}
+	var me *mysqldrv.MySQLError
+	if errors.As(err, &me) && me.Number == 1047 {
+		// A Galera node outside the primary component ("WSREP has not yet
+		// prepared node for application use") refuses every statement
+		// until it rejoins.
+		return true
 	}
 	var se *moderncsqlite.Error
 	if errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_BUSY || se.Code()&0xff == sqlite3.SQLITE_LOCKED) {

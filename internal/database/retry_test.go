@@ -40,3 +40,27 @@ func TestIsRetryable(t *testing.T) {
 		}
 	}
 }
+
+// A request that failed for a reason that passes (a conflict retried to the
+// end, a cluster node out of quorum) is answered "not saved, try again"
+// (503), not "server error" (500).
+func TestIsUnavailable(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"gave up on a deadlock", fmt.Errorf("%w (gave up after 10 attempts)", &mysqldrv.MySQLError{Number: 1213}), true},
+		{"lock wait timeout", &mysqldrv.MySQLError{Number: 1205}, true},
+		{"Galera node out of quorum", &mysqldrv.MySQLError{Number: 1047, Message: "WSREP has not yet prepared node for application use"}, true},
+		{"connection lost", mysqldrv.ErrInvalidConn, true},
+		{"duplicate key", &mysqldrv.MySQLError{Number: 1062}, false},
+		{"syntax error", &mysqldrv.MySQLError{Number: 1064}, false},
+		{"not found", gorm.ErrRecordNotFound, false},
+	} {
+		if got := IsUnavailable(c.err); got != c.want {
+			t.Errorf("%s: IsUnavailable(%v) = %v, want %v", c.name, c.err, got, c.want)
+		}
+	}
+}
