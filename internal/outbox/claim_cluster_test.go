@@ -21,7 +21,9 @@ import (
 // then fails one commit (error 1213), and only the winner's claim counts.
 // Each message must be claimed exactly once. Lost races are logged: once
 // storage.Tx retries a failed certification itself, they no longer reach
-// the caller.
+// the caller. On MariaDB Galera 10.11.14 this fails in some runs: one of
+// two claims of the same batch is rolled back by its node without an error
+// to the client (docs/scale-out.md, "Known issue").
 func TestClaimsOnThreeNodesNeverShareARow(t *testing.T) {
 	const rows, perNode, limit = 90, 3, 5
 	dbs := dbtest.OpenGalera(t)
