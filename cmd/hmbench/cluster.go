@@ -17,6 +17,7 @@ import (
 	mysqldrv "github.com/go-sql-driver/mysql"
 
 	"honestmeasure/internal/cluster"
+	"honestmeasure/internal/database"
 )
 
 // clusterCommand measures several instances on a Galera cluster behind
@@ -105,7 +106,7 @@ func runCluster(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	loadBefore := loadAverage()
 
-	dsns, err := cluster.CreateDatabase(ctx, o.dsns, o.dbName)
+	dsns, err := database.CreateOnNodes(ctx, o.dsns, o.dbName)
 	if err != nil {
 		return err
 	}
@@ -352,7 +353,7 @@ func measureSingle(ctx context.Context, o clusterOptions, bin, work string, phot
 	if err != nil {
 		return fmt.Errorf("-single-dsn: %v", err)
 	}
-	dsns, err := cluster.CreateDatabase(ctx, []string{o.singleDSN}, cfg.DBName)
+	dsns, err := database.CreateOnNodes(ctx, []string{o.singleDSN}, cfg.DBName)
 	if err != nil {
 		return err
 	}

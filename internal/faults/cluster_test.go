@@ -31,6 +31,7 @@ import (
 	"gorm.io/gorm"
 
 	"honestmeasure/internal/cluster"
+	"honestmeasure/internal/database"
 	"honestmeasure/internal/database/dbtest"
 	"honestmeasure/internal/demo"
 	"honestmeasure/internal/model"
@@ -344,11 +345,11 @@ func TestFailoverUnderReportLoad(t *testing.T) {
 	galera("start", "2")
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	dsns, err := cluster.CreateDatabase(context.Background(), nodes, "hm_failover_"+hex.EncodeToString(b[:]))
+	dsns, err := database.CreateOnNodes(context.Background(), nodes, "hm_failover_"+hex.EncodeToString(b[:]))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cluster.DropDatabase(context.Background(), dsns[0]) })
+	t.Cleanup(func() { _ = database.DropDatabase(context.Background(), dsns[0]) })
 	d := deploy(t, dsns, 3)
 	stopped := false
 	t.Cleanup(func() {

@@ -4,13 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
-	mysqldrv "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 
 	"honestmeasure/internal/database"
@@ -42,7 +39,7 @@ func GaleraDSNs() []string {
 // created through the first node and the call waits until every node sees
 // it (DDL replicates in total order, but a node applies it when it gets to
 // it). It is dropped when the test ends. Nothing is migrated: tests that
-// race migrations start from nothing; others call MigrateOn.
+// race migrations start from nothing; others use OpenGalera.
 func GaleraNodes(t testing.TB) []string {
 	t.Helper()
 	nodes := GaleraDSNs()
@@ -51,38 +48,13 @@ func GaleraNodes(t testing.TB) []string {
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	name := "hm_g_" + hex.EncodeToString(b[:])
-	out := make([]string, len(nodes))
-	var roots []*gorm.DB
-	for i, dsn := range nodes {
-		cfg, err := mysqldrv.ParseDSN(dsn)
-		if err != nil {
-			t.Fatalf("%s entry %d: %v", EnvGaleraDSNs, i+1, err)
-		}
-		admin := cfg.Clone()
-		admin.DBName = ""
-		roots = append(roots, OpenEmpty(t, "mysql", admin.FormatDSN()))
-		cfg.DBName = name
-		out[i] = cfg.FormatDSN()
-	}
-	if err := roots[0].Exec(fmt.Sprintf("CREATE DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", name)).Error; err != nil {
+	out, err := database.CreateOnNodes(context.Background(), nodes, "hm_g_"+hex.EncodeToString(b[:]))
+	if err != nil {
 		t.Fatalf("create cluster test database: %v", err)
 	}
-	t.Cleanup(func() { roots[0].Exec(fmt.Sprintf("DROP DATABASE IF EXISTS `%s`", name)) })
-	deadline := time.Now().Add(10 * time.Second)
-	for i, root := range roots {
-		for {
-			var n int64
-			root.Raw("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?", name).Scan(&n)
-			if n == 1 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("node %d does not see database %s after 10 s", i+1, name)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
+	// Cleanups run last-registered first: the test's own connections
+	// (opened later) are closed before this drop.
+	t.Cleanup(func() { _ = database.DropDatabase(context.Background(), out[0]) })
 	return out
 }
 

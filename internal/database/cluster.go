@@ -1,4 +1,4 @@
-package cluster
+package database
 
 import (
 	"context"
@@ -12,13 +12,13 @@ import (
 
 var databaseName = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 
-// CreateDatabase creates database name (dropping any database of that name
+// CreateOnNodes creates database name (dropping any database of that name
 // first) through the first of nodes, MySQL DSNs of one cluster's nodes, and
 // returns the DSNs again, each naming the new database. It returns once
 // every node sees the database: DDL replicates in total order, but a node
 // applies it when it gets to it, and an instance started on a node that has
 // not yet would fail to open it.
-func CreateDatabase(ctx context.Context, nodes []string, name string) ([]string, error) {
+func CreateOnNodes(ctx context.Context, nodes []string, name string) ([]string, error) {
 	if !databaseName.MatchString(name) {
 		return nil, fmt.Errorf("database name %q: letters, digits and _ only", name)
 	}
