@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"honestmeasure/internal/app"
 	"honestmeasure/internal/app/apptest"
 	"honestmeasure/internal/database"
 	"honestmeasure/internal/database/dbtest"
@@ -31,7 +32,11 @@ func TestScanCacheAcrossInstances(t *testing.T) {
 	// Each watermark polls through a handle of its own: B's pool then
 	// carries B's pages' queries and nothing else.
 	a := apptest.NewOn(t, dbA, apptest.WithScanWatermark(t, dbtest.OpenEmpty(t, driver, dsnA)))
-	b := apptest.NewOn(t, dbB, apptest.WithScanWatermark(t, dbtest.OpenEmpty(t, driver, dsnB)))
+	var watermarkB *scan.Watermark
+	b := apptest.NewOn(t, dbB, func(o *app.Options) {
+		apptest.WithScanWatermark(t, dbtest.OpenEmpty(t, driver, dsnB))(o)
+		watermarkB = o.ScanWatermark
+	})
 
 	_, unitID, ins := a.ApprovedUnit("钟楼菜场 8号摊位")
 	unitPath, _ := scanPaths(t, a, unitID, ins)
@@ -46,15 +51,26 @@ func TestScanCacheAcrossInstances(t *testing.T) {
 	uses := poolUses(t, dbB)
 	waitForUnqueried(t, v, unitPath, uses)
 
-	before := uses()
+	// A scan may query only when B's reading was not fresh throughout it:
+	// a poll more than the window late (a loaded machine, -race) makes the
+	// page fall back to its query, which is the design. A scan is counted
+	// as having had a fresh reading when the same reading is still fresh
+	// after it.
+	before, mayQuery := uses(), int64(0)
 	for range 300 {
+		r := watermarkB.Latest()
 		v.Get(unitPath)
 		if v.Last.Status != http.StatusOK {
 			t.Fatalf("scan on B: %d", v.Last.Status)
 		}
+		if watermarkB.Latest() != r || !r.Fresh(time.Now()) {
+			mayQuery++
+		}
 	}
-	if n := uses() - before; n != 0 {
-		t.Fatalf("300 scans of a cached page on B used B's database %d times, want 0", n)
+	if n := uses() - before; n > mayQuery {
+		t.Fatalf("300 scans of a cached page on B used B's database %d times; only the %d scans around a new or stale reading may", n, mayQuery)
+	} else {
+		t.Logf("300 scans of a cached page on B used B's database %d times (%d scans were around a new or stale reading)", n, mayQuery)
 	}
 
 	// Suspend and reinstate, alternately, through A: ten changes.
