@@ -95,15 +95,11 @@ func runCluster(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	p := newProgress(stderr)
-	work, err := os.MkdirTemp("", "hmbench-cluster-")
+	work, cleanup, err := workFolder(p, "hmbench-cluster-", o.keep)
 	if err != nil {
 		return err
 	}
-	if o.keep {
-		p.say("work folder %s is kept", work)
-	} else {
-		defer os.RemoveAll(work)
-	}
+	defer cleanup()
 	loadBefore := loadAverage()
 
 	dsns, err := database.CreateOnNodes(ctx, o.dsns, o.dbName)

@@ -228,21 +228,31 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 // adds a second measurement at that size.
 const seedLevel = 100000
 
+// workFolder makes the temporary folder a run keeps its servers' logs and
+// binaries in; cleanup removes it unless keep asks for it to stay.
+func workFolder(p *progress, prefix string, keep bool) (dir string, cleanup func(), err error) {
+	dir, err = os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", nil, err
+	}
+	if keep {
+		p.say("work folder %s is kept", dir)
+		return dir, func() {}, nil
+	}
+	return dir, func() { _ = os.RemoveAll(dir) }, nil
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseOptions(args, stderr)
 	if err != nil {
 		return err
 	}
 	progress := newProgress(stderr)
-	work, err := os.MkdirTemp("", "hmbench-run-")
+	work, cleanup, err := workFolder(progress, "hmbench-run-", o.keep)
 	if err != nil {
 		return err
 	}
-	if o.keep {
-		progress.say("work folder %s is kept", work)
-	} else {
-		defer os.RemoveAll(work)
-	}
+	defer cleanup()
 
 	stopProfile, err := startCPUProfile(o.cpuProfile)
 	if err != nil {
