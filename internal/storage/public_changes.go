@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-
-	"gorm.io/gorm"
 )
 
 // Public change counters (migration 20).
@@ -82,12 +80,6 @@ func (s *Store) publicChanged(ctx context.Context, p pages) error {
 		return db.Exec("UPDATE public_changes SET rev = rev + 1 WHERE slot IN ?", slices.Compact(slots)).Error
 	}
 	return nil
-}
-
-// inTx reports whether s runs inside a transaction.
-func (s *Store) inTx() bool {
-	_, ok := s.db.Statement.ConnPool.(gorm.TxCommitter)
-	return ok
 }
 
 // atomic runs fn in s's transaction, or in a new one when s is not in one:

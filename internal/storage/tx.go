@@ -67,7 +67,7 @@ const (
 // has already rolled back the whole transaction on the server, so only the
 // outermost level can run it again.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
-	if _, nested := s.db.Statement.ConnPool.(gorm.TxCommitter); nested {
+	if s.inTx() {
 		return s.nestedTx(ctx, fn)
 	}
 	backoff := txBackoffMin
@@ -92,6 +92,12 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		}
 		TxRetries.Add(1)
 	}
+}
+
+// inTx reports whether s runs inside a transaction.
+func (s *Store) inTx() bool {
+	_, ok := s.db.Statement.ConnPool.(gorm.TxCommitter)
+	return ok
 }
 
 // attempt runs fn once in a new transaction.
